@@ -1,0 +1,134 @@
+/* lade blob fetch: one blob by digest, verified before it is handed over. */
+#include "common.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static const char BLOB_HELP[] =
+	"Usage: lade blob fetch [options] <ref>@<digest> (-o FILE | -o -)\n"
+	"\n"
+	"Fetch one blob. With -o FILE it streams to a temporary file beside FILE\n"
+	"and takes the final name only once size and digest match. With -o - it\n"
+	"is verified in a temporary file first, then copied to standard output,\n"
+	"so nothing unverified is ever written out.\n"
+	"\n"
+	"Options:\n"
+	"  -o, --output FILE|-       where to write (required)\n"
+	"      --descriptor          print the blob's descriptor instead\n";
+
+enum { OPT_DESCRIPTOR = 2201 };
+
+static int copy_to_stdout(const char *path)
+{
+	char buf[1 << 16];
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC), rc = EXIT_OK;
+	if (fd < 0)
+		return failf("cannot open '%s': %s", path, strerror(errno));
+	while ((n = read(fd, buf, sizeof(buf))) > 0) {
+		if (fwrite(buf, 1, (size_t)n, stdout) != (size_t)n) {
+			rc = failf("cannot write standard output: %s", strerror(errno));
+			break;
+		}
+	}
+	if (n < 0)
+		rc = failf("cannot read '%s': %s", path, strerror(errno));
+	close(fd);
+	if (fflush(stdout) != 0 && rc == EXIT_OK)
+		rc = failf("cannot write standard output: %s", strerror(errno));
+	return rc;
+}
+
+int cmd_blob(int argc, char **argv)
+{
+	static const struct option long_options[] = {
+		TARGET_LONG_OPTIONS,
+		{"output", required_argument, NULL, 'o'},
+		{"descriptor", no_argument, NULL, OPT_DESCRIPTOR},
+		{NULL, 0, NULL, 0},
+	};
+	target_opts topts;
+	opened_target ot;
+	lade_descriptor desc;
+	lade_blob_job job;
+	const char *output = NULL;
+	char tmpdir[] = "/tmp/lade-blob-XXXXXX", tmpfile[64];
+	int opt, handled, rc = EXIT_FAILURE_, descriptor = 0, to_stdout;
+
+	if (argc < 2 || strcmp(argv[1], "fetch") != 0) {
+		if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+			printf("%s\n%s", BLOB_HELP, TARGET_OPTIONS_HELP);
+			return EXIT_OK;
+		}
+		return usage_error("blob", "blob takes a subcommand: fetch");
+	}
+	argc--;
+	argv++;
+	target_opts_init(&topts);
+	while ((opt = getopt_long(argc, argv, "u:p:o:h", long_options, NULL)) != -1) {
+		if ((handled = target_opts_handle(&topts, opt, optarg)) < 0)
+			return usage_error("blob", "bad arguments");
+		if (handled)
+			continue;
+		if (opt == 'h') {
+			printf("%s\n%s", BLOB_HELP, TARGET_OPTIONS_HELP);
+			return EXIT_OK;
+		} else if (opt == 'o') {
+			output = optarg;
+		} else if (opt == OPT_DESCRIPTOR) {
+			descriptor = 1;
+		} else {
+			return usage_error("blob", "bad arguments");
+		}
+	}
+	if (argc - optind != 1)
+		return usage_error("blob", "blob fetch takes exactly one reference");
+	if (!output && !descriptor)
+		return usage_error("blob", "say where the blob goes: -o FILE, or -o - for standard output");
+	if (target_opts_finish(&topts) < 0)
+		return usage_error("blob", "bad credentials options");
+	if (open_target(&ot, argv[optind], &topts, 0) < 0)
+		return fail();
+	memset(&desc, 0, sizeof(desc));
+	if (!strchr(ot.reference, ':')) {
+		rc = usage_error("blob", "'%s' names no digest: write <ref>@<digest>", argv[optind]);
+		goto done;
+	}
+	lade_digest_parse(&desc.digest, ot.reference);
+	desc.media_type = "application/octet-stream";
+	if (lade_target_blob_size(ot.target, &desc.digest, &desc.size) < 0) {
+		rc = fail();
+		goto done;
+	}
+	if (descriptor) {
+		printf("{\"mediaType\":\"application/octet-stream\",\"digest\":\"%s\",\"size\":%llu}\n", desc.digest.str,
+		       (unsigned long long)desc.size);
+		rc = EXIT_OK;
+		goto done;
+	}
+	to_stdout = strcmp(output, "-") == 0;
+	if (to_stdout) {
+		if (!mkdtemp(tmpdir)) {
+			rc = failf("cannot make a temporary folder: %s", strerror(errno));
+			goto done;
+		}
+		snprintf(tmpfile, sizeof(tmpfile), "%s/blob", tmpdir);
+	}
+	memset(&job, 0, sizeof(job));
+	job.desc = &desc;
+	job.path = to_stdout ? tmpfile : output;
+	if (lade_target_fetch_files(ot.target, &job, 1) < 0)
+		rc = fail();
+	else
+		rc = to_stdout ? copy_to_stdout(tmpfile) : EXIT_OK;
+	if (to_stdout) {
+		unlink(tmpfile);
+		rmdir(tmpdir);
+	}
+done:
+	lade_target_free(ot.target);
+	return rc;
+}

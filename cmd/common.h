@@ -1,0 +1,89 @@
+/*
+ * common.h - what every lade subcommand shares: exit codes, the options
+ * that pick and reach a target, and error printing. The CLI only parses and
+ * prints; the work is done by liblade's public API.
+ */
+#ifndef LADE_CMD_COMMON_H
+#define LADE_CMD_COMMON_H
+
+#include <getopt.h>
+#include <stdio.h>
+
+#include "lade/lade.h"
+
+/* Exit statuses (docs/exit-codes.md). */
+enum { EXIT_OK = 0, EXIT_FAILURE_ = 1, EXIT_USAGE = 2 };
+
+/* Options shared by commands that reach a target. */
+typedef struct target_opts {
+	int oci_layout;        /* the reference is an OCI layout path */
+	int plain_http;        /* 1: http; -1: ORAS's localhost rule */
+	const char *username;
+	const char *password;
+	int password_stdin;
+	unsigned int concurrency;
+	char password_buf[1024];
+} target_opts;
+
+/* Long options every target command accepts; values above 1000 are ours. */
+enum {
+	OPT_PLAIN_HTTP = 1001,
+	OPT_OCI_LAYOUT,
+	OPT_PASSWORD_STDIN,
+	OPT_CONCURRENCY,
+	OPT_ARTIFACT_TYPE,
+	OPT_ANNOTATION_FILE,
+	OPT_CONFIG,
+	OPT_EXPORT_MANIFEST,
+	OPT_HELP
+};
+
+#define TARGET_LONG_OPTIONS                                                                                   \
+	{"plain-http", no_argument, NULL, OPT_PLAIN_HTTP}, {"oci-layout", no_argument, NULL, OPT_OCI_LAYOUT},  \
+		{"username", required_argument, NULL, 'u'}, {"password", required_argument, NULL, 'p'},       \
+		{"password-stdin", no_argument, NULL, OPT_PASSWORD_STDIN},                                     \
+		{"concurrency", required_argument, NULL, OPT_CONCURRENCY}, {"help", no_argument, NULL, 'h'}
+
+/* The help text of target options, for the commands' --help. */
+extern const char TARGET_OPTIONS_HELP[];
+
+void target_opts_init(target_opts *o);
+
+/* Handle a shared option; 1 if it was one, 0 if not, -1 on a bad value (message printed). */
+int target_opts_handle(target_opts *o, int opt, const char *arg);
+
+/* Read --password-stdin and the LADE_USERNAME / LADE_PASSWORD fallbacks. -1 on failure (printed). */
+int target_opts_finish(target_opts *o);
+
+/* An opened target and the tag or digest the reference named ("" if none). */
+typedef struct opened_target {
+	lade_target *target;
+	char reference[LADE_DIGEST_STRLEN + LADE_REF_TAG_MAX];
+	char display[LADE_REF_PATH_MAX + 256];
+	int is_layout;
+} opened_target;
+
+/* Parse ref and open the layout or registry it names. create: make a missing layout. */
+int open_target(opened_target *out, const char *ref, const target_opts *o, int create);
+
+/* Print "lade: <message>" for the last library error and return 1. */
+int fail(void);
+
+/* Print "lade: <message>" to stderr and return EXIT_USAGE. */
+int usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Print a one-line error and return 1. */
+int failf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Human size: "1.0 MiB". */
+const char *human_size(uint64_t bytes, char *buf, size_t len);
+
+int cmd_push(int argc, char **argv);
+int cmd_pull(int argc, char **argv);
+int cmd_resolve(int argc, char **argv);
+int cmd_manifest(int argc, char **argv);
+int cmd_blob(int argc, char **argv);
+int cmd_repo(int argc, char **argv);
+int cmd_version(int argc, char **argv);
+
+#endif

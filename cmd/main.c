@@ -1,0 +1,49 @@
+/* lade - store anything in an OCI registry or image layout. */
+#include "common.h"
+
+#include <string.h>
+
+static const char MAIN_HELP[] =
+	"Usage: lade <command> [options]\n"
+	"\n"
+	"Store files in an OCI registry or image layout and get them back.\n"
+	"\n"
+	"Commands:\n"
+	"  push       push files as one artifact\n"
+	"  pull       pull an artifact's files\n"
+	"  resolve    print the digest a tag points to\n"
+	"  manifest   fetch a manifest (manifest fetch)\n"
+	"  blob       fetch a blob (blob fetch)\n"
+	"  repo       list a repository's tags (repo tags)\n"
+	"  version    print lade's version\n"
+	"\n"
+	"Run 'lade <command> --help' for a command's options.\n"
+	"Exit status: 0 success, 1 failure, 2 usage error.\n";
+
+static const struct {
+	const char *name;
+	int (*fn)(int, char **);
+} commands[] = {
+	{"push", cmd_push},         {"pull", cmd_pull}, {"resolve", cmd_resolve}, {"manifest", cmd_manifest},
+	{"blob", cmd_blob},         {"repo", cmd_repo}, {"version", cmd_version},
+};
+
+int main(int argc, char **argv)
+{
+	size_t i;
+	if (argc < 2) {
+		fputs(MAIN_HELP, stderr);
+		return EXIT_USAGE;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0) {
+		fputs(MAIN_HELP, stdout);
+		return EXIT_OK;
+	}
+	if (strcmp(argv[1], "--version") == 0)
+		return cmd_version(argc - 1, argv + 1);
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (strcmp(argv[1], commands[i].name) == 0)
+			return commands[i].fn(argc - 1, argv + 1);
+	fprintf(stderr, "lade: unknown command '%s'\nRun 'lade --help' for the list of commands.\n", argv[1]);
+	return EXIT_USAGE;
+}

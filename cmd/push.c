@@ -1,0 +1,328 @@
+/* lade push: files become one artifact in a registry or layout. */
+#include "common.h"
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char PUSH_HELP[] =
+	"Usage: lade push [options] <ref>[:tag1,tag2...] <file>[:mediatype]...\n"
+	"\n"
+	"Push files as the layers of one artifact. Each file is titled with its\n"
+	"path (org.opencontainers.image.title); the config is the empty\n"
+	"descriptor unless --config is given. The same inputs give the same\n"
+	"manifest digest: no time is recorded unless SOURCE_DATE_EPOCH is set.\n"
+	"\n"
+	"Options:\n"
+	"      --artifact-type TYPE  manifest artifactType (default application/vnd.unknown.artifact.v1)\n"
+	"  -a, --annotation KEY=VAL  manifest annotation (repeatable)\n"
+	"      --annotation-file F   JSON: {\"$manifest\":{..}, \"$config\":{..}, \"<file>\":{..}}\n"
+	"      --config F[:TYPE]     use F as the config blob (default type application/vnd.unknown.config.v1+json)\n"
+	"      --export-manifest F   also write the pushed manifest to F\n";
+
+typedef struct push_state {
+	lade_annotations manifest_annotations;
+	lade_annotations config_annotations;
+	lade_annotations *file_annotations; /* one per file */
+	lade_push_file *files;
+	lade_kind_input *inputs;
+	char **file_args;
+	size_t file_count;
+	cJSON *annotation_file;
+} push_state;
+
+static int add_annotation(lade_annotations *a, const char *kv, const char *what)
+{
+	const char *eq = strchr(kv, '=');
+	char key[512];
+	if (!eq || eq == kv || (size_t)(eq - kv) >= sizeof(key)) {
+		fprintf(stderr, "lade: %s '%s' is not KEY=VALUE\n", what, kv);
+		return -1;
+	}
+	memcpy(key, kv, (size_t)(eq - kv));
+	key[eq - kv] = '\0';
+	if (lade_annotations_get(a, key)) {
+		fprintf(stderr, "lade: annotation '%s' given twice\n", key);
+		return -1;
+	}
+	if (lade_annotations_set(a, key, eq + 1) < 0)
+		return fail(), -1;
+	return 0;
+}
+
+static int load_annotation_map(lade_annotations *out, const cJSON *map, const char *key, const char *file)
+{
+	const cJSON *item;
+	if (!map)
+		return 0;
+	if (!cJSON_IsObject(map)) {
+		fprintf(stderr, "lade: '%s': \"%s\" must be an object of strings\n", file, key);
+		return -1;
+	}
+	cJSON_ArrayForEach(item, map)
+	{
+		if (!cJSON_IsString(item)) {
+			fprintf(stderr, "lade: '%s': annotation \"%s\" of \"%s\" must be a string\n", file, item->string,
+				key);
+			return -1;
+		}
+		if (lade_annotations_set(out, item->string, item->valuestring) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int read_annotation_file(push_state *st, const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	char *data;
+	size_t len;
+	const size_t cap = 4u << 20;
+	if (!f)
+		return failf("cannot open annotation file '%s': %s", path, strerror(errno)), -1;
+	if (!(data = malloc(cap + 1))) {
+		fclose(f);
+		return -1;
+	}
+	len = fread(data, 1, cap + 1, f);
+	fclose(f);
+	if (len > cap) {
+		free(data);
+		return failf("annotation file '%s' is over 4 MiB", path), -1;
+	}
+	st->annotation_file = cJSON_ParseWithLength(data, len);
+	free(data);
+	if (!cJSON_IsObject(st->annotation_file))
+		return failf("annotation file '%s' is not a JSON object", path), -1;
+	return 0;
+}
+
+/* Split "path:type" at the last colon; a trailing colon means no type. */
+static void split_file_arg(char *arg, const char **path, const char **type)
+{
+	char *colon = strrchr(arg, ':');
+	*path = arg;
+	*type = NULL;
+	if (colon) {
+		*colon = '\0';
+		if (colon[1])
+			*type = colon + 1;
+	}
+}
+
+/* "ref:t1,t2" -> "ref:t1" plus the tag list; returns the count of tags. */
+static int split_tags(char *ref, char ***tags_out)
+{
+	char *slash = strrchr(ref, '/'), *colon = strrchr(ref, ':'), *save = NULL, *t;
+	char **tags = NULL;
+	int n = 0;
+	*tags_out = NULL;
+	if (strchr(ref, '@') || !colon || (slash && colon < slash))
+		return 0;
+	for (t = strtok_r(colon + 1, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		char **grown = realloc(tags, (size_t)(n + 1) * sizeof(*tags));
+		if (!grown)
+			break;
+		tags = grown;
+		tags[n++] = t;
+	}
+	*colon = '\0';
+	*tags_out = tags;
+	return n;
+}
+
+static void push_state_dispose(push_state *st)
+{
+	size_t i;
+	lade_annotations_dispose(&st->manifest_annotations);
+	lade_annotations_dispose(&st->config_annotations);
+	for (i = 0; st->file_annotations && i < st->file_count; i++)
+		lade_annotations_dispose(&st->file_annotations[i]);
+	free(st->file_annotations);
+	free(st->files);
+	free(st->inputs);
+	cJSON_Delete(st->annotation_file);
+}
+
+int cmd_push(int argc, char **argv)
+{
+	static const struct option long_options[] = {
+		TARGET_LONG_OPTIONS,
+		{"artifact-type", required_argument, NULL, OPT_ARTIFACT_TYPE},
+		{"annotation", required_argument, NULL, 'a'},
+		{"annotation-file", required_argument, NULL, OPT_ANNOTATION_FILE},
+		{"config", required_argument, NULL, OPT_CONFIG},
+		{"export-manifest", required_argument, NULL, OPT_EXPORT_MANIFEST},
+		{NULL, 0, NULL, 0},
+	};
+	target_opts topts;
+	push_state st;
+	lade_push_options popts = LADE_PUSH_OPTIONS_INIT;
+	lade_push_result result;
+	opened_target ot;
+	char *config_arg = NULL, **tags = NULL, created[32], refbuf[2048], size_text[32];
+	const char *annotation_file = NULL, *export_manifest = NULL, *epoch;
+	int opt, ntags, rc = EXIT_FAILURE_, handled;
+	size_t i;
+
+	memset(&st, 0, sizeof(st));
+	memset(&ot, 0, sizeof(ot));
+	target_opts_init(&topts);
+	while ((opt = getopt_long(argc, argv, "u:p:a:h", long_options, NULL)) != -1) {
+		if ((handled = target_opts_handle(&topts, opt, optarg)) < 0)
+			goto usage;
+		if (handled)
+			continue;
+		switch (opt) {
+		case 'h':
+			printf("%s\n%s", PUSH_HELP, TARGET_OPTIONS_HELP);
+			rc = EXIT_OK;
+			goto done;
+		case OPT_ARTIFACT_TYPE:
+			popts.artifact_type = optarg;
+			break;
+		case 'a':
+			if (add_annotation(&st.manifest_annotations, optarg, "--annotation") < 0)
+				goto usage;
+			break;
+		case OPT_ANNOTATION_FILE:
+			annotation_file = optarg;
+			break;
+		case OPT_CONFIG:
+			config_arg = optarg;
+			break;
+		case OPT_EXPORT_MANIFEST:
+			export_manifest = optarg;
+			break;
+		default:
+			goto usage;
+		}
+	}
+	if (argc - optind < 1) {
+		rc = usage_error("push", "push needs a reference");
+		goto done;
+	}
+	if (annotation_file && st.manifest_annotations.count) {
+		rc = usage_error("push", "--annotation and --annotation-file cannot be combined");
+		goto done;
+	}
+	if (target_opts_finish(&topts) < 0)
+		goto usage;
+	if (snprintf(refbuf, sizeof(refbuf), "%s", argv[optind]) >= (int)sizeof(refbuf)) {
+		rc = failf("reference '%.40s...' is too long", argv[optind]);
+		goto done;
+	}
+	ntags = split_tags(refbuf, &tags);
+	for (i = 0; i < (size_t)ntags; i++) {
+		if (lade_ref_validate_tag(tags[i]) < 0) {
+			rc = failf("invalid reference '%s': %s", argv[optind], lade_error_last()->message);
+			goto done;
+		}
+	}
+	if (annotation_file && read_annotation_file(&st, annotation_file) < 0)
+		goto done;
+
+	st.file_count = (size_t)(argc - optind - 1);
+	st.files = calloc(st.file_count + 1, sizeof(*st.files));
+	st.inputs = calloc(st.file_count + 1, sizeof(*st.inputs));
+	st.file_annotations = calloc(st.file_count + 1, sizeof(*st.file_annotations));
+	if (!st.files || !st.inputs || !st.file_annotations)
+		goto done;
+	for (i = 0; i < st.file_count; i++) {
+		char *arg = argv[optind + 1 + i];
+		const char *path, *type;
+		if (st.annotation_file &&
+		    load_annotation_map(&st.file_annotations[i], cJSON_GetObjectItemCaseSensitive(st.annotation_file, arg),
+					arg, annotation_file) < 0)
+			goto done;
+		split_file_arg(arg, &path, &type);
+		if (!*path) {
+			rc = usage_error("push", "empty file name in '%s'", argv[optind + 1 + i]);
+			goto done;
+		}
+		if (lade_kinds_probe(&st.inputs[i], path) < 0) {
+			rc = fail();
+			goto done;
+		}
+		st.files[i].path = path;
+		st.files[i].media_type = type;
+		st.files[i].kind = lade_kinds_detect(&st.inputs[i]);
+		st.files[i].input = &st.inputs[i];
+		st.files[i].annotations = &st.file_annotations[i];
+		st.files[i].title = lade_annotations_get(&st.file_annotations[i], LADE_ANNOTATION_TITLE);
+	}
+	if (st.annotation_file &&
+	    (load_annotation_map(&st.manifest_annotations,
+				 cJSON_GetObjectItemCaseSensitive(st.annotation_file, "$manifest"), "$manifest",
+				 annotation_file) < 0 ||
+	     load_annotation_map(&st.config_annotations, cJSON_GetObjectItemCaseSensitive(st.annotation_file, "$config"),
+				 "$config", annotation_file) < 0))
+		goto done;
+	if (config_arg) {
+		const char *path, *type;
+		split_file_arg(config_arg, &path, &type);
+		popts.config_path = path;
+		popts.config_media_type = type;
+	}
+	if ((epoch = getenv("SOURCE_DATE_EPOCH")) && *epoch) {
+		if (lade_created_from_epoch(epoch, created, sizeof(created)) < 0) {
+			rc = fail();
+			goto done;
+		}
+		popts.created = created;
+	}
+	popts.files = st.files;
+	popts.file_count = st.file_count;
+	popts.annotations = &st.manifest_annotations;
+	popts.config_annotations = &st.config_annotations;
+	if (open_target(&ot, refbuf, &topts, 1) < 0) {
+		rc = fail();
+		goto done;
+	}
+	if (!ntags && !ot.reference[0] && !ot.is_layout) {
+		static char latest[] = "latest";
+		static char *latest_list[] = {latest};
+		tags = NULL;
+		popts.tags = (const char *const *)latest_list;
+		popts.tag_count = 1;
+	} else if (ntags) {
+		popts.tags = (const char *const *)tags;
+		popts.tag_count = (size_t)ntags;
+	} else if (ot.reference[0] && !strchr(ot.reference, ':')) {
+		static const char *one[1];
+		one[0] = ot.reference;
+		popts.tags = one;
+		popts.tag_count = 1;
+	}
+	if (lade_push(ot.target, &popts, &result) < 0) {
+		rc = fail();
+		goto done;
+	}
+	if (export_manifest) {
+		FILE *f = fopen(export_manifest, "wb");
+		if (!f || fwrite(result.manifest_bytes.ptr, 1, result.manifest_bytes.size, f) != result.manifest_bytes.size ||
+		    fclose(f) != 0) {
+			rc = failf("cannot write '%s': %s", export_manifest, strerror(errno));
+			lade_push_result_dispose(&result);
+			goto done;
+		}
+	}
+	printf("Pushed %s", ot.display);
+	for (i = 0; i < popts.tag_count; i++)
+		printf("%c%s", i ? ',' : ':', popts.tags[i]);
+	printf("\nArtifactType: %s\n", result.manifest.artifact_type ? result.manifest.artifact_type : "");
+	printf("Blobs: %zu pushed (%s), %zu already present\n", result.blobs_pushed,
+	       human_size(result.bytes_pushed, size_text, sizeof(size_text)), result.blobs_skipped);
+	printf("Digest: %s\n", result.manifest.digest.str);
+	lade_push_result_dispose(&result);
+	rc = EXIT_OK;
+	goto done;
+usage:
+	rc = usage_error("push", "bad arguments");
+done:
+	lade_target_free(ot.target);
+	free(tags);
+	push_state_dispose(&st);
+	return rc;
+}

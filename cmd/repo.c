@@ -1,0 +1,60 @@
+/* lade repo tags: list a repository's tags. */
+#include "common.h"
+
+#include <string.h>
+
+static const char REPO_HELP[] =
+	"Usage: lade repo tags [options] <registry>/<repository>\n"
+	"\n"
+	"List the tags of a repository, one a line, following the registry's\n"
+	"pagination. With --oci-layout, list the tags of a layout folder.\n";
+
+static int print_tag(const char *tag, void *payload)
+{
+	(void)payload;
+	return printf("%s\n", tag) < 0 ? -1 : 0;
+}
+
+int cmd_repo(int argc, char **argv)
+{
+	static const struct option long_options[] = {
+		TARGET_LONG_OPTIONS,
+		{NULL, 0, NULL, 0},
+	};
+	target_opts topts;
+	opened_target ot;
+	int opt, handled, err;
+
+	if (argc < 2 || (strcmp(argv[1], "tags") != 0 && strcmp(argv[1], "ls") != 0)) {
+		if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+			printf("%s\n%s", REPO_HELP, TARGET_OPTIONS_HELP);
+			return EXIT_OK;
+		}
+		return usage_error("repo", "repo takes a subcommand: tags");
+	}
+	argc--;
+	argv++;
+	target_opts_init(&topts);
+	while ((opt = getopt_long(argc, argv, "u:p:h", long_options, NULL)) != -1) {
+		if ((handled = target_opts_handle(&topts, opt, optarg)) < 0)
+			return usage_error("repo", "bad arguments");
+		if (handled)
+			continue;
+		if (opt == 'h') {
+			printf("%s\n%s", REPO_HELP, TARGET_OPTIONS_HELP);
+			return EXIT_OK;
+		}
+		return usage_error("repo", "bad arguments");
+	}
+	if (argc - optind != 1)
+		return usage_error("repo", "repo tags takes exactly one repository");
+	if (target_opts_finish(&topts) < 0)
+		return usage_error("repo", "bad credentials options");
+	if (open_target(&ot, argv[optind], &topts, 0) < 0)
+		return fail();
+	err = lade_target_list_tags(ot.target, print_tag, NULL);
+	lade_target_free(ot.target);
+	if (err < 0)
+		return fail();
+	return EXIT_OK;
+}

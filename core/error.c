@@ -1,0 +1,100 @@
+#include "internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static _Thread_local lade_error last_error;
+
+const lade_error *lade_error_last(void)
+{
+	return &last_error;
+}
+
+void lade_error_clear(void)
+{
+	memset(&last_error, 0, sizeof(last_error));
+}
+
+static int set_error(int code, long status, const char *registry_code, const char *fmt, va_list ap)
+{
+	last_error.code = code;
+	last_error.http_status = status;
+	snprintf(last_error.registry_code, sizeof(last_error.registry_code), "%s",
+		 registry_code ? registry_code : "");
+	vsnprintf(last_error.message, sizeof(last_error.message), fmt, ap);
+	return code;
+}
+
+int lade__error(int code, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	set_error(code, 0, NULL, fmt, ap);
+	va_end(ap);
+	return code;
+}
+
+int lade__error_http(int code, long status, const char *registry_code, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	set_error(code, status, registry_code, fmt, ap);
+	va_end(ap);
+	return code;
+}
+
+int lade__error_oom(void)
+{
+	return lade__error(LADE_ENOMEM, "out of memory");
+}
+
+char *lade__strdup(const char *s)
+{
+	char *copy;
+	if (!s)
+		return NULL;
+	copy = strdup(s);
+	if (!copy)
+		lade__error_oom();
+	return copy;
+}
+
+int lade__snprintf(char *out, size_t outlen, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+	va_start(ap, fmt);
+	n = vsnprintf(out, outlen, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= outlen)
+		return lade__error(LADE_ETOOLARGE, "text longer than %zu bytes", outlen - 1);
+	return 0;
+}
+
+const char *lade_error_name(int code)
+{
+	switch (code) {
+	case LADE_OK: return "OK";
+	case LADE_ERROR: return "ERROR";
+	case LADE_ENOTFOUND: return "ENOTFOUND";
+	case LADE_EEXISTS: return "EEXISTS";
+	case LADE_EINVALID: return "EINVALID";
+	case LADE_EDIGEST: return "EDIGEST";
+	case LADE_ETOOLARGE: return "ETOOLARGE";
+	case LADE_EAUTH: return "EAUTH";
+	case LADE_EDENIED: return "EDENIED";
+	case LADE_ENET: return "ENET";
+	case LADE_EPROTOCOL: return "EPROTOCOL";
+	case LADE_EUNSAFE: return "EUNSAFE";
+	case LADE_EIO: return "EIO";
+	case LADE_ENOMEM: return "ENOMEM";
+	case LADE_EUNSUPPORTED: return "EUNSUPPORTED";
+	default: return "EUNKNOWN";
+	}
+}
+
+const char *lade_version(void)
+{
+	return LADE_VERSION_STRING;
+}

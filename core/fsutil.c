@@ -1,0 +1,245 @@
+#include "internal.h"
+#include "fsutil.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define COPY_CHUNK (1 << 20)
+
+static int io_error(const char *what, const char *path)
+{
+	return lade__error(errno == ENOENT ? LADE_ENOTFOUND : LADE_EIO, "cannot %s '%s': %s", what, path,
+			   strerror(errno));
+}
+
+/* mkostemp makes 0600 files; finished files get the mode open(2) would give. */
+static mode_t current_umask(void)
+{
+	mode_t mask = umask(0);
+	umask(mask);
+	return mask;
+}
+
+int lade__sink_open(lade__sink *s, const char *dest, const char *tmpdir, const lade_descriptor *desc)
+{
+	const char *base = strrchr(dest, '/');
+	int err;
+
+	memset(s, 0, sizeof(*s));
+	s->fd = -1;
+	s->desc = desc;
+	if (lade__snprintf(s->dest, sizeof(s->dest), "%s", dest) < 0)
+		return LADE_ETOOLARGE;
+	base = base ? base + 1 : dest;
+	if (tmpdir)
+		err = lade__snprintf(s->tmp, sizeof(s->tmp), "%s/%s.lade-XXXXXX", tmpdir, base);
+	else
+		err = lade__snprintf(s->tmp, sizeof(s->tmp), "%.*s.%s.lade-XXXXXX", (int)(base - dest), dest, base);
+	if (err < 0)
+		return err;
+	if ((s->fd = mkostemp(s->tmp, O_CLOEXEC)) < 0) {
+		err = io_error("create a temporary file for", dest);
+		s->tmp[0] = '\0';
+		return err;
+	}
+	if ((err = lade_hasher_new(&s->hasher, desc->digest.alg)) < 0) {
+		lade__sink_abort(s);
+		return err;
+	}
+	return 0;
+}
+
+int lade__sink_write(lade__sink *s, const void *data, size_t len)
+{
+	const char *p = data;
+	int err;
+	if (len > s->desc->size - s->written || s->written > s->desc->size)
+		return lade__error(LADE_EDIGEST, "content of %s is larger than the %llu bytes expected",
+				   s->desc->digest.str, (unsigned long long)s->desc->size);
+	if ((err = lade_hasher_update(s->hasher, data, len)) < 0)
+		return err;
+	while (len) {
+		ssize_t n = write(s->fd, p, len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return io_error("write", s->tmp);
+		}
+		p += n;
+		len -= (size_t)n;
+		s->written += (uint64_t)n;
+	}
+	return 0;
+}
+
+int lade__sink_commit(lade__sink *s)
+{
+	lade_digest got;
+	int err, closed;
+	if (s->written != s->desc->size) {
+		err = lade__error(LADE_EDIGEST, "content of %s is %llu bytes, expected %llu", s->desc->digest.str,
+				  (unsigned long long)s->written, (unsigned long long)s->desc->size);
+		goto fail;
+	}
+	if ((err = lade_hasher_final(s->hasher, &got)) < 0)
+		goto fail;
+	if (!lade_digest_equal(&got, &s->desc->digest)) {
+		err = lade__error(LADE_EDIGEST, "digest mismatch: expected %s, got %s", s->desc->digest.str, got.str);
+		goto fail;
+	}
+	if (fchmod(s->fd, 0666 & ~current_umask()) < 0) {
+		err = io_error("write", s->tmp);
+		goto fail;
+	}
+	closed = close(s->fd);
+	s->fd = -1;
+	if (closed < 0) {
+		err = io_error("write", s->tmp);
+		goto fail;
+	}
+	if (rename(s->tmp, s->dest) < 0) {
+		err = io_error("rename into", s->dest);
+		goto fail;
+	}
+	s->tmp[0] = '\0';
+	lade_hasher_free(s->hasher);
+	s->hasher = NULL;
+	return 0;
+fail:
+	lade__sink_abort(s);
+	return err;
+}
+
+void lade__sink_abort(lade__sink *s)
+{
+	if (s->fd >= 0)
+		close(s->fd);
+	s->fd = -1;
+	if (s->tmp[0])
+		unlink(s->tmp);
+	s->tmp[0] = '\0';
+	lade_hasher_free(s->hasher);
+	s->hasher = NULL;
+}
+
+int lade__sink_copy_from(lade__sink *s, const char *src, uint64_t *copied)
+{
+	char *chunk = malloc(COPY_CHUNK);
+	int fd, err = 0;
+	ssize_t n;
+	if (!chunk)
+		return lade__error_oom();
+	if ((fd = open(src, O_RDONLY | O_CLOEXEC)) < 0) {
+		free(chunk);
+		return io_error("open", src);
+	}
+	posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+	while ((n = read(fd, chunk, COPY_CHUNK)) != 0) {
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			err = io_error("read", src);
+			break;
+		}
+		if ((err = lade__sink_write(s, chunk, (size_t)n)) < 0)
+			break;
+	}
+	if (copied)
+		*copied = s->written;
+	close(fd);
+	free(chunk);
+	return err;
+}
+
+int lade__mkdirs(const char *path, mode_t mode)
+{
+	char work[PATH_MAX];
+	char *p;
+	if (lade__snprintf(work, sizeof(work), "%s", path) < 0)
+		return LADE_ETOOLARGE;
+	for (p = work + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(work, mode) < 0 && errno != EEXIST)
+			return io_error("create folder", work);
+		*p = '/';
+	}
+	if (mkdir(work, mode) < 0 && errno != EEXIST)
+		return io_error("create folder", work);
+	return 0;
+}
+
+int lade__read_file(lade_buf *out, const char *path, size_t max)
+{
+	char chunk[65536];
+	int fd = open(path, O_RDONLY | O_CLOEXEC), err = 0;
+	ssize_t n;
+	if (fd < 0)
+		return io_error("open", path);
+	lade_buf_init(out, max);
+	while ((n = read(fd, chunk, sizeof(chunk))) != 0) {
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			err = io_error("read", path);
+			break;
+		}
+		if ((err = lade_buf_put(out, chunk, (size_t)n)) < 0) {
+			if (err == LADE_ETOOLARGE)
+				err = lade__error(LADE_ETOOLARGE, "'%s' is over the %zu-byte limit", path, max);
+			break;
+		}
+	}
+	close(fd);
+	if (err < 0)
+		lade_buf_dispose(out);
+	return err;
+}
+
+int lade__write_file_atomic(const char *path, const void *data, size_t len, mode_t mode)
+{
+	char tmp[PATH_MAX];
+	const char *p = data;
+	int fd, err;
+	if ((err = lade__snprintf(tmp, sizeof(tmp), "%s.lade-XXXXXX", path)) < 0)
+		return err;
+	if ((fd = mkostemp(tmp, O_CLOEXEC)) < 0)
+		return io_error("create a temporary file for", path);
+	while (len) {
+		ssize_t n = write(fd, p, len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			err = io_error("write", tmp);
+			goto fail;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	if (fchmod(fd, mode) < 0 || fsync(fd) < 0) {
+		err = io_error("write", tmp);
+		goto fail;
+	}
+	if (close(fd) < 0) {
+		fd = -1;
+		err = io_error("write", tmp);
+		goto fail;
+	}
+	fd = -1;
+	if (rename(tmp, path) < 0) {
+		err = io_error("rename into", path);
+		goto fail;
+	}
+	return 0;
+fail:
+	if (fd >= 0)
+		close(fd);
+	unlink(tmp);
+	return err;
+}

@@ -1,0 +1,50 @@
+/*
+ * fsutil.h - local file helpers shared by the targets and the packager.
+ *
+ * A sink is the one way content reaches a final name on disk: bytes go to a
+ * temporary file (in tmpdir, or beside the destination) while being hashed;
+ * commit checks size and digest against the descriptor and renames; abort
+ * removes the temporary file. No partial file ever takes the final name.
+ */
+#ifndef LADE_FSUTIL_H
+#define LADE_FSUTIL_H
+
+#include "lade/digest.h"
+#include "lade/manifest.h"
+#include <limits.h>
+#include <sys/types.h>
+
+typedef struct lade__sink {
+	int fd;
+	char tmp[PATH_MAX];
+	char dest[PATH_MAX];
+	lade_hasher *hasher;
+	uint64_t written;
+	const lade_descriptor *desc; /* borrowed: valid until commit or abort */
+} lade__sink;
+
+/* Open a temporary file for dest; tmpdir NULL means dest's own folder. */
+int lade__sink_open(lade__sink *s, const char *dest, const char *tmpdir, const lade_descriptor *desc);
+
+/* Append bytes; fails with LADE_EDIGEST once more than desc->size arrive. */
+int lade__sink_write(lade__sink *s, const void *data, size_t len);
+
+/* Check size and digest, then rename to dest. Closes the sink either way. */
+int lade__sink_commit(lade__sink *s);
+
+/* Remove the temporary file; safe after commit and on a zeroed sink. */
+void lade__sink_abort(lade__sink *s);
+
+/* mkdir -p with mode for every missing folder. */
+int lade__mkdirs(const char *path, mode_t mode);
+
+/* Read a whole small file under a cap into out. LADE_ENOTFOUND when absent. */
+int lade__read_file(lade_buf *out, const char *path, size_t max);
+
+/* Write data to path atomically (temporary file, fsync, rename). */
+int lade__write_file_atomic(const char *path, const void *data, size_t len, mode_t mode);
+
+/* Copy a local file into a sink in bounded chunks. */
+int lade__sink_copy_from(lade__sink *s, const char *src, uint64_t *copied);
+
+#endif

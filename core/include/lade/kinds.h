@@ -1,0 +1,35 @@
+/*
+ * lade/kinds.h - the kinds of artifact lade knows (implemented in
+ * mediatypes/), and how an input is matched to one.
+ *
+ * Invariants: the kind list is static and shared; lade_kinds_probe opens
+ * the input only to read its first LADE_KIND_HEAD_MAX bytes and ask libmagic.
+ */
+#ifndef LADE_KINDS_H
+#define LADE_KINDS_H
+
+#include "lade/kind.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Every known kind, most specific first. Borrowed, static storage. */
+LADE_EXTERN const lade_kind *const *lade_kinds_all(size_t *count);
+
+/* The kind called name, or NULL. */
+LADE_EXTERN const lade_kind *lade_kinds_find(const char *name);
+
+/*
+ * Look at path (stat, first bytes, libmagic) and fill in. Returns 0,
+ * LADE_ENOTFOUND or LADE_EIO.
+ */
+LADE_EXTERN int lade_kinds_probe(lade_kind_input *in, const char *path);
+
+/* The kind that claims in most surely (the generic file kind at worst). */
+LADE_EXTERN const lade_kind *lade_kinds_detect(const lade_kind_input *in);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

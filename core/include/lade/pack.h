@@ -1,0 +1,121 @@
+/*
+ * lade/pack.h - the packager: push local files as one artifact into a
+ * target, and pull an artifact's files back out of one.
+ *
+ * Invariants:
+ *  - Pushes are reproducible: the same files, options and `created` value
+ *    give the same manifest bytes and digest; no wall-clock time is added.
+ *  - The manifest is encoded once; its digest is over exactly the bytes sent.
+ *  - Pull checks every destination path before it fetches anything: titles
+ *    that are absolute, climb out with "..", or land through a symlink
+ *    outside the output folder are refused unless allow_path_traversal.
+ */
+#ifndef LADE_PACK_H
+#define LADE_PACK_H
+
+#include "lade/kind.h"
+#include "lade/manifest.h"
+#include "lade/target.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* One file to push. */
+typedef struct lade_push_file {
+	const char *path;        /* borrowed; a regular file */
+	const char *media_type;  /* borrowed; NULL: the kind's, else "application/octet-stream" */
+	const char *title;       /* borrowed; NULL: the path, or its base name when absolute or outside "." */
+	const lade_kind *kind;   /* borrowed; NULL: no kind */
+	const lade_kind_input *input; /* borrowed; what the kind was chosen from (needed with kind) */
+	const lade_annotations *annotations; /* borrowed; extra layer annotations, may be NULL */
+} lade_push_file;
+
+#define LADE_PUSH_OPTIONS_VERSION 1
+
+typedef struct lade_push_options {
+	unsigned int version;                 /* LADE_PUSH_OPTIONS_VERSION */
+	const lade_push_file *files;          /* borrowed */
+	size_t file_count;
+	const char *artifact_type;            /* NULL: the kind's, else application/vnd.unknown.artifact.v1 when
+					         the config is empty, else none */
+	const char *config_path;              /* NULL: the empty config */
+	const char *config_media_type;        /* NULL: application/vnd.unknown.config.v1+json */
+	const lade_annotations *annotations;  /* manifest annotations, may be NULL */
+	const lade_annotations *config_annotations; /* may be NULL */
+	const char *created;                  /* RFC 3339 value for org.opencontainers.image.created, or NULL */
+	const char *const *tags;              /* borrowed; tags to point at the manifest */
+	size_t tag_count;
+} lade_push_options;
+
+#define LADE_PUSH_OPTIONS_INIT {LADE_PUSH_OPTIONS_VERSION, NULL, 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0}
+
+typedef struct lade_push_result {
+	lade_descriptor manifest;  /* the pushed manifest's descriptor */
+	lade_buf manifest_bytes;   /* the exact bytes pushed */
+	size_t blobs_pushed;       /* blobs sent */
+	size_t blobs_skipped;      /* blobs the target already had */
+	uint64_t bytes_pushed;     /* blob bytes sent */
+} lade_push_result;
+
+/*
+ * Push the files as one artifact. Caller disposes *result with
+ * lade_push_result_dispose on success. Returns 0 or an error; on error
+ * nothing was tagged.
+ */
+LADE_EXTERN int lade_push(lade_target *target, const lade_push_options *opts, lade_push_result *result);
+
+LADE_EXTERN void lade_push_result_dispose(lade_push_result *result);
+
+/* Fill out with the RFC 3339 UTC time of epoch seconds (SOURCE_DATE_EPOCH). out needs 32 bytes. */
+LADE_EXTERN int lade_created_from_epoch(const char *epoch, char *out, size_t outlen);
+
+#define LADE_PULL_OPTIONS_VERSION 1
+
+typedef struct lade_pull_options {
+	unsigned int version;          /* LADE_PULL_OPTIONS_VERSION */
+	const char *output_dir;        /* NULL: "." */
+	int keep_old_files;            /* refuse to replace existing files */
+	int allow_path_traversal;      /* write titles outside output_dir */
+	const lade_kind *const *kinds; /* asked for names of untitled layers; may be NULL */
+	size_t kind_count;
+} lade_pull_options;
+
+#define LADE_PULL_OPTIONS_INIT {LADE_PULL_OPTIONS_VERSION, NULL, 0, 0, NULL, 0}
+
+/* A layer of a pulled artifact. */
+typedef struct lade_pulled {
+	lade_descriptor desc;
+	char *path;     /* where it was written, NULL when skipped */
+	int skipped;    /* 1 when it had no name to be written under */
+} lade_pulled;
+
+typedef struct lade_pull_result {
+	lade_descriptor manifest;
+	lade_pulled *layers;
+	size_t layer_count;
+	uint64_t bytes_fetched;
+} lade_pull_result;
+
+/*
+ * Pull the artifact that reference (tag or digest) names in target into
+ * files. Caller disposes *result with lade_pull_result_dispose on success.
+ * Returns 0, LADE_EUNSAFE (a title would leave the folder), LADE_EEXISTS
+ * (keep_old_files), LADE_EUNSUPPORTED (an index), or a target error.
+ */
+LADE_EXTERN int lade_pull(lade_target *target, const char *reference, const lade_pull_options *opts,
+			  lade_pull_result *result);
+
+LADE_EXTERN void lade_pull_result_dispose(lade_pull_result *result);
+
+/*
+ * Resolve reference and fetch its manifest bytes (capped at 4 MiB and
+ * verified). Caller disposes desc and bytes.
+ */
+LADE_EXTERN int lade_manifest_fetch(lade_target *target, const char *reference, lade_descriptor *desc,
+				    lade_buf *bytes);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,489 @@
+#include "internal.h"
+#include "fsutil.h"
+#include "json.h"
+#include "lade/layout.h"
+#include "lade/ref.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+typedef struct layout {
+	lade_target base;
+	char root[PATH_MAX];
+} layout;
+
+static const char LAYOUT_HEADER[] = "{\"imageLayoutVersion\":\"1.0.0\"}";
+static const char EMPTY_INDEX[] = "{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.index.v1+json\","
+				  "\"manifests\":[]}";
+
+static int path_in(const layout *l, char *out, size_t outlen, const char *rel)
+{
+	return lade__snprintf(out, outlen, "%s/%s", l->root, rel);
+}
+
+static int blob_path(const layout *l, const lade_descriptor *d, char *out, size_t outlen)
+{
+	return lade__snprintf(out, outlen, "%s/blobs/%s/%s", l->root, lade_digest_alg_name(d->digest.alg),
+			      lade_digest_hex(&d->digest));
+}
+
+/* An exclusive lock on the layout folder itself: no extra file in the layout. */
+static int lock_layout(const layout *l, int *fd_out)
+{
+	int fd = open(l->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return lade__error(LADE_EIO, "cannot open layout '%s': %s", l->root, strerror(errno));
+	while (flock(fd, LOCK_EX) < 0) {
+		if (errno == EINTR)
+			continue;
+		close(fd);
+		return lade__error(LADE_EIO, "cannot lock layout '%s': %s", l->root, strerror(errno));
+	}
+	*fd_out = fd;
+	return 0;
+}
+
+static void unlock_layout(int fd)
+{
+	if (fd >= 0)
+		close(fd); /* releases the flock */
+}
+
+static int load_index(const layout *l, cJSON **out)
+{
+	char path[PATH_MAX];
+	lade_buf data;
+	cJSON *manifests;
+	int err;
+	if ((err = path_in(l, path, sizeof(path), "index.json")) < 0)
+		return err;
+	if ((err = lade__read_file(&data, path, LADE_INDEX_JSON_MAX)) < 0)
+		return err;
+	err = lade__json_parse(out, data.ptr, data.size, LADE_INDEX_JSON_MAX, path);
+	lade_buf_dispose(&data);
+	if (err < 0)
+		return err;
+	manifests = cJSON_GetObjectItemCaseSensitive(*out, "manifests");
+	if (!cJSON_IsArray(manifests)) {
+		cJSON_Delete(*out);
+		*out = NULL;
+		return lade__error(LADE_EINVALID, "'%s': \"manifests\" must be an array", path);
+	}
+	return 0;
+}
+
+static int store_index(const layout *l, const cJSON *index)
+{
+	char path[PATH_MAX];
+	lade_buf data;
+	int err;
+	lade_buf_init(&data, LADE_INDEX_JSON_MAX);
+	if ((err = path_in(l, path, sizeof(path), "index.json")) < 0 || (err = lade__json_print(&data, index)) < 0)
+		goto done;
+	err = lade__write_file_atomic(path, data.ptr, data.size, 0644);
+done:
+	lade_buf_dispose(&data);
+	return err;
+}
+
+static const char *entry_ref_name(const cJSON *entry)
+{
+	const cJSON *ann = cJSON_GetObjectItemCaseSensitive(entry, "annotations");
+	const cJSON *name = cJSON_GetObjectItemCaseSensitive(ann, LADE_ANNOTATION_REF_NAME);
+	return cJSON_IsString(name) ? name->valuestring : NULL;
+}
+
+static const char *entry_digest(const cJSON *entry)
+{
+	const cJSON *d = cJSON_GetObjectItemCaseSensitive(entry, "digest");
+	return cJSON_IsString(d) ? d->valuestring : "";
+}
+
+static int layout_exists(lade_target *t, const lade_descriptor *desc, int *found)
+{
+	layout *l = (layout *)t;
+	char path[PATH_MAX];
+	struct stat st;
+	int err;
+	if ((err = blob_path(l, desc, path, sizeof(path))) < 0)
+		return err;
+	if (stat(path, &st) < 0) {
+		if (errno != ENOENT)
+			return lade__error(LADE_EIO, "cannot stat '%s': %s", path, strerror(errno));
+		*found = 0;
+		return 0;
+	}
+	*found = S_ISREG(st.st_mode) && (uint64_t)st.st_size == desc->size;
+	return 0;
+}
+
+static int layout_blob_size(lade_target *t, const lade_digest *digest, uint64_t *size)
+{
+	layout *l = (layout *)t;
+	lade_descriptor probe = {0};
+	char path[PATH_MAX];
+	struct stat st;
+	int err;
+	probe.digest = *digest;
+	if ((err = blob_path(l, &probe, path, sizeof(path))) < 0)
+		return err;
+	if (stat(path, &st) < 0 || !S_ISREG(st.st_mode))
+		return lade__error(LADE_ENOTFOUND, "%s not found in layout '%s'", digest->str, l->root);
+	*size = (uint64_t)st.st_size;
+	return 0;
+}
+
+static int layout_fetch_bytes(lade_target *t, const lade_descriptor *desc, size_t max, lade_buf *out)
+{
+	layout *l = (layout *)t;
+	char path[PATH_MAX];
+	lade_digest got;
+	int err;
+	if (desc->size > max)
+		return lade__error(LADE_ETOOLARGE, "%s is %llu bytes, over the %zu-byte limit", desc->digest.str,
+				   (unsigned long long)desc->size, max);
+	if ((err = blob_path(l, desc, path, sizeof(path))) < 0)
+		return err;
+	if ((err = lade__read_file(out, path, max)) < 0) {
+		if (err == LADE_ENOTFOUND)
+			return lade__error(LADE_ENOTFOUND, "%s not found in layout '%s'", desc->digest.str, l->root);
+		return err;
+	}
+	if (out->size != desc->size) {
+		err = lade__error(LADE_EDIGEST, "'%s' is %zu bytes, expected %llu", path, out->size,
+				  (unsigned long long)desc->size);
+	} else if ((err = lade_digest_buffer(&got, desc->digest.alg, out->ptr, out->size)) == 0 &&
+		   !lade_digest_equal(&got, &desc->digest)) {
+		err = lade__error(LADE_EDIGEST, "'%s' does not match its digest (got %s)", path, got.str);
+	}
+	if (err < 0)
+		lade_buf_dispose(out);
+	return err;
+}
+
+static void report(lade_target *t, const lade_blob_job *job, uint64_t done)
+{
+	if (t->progress)
+		t->progress(job, done, t->progress_payload);
+}
+
+static int layout_fetch_files(lade_target *t, lade_blob_job *jobs, size_t count)
+{
+	layout *l = (layout *)t;
+	char path[PATH_MAX];
+	lade__sink sink;
+	size_t i;
+	int first = 0, err;
+
+	for (i = 0; i < count; i++) {
+		lade_blob_job *job = &jobs[i];
+		if ((err = blob_path(l, job->desc, path, sizeof(path))) == 0 &&
+		    (err = lade__sink_open(&sink, job->path, NULL, job->desc)) == 0) {
+			if ((err = lade__sink_copy_from(&sink, path, &job->transferred)) == 0)
+				err = lade__sink_commit(&sink);
+			else
+				lade__sink_abort(&sink);
+		}
+		if (err == LADE_ENOTFOUND)
+			err = lade__error(LADE_ENOTFOUND, "%s not found in layout '%s'", job->desc->digest.str, l->root);
+		job->error = err;
+		if (err < 0 && !first)
+			first = err;
+		if (err < 0)
+			return first; /* the message belongs to this job; stop here */
+		report(t, job, job->transferred);
+	}
+	return first;
+}
+
+static int ingest(layout *l, const lade_descriptor *desc, lade__sink *sink)
+{
+	char path[PATH_MAX], ingest_dir[PATH_MAX], alg_dir[PATH_MAX];
+	int err;
+	if ((err = blob_path(l, desc, path, sizeof(path))) < 0 ||
+	    (err = path_in(l, ingest_dir, sizeof(ingest_dir), "ingest")) < 0 ||
+	    (err = lade__snprintf(alg_dir, sizeof(alg_dir), "%s/blobs/%s", l->root,
+				  lade_digest_alg_name(desc->digest.alg))) < 0 ||
+	    (err = lade__mkdirs(ingest_dir, 0755)) < 0 || (err = lade__mkdirs(alg_dir, 0755)) < 0)
+		return err;
+	return lade__sink_open(sink, path, ingest_dir, desc);
+}
+
+static int layout_push_bytes(lade_target *t, const lade_descriptor *desc, const void *data, size_t len)
+{
+	layout *l = (layout *)t;
+	lade__sink sink;
+	int found = 0, err;
+	if ((err = layout_exists(t, desc, &found)) < 0 || found)
+		return err;
+	if ((err = ingest(l, desc, &sink)) < 0)
+		return err;
+	if ((err = lade__sink_write(&sink, data, len)) < 0) {
+		lade__sink_abort(&sink);
+		return err;
+	}
+	return lade__sink_commit(&sink);
+}
+
+static int layout_push_files(lade_target *t, lade_blob_job *jobs, size_t count)
+{
+	layout *l = (layout *)t;
+	lade__sink sink;
+	size_t i;
+	int err, found;
+
+	for (i = 0; i < count; i++) {
+		lade_blob_job *job = &jobs[i];
+		found = 0;
+		job->transferred = 0;
+		if ((err = layout_exists(t, job->desc, &found)) == 0 && found) {
+			job->skipped = 1;
+		} else if (err == 0 && (err = ingest(l, job->desc, &sink)) == 0) {
+			if ((err = lade__sink_copy_from(&sink, job->path, &job->transferred)) == 0)
+				err = lade__sink_commit(&sink);
+			else
+				lade__sink_abort(&sink);
+			if (err == LADE_EDIGEST)
+				err = lade__error(LADE_EDIGEST, "'%s' changed while it was pushed: %s", job->path,
+						  lade_error_last()->message);
+		}
+		job->error = err;
+		if (err < 0)
+			return err;
+		report(t, job, job->desc->size);
+	}
+	return 0;
+}
+
+static int descriptor_from_entry(lade_descriptor *out, const cJSON *entry, const char *root)
+{
+	char what[PATH_MAX + 32];
+	snprintf(what, sizeof(what), "'%s/index.json' entry", root);
+	return lade__descriptor_from_json(out, entry, what);
+}
+
+static int layout_resolve(lade_target *t, const char *reference, lade_descriptor *out)
+{
+	layout *l = (layout *)t;
+	cJSON *index = NULL;
+	const cJSON *entry, *match = NULL;
+	lade_digest digest;
+	int by_digest = strchr(reference, ':') != NULL, err;
+
+	if (by_digest && (err = lade_digest_parse(&digest, reference)) < 0)
+		return err;
+	if ((err = load_index(l, &index)) < 0)
+		return err;
+	cJSON_ArrayForEach(entry, cJSON_GetObjectItemCaseSensitive(index, "manifests"))
+	{
+		const char *name = entry_ref_name(entry);
+		if (by_digest ? strcmp(entry_digest(entry), reference) == 0 : (name && strcmp(name, reference) == 0))
+			match = entry;
+	}
+	if (match) {
+		err = descriptor_from_entry(out, match, l->root);
+		if (err == 0) /* the ref.name annotation belongs to index.json only */
+			lade_annotations_dispose(&out->annotations);
+	} else if (by_digest) {
+		/* Not listed in index.json, but a manifest blob can still be addressed by digest. */
+		char path[PATH_MAX], media_type[256];
+		lade_buf data;
+		struct stat st;
+		lade_descriptor probe = {0};
+		probe.digest = digest;
+		if ((err = blob_path(l, &probe, path, sizeof(path))) < 0)
+			goto done;
+		if (stat(path, &st) < 0) {
+			err = lade__error(LADE_ENOTFOUND, "%s not found in layout '%s'", reference, l->root);
+			goto done;
+		}
+		probe.size = (uint64_t)st.st_size;
+		if ((err = layout_fetch_bytes(t, &probe, LADE_MANIFEST_LIMIT, &data)) < 0)
+			goto done;
+		err = lade_manifest_sniff_media_type(data.ptr, data.size, media_type, sizeof(media_type));
+		lade_buf_dispose(&data);
+		if (err < 0)
+			goto done;
+		memset(out, 0, sizeof(*out));
+		out->digest = digest;
+		out->size = probe.size;
+		if (!(out->media_type = lade__strdup(media_type[0] ? media_type : LADE_MEDIATYPE_MANIFEST)))
+			err = LADE_ENOMEM;
+	} else {
+		err = lade__error(LADE_ENOTFOUND, "tag '%s' not found in layout '%s'", reference, l->root);
+	}
+done:
+	cJSON_Delete(index);
+	return err;
+}
+
+static int layout_tag(lade_target *t, const lade_descriptor *desc, const void *data, size_t len, const char *tag)
+{
+	layout *l = (layout *)t;
+	cJSON *index = NULL, *manifests, *entry, *next;
+	lade_descriptor plain;
+	int lockfd = -1, found = 0, err;
+
+	(void)data;
+	(void)len;
+	if (tag && *tag && (err = lade_ref_validate_tag(tag)) < 0)
+		return err;
+	if ((err = layout_exists(t, desc, &found)) < 0)
+		return err;
+	if (!found)
+		return lade__error(LADE_ENOTFOUND, "cannot tag %s: not in layout '%s'", desc->digest.str, l->root);
+	if ((err = lock_layout(l, &lockfd)) < 0)
+		return err;
+	if ((err = load_index(l, &index)) < 0)
+		goto done;
+	manifests = cJSON_GetObjectItemCaseSensitive(index, "manifests");
+	for (entry = manifests->child; entry; entry = next) {
+		const char *name = entry_ref_name(entry);
+		next = entry->next;
+		if (tag && *tag ? (name && strcmp(name, tag) == 0)
+				: (!name && strcmp(entry_digest(entry), desc->digest.str) == 0))
+			cJSON_Delete(cJSON_DetachItemViaPointer(manifests, entry));
+	}
+	/* Only the descriptor's identity goes in; its own annotations describe the manifest elsewhere. */
+	memset(&plain, 0, sizeof(plain));
+	plain.media_type = desc->media_type;
+	plain.digest = desc->digest;
+	plain.size = desc->size;
+	plain.artifact_type = desc->artifact_type;
+	plain.platform = desc->platform;
+	if (tag && *tag && (err = lade_annotations_set(&plain.annotations, LADE_ANNOTATION_REF_NAME, tag)) < 0)
+		goto done;
+	entry = lade__descriptor_to_json(&plain);
+	lade_annotations_dispose(&plain.annotations);
+	if (!entry) {
+		err = lade__error_oom();
+		goto done;
+	}
+	cJSON_AddItemToArray(manifests, entry);
+	err = store_index(l, index);
+done:
+	cJSON_Delete(index);
+	unlock_layout(lockfd);
+	return err;
+}
+
+static int layout_list_tags(lade_target *t, lade_tag_cb cb, void *payload)
+{
+	layout *l = (layout *)t;
+	cJSON *index = NULL;
+	const cJSON *entry;
+	int err;
+	if ((err = load_index(l, &index)) < 0)
+		return err;
+	cJSON_ArrayForEach(entry, cJSON_GetObjectItemCaseSensitive(index, "manifests"))
+	{
+		const char *name = entry_ref_name(entry);
+		if (name && (err = cb(name, payload)) != 0)
+			break;
+	}
+	cJSON_Delete(index);
+	return err;
+}
+
+static void layout_free(lade_target *t)
+{
+	free(t);
+}
+
+static const lade_target_ops layout_ops = {
+	.exists = layout_exists,
+	.blob_size = layout_blob_size,
+	.fetch_bytes = layout_fetch_bytes,
+	.fetch_files = layout_fetch_files,
+	.push_bytes = layout_push_bytes,
+	.push_files = layout_push_files,
+	.resolve = layout_resolve,
+	.tag = layout_tag,
+	.list_tags = layout_list_tags,
+	.free = layout_free,
+};
+
+/* Create the layout's fixed files under the lock, so two creators cannot race. */
+static int create_layout(layout *l)
+{
+	char path[PATH_MAX];
+	struct stat st;
+	int lockfd = -1, err;
+	if ((err = lade__mkdirs(l->root, 0755)) < 0 || (err = lock_layout(l, &lockfd)) < 0)
+		return err;
+	if ((err = path_in(l, path, sizeof(path), "oci-layout")) < 0)
+		goto done;
+	if (stat(path, &st) < 0 &&
+	    (err = lade__write_file_atomic(path, LAYOUT_HEADER, sizeof(LAYOUT_HEADER) - 1, 0644)) < 0)
+		goto done;
+	if ((err = path_in(l, path, sizeof(path), "index.json")) < 0)
+		goto done;
+	if (stat(path, &st) < 0 && (err = lade__write_file_atomic(path, EMPTY_INDEX, sizeof(EMPTY_INDEX) - 1, 0644)) < 0)
+		goto done;
+	if ((err = path_in(l, path, sizeof(path), "blobs")) < 0)
+		goto done;
+	err = lade__mkdirs(path, 0755);
+done:
+	unlock_layout(lockfd);
+	return err;
+}
+
+static int check_layout(layout *l)
+{
+	char path[PATH_MAX];
+	lade_buf data;
+	cJSON *json = NULL;
+	const cJSON *version;
+	int err;
+	if ((err = path_in(l, path, sizeof(path), "oci-layout")) < 0)
+		return err;
+	if ((err = lade__read_file(&data, path, 64 * 1024)) < 0) {
+		if (err == LADE_ENOTFOUND)
+			return lade__error(LADE_ENOTFOUND, "'%s' is not an OCI image layout (no oci-layout file)",
+					   l->root);
+		return err;
+	}
+	err = lade__json_parse(&json, data.ptr, data.size, 64 * 1024, path);
+	lade_buf_dispose(&data);
+	if (err < 0)
+		return err;
+	version = cJSON_GetObjectItemCaseSensitive(json, "imageLayoutVersion");
+	if (!cJSON_IsString(version))
+		err = lade__error(LADE_EINVALID, "'%s': missing \"imageLayoutVersion\"", path);
+	else if (strncmp(version->valuestring, "1.", 2) != 0)
+		err = lade__error(LADE_EUNSUPPORTED, "'%s': layout version '%s' is not supported", path,
+				  version->valuestring);
+	cJSON_Delete(json);
+	return err;
+}
+
+int lade_layout_open(lade_target **out, const char *path, int create)
+{
+	layout *l = calloc(1, sizeof(*l));
+	size_t len;
+	int err;
+	if (!l)
+		return lade__error_oom();
+	l->base.ops = &layout_ops;
+	l->base.kind = "oci-layout";
+	if ((err = lade__snprintf(l->root, sizeof(l->root), "%s", path)) < 0)
+		goto fail;
+	len = strlen(l->root);
+	while (len > 1 && l->root[len - 1] == '/')
+		l->root[--len] = '\0';
+	if (create && (err = create_layout(l)) < 0)
+		goto fail;
+	if ((err = check_layout(l)) < 0)
+		goto fail;
+	*out = &l->base;
+	return 0;
+fail:
+	free(l);
+	return err;
+}

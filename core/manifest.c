@@ -1,0 +1,666 @@
+#include "internal.h"
+#include "json.h"
+#include "lade/manifest.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Sizes travel as JSON numbers (doubles): beyond 2^53 they are not exact. */
+#define MAX_EXACT_SIZE 9007199254740992.0
+
+int lade_annotations_set(lade_annotations *a, const char *key, const char *value)
+{
+	size_t i;
+	char *v, **keys, **values;
+	for (i = 0; i < a->count; i++) {
+		if (strcmp(a->keys[i], key) == 0) {
+			if (!(v = lade__strdup(value)))
+				return LADE_ENOMEM;
+			free(a->values[i]);
+			a->values[i] = v;
+			return 0;
+		}
+	}
+	keys = realloc(a->keys, (a->count + 1) * sizeof(*keys));
+	if (!keys)
+		return lade__error_oom();
+	a->keys = keys;
+	values = realloc(a->values, (a->count + 1) * sizeof(*values));
+	if (!values)
+		return lade__error_oom();
+	a->values = values;
+	a->keys[a->count] = lade__strdup(key);
+	a->values[a->count] = lade__strdup(value);
+	if (!a->keys[a->count] || !a->values[a->count]) {
+		free(a->keys[a->count]);
+		free(a->values[a->count]);
+		return LADE_ENOMEM;
+	}
+	a->count++;
+	return 0;
+}
+
+const char *lade_annotations_get(const lade_annotations *a, const char *key)
+{
+	size_t i;
+	for (i = 0; i < a->count; i++)
+		if (strcmp(a->keys[i], key) == 0)
+			return a->values[i];
+	return NULL;
+}
+
+void lade_annotations_dispose(lade_annotations *a)
+{
+	size_t i;
+	for (i = 0; i < a->count; i++) {
+		free(a->keys[i]);
+		free(a->values[i]);
+	}
+	free(a->keys);
+	free(a->values);
+	memset(a, 0, sizeof(*a));
+}
+
+static int annotations_copy(lade_annotations *dst, const lade_annotations *src)
+{
+	size_t i;
+	int err;
+	memset(dst, 0, sizeof(*dst));
+	for (i = 0; i < src->count; i++)
+		if ((err = lade_annotations_set(dst, src->keys[i], src->values[i])) < 0)
+			return err;
+	return 0;
+}
+
+static void platform_free(lade_platform *p)
+{
+	if (!p)
+		return;
+	free(p->architecture);
+	free(p->os);
+	free(p->variant);
+	free(p);
+}
+
+void lade_descriptor_dispose(lade_descriptor *d)
+{
+	if (!d)
+		return;
+	free(d->media_type);
+	free(d->artifact_type);
+	free(d->data);
+	lade_annotations_dispose(&d->annotations);
+	platform_free(d->platform);
+	memset(d, 0, sizeof(*d));
+}
+
+int lade_descriptor_copy(lade_descriptor *dst, const lade_descriptor *src)
+{
+	memset(dst, 0, sizeof(*dst));
+	dst->digest = src->digest;
+	dst->size = src->size;
+	if ((src->media_type && !(dst->media_type = lade__strdup(src->media_type))) ||
+	    (src->artifact_type && !(dst->artifact_type = lade__strdup(src->artifact_type))) ||
+	    (src->data && !(dst->data = lade__strdup(src->data))) ||
+	    annotations_copy(&dst->annotations, &src->annotations) < 0)
+		goto oom;
+	if (src->platform) {
+		if (!(dst->platform = calloc(1, sizeof(*dst->platform))))
+			goto oom;
+		if ((src->platform->architecture &&
+		     !(dst->platform->architecture = lade__strdup(src->platform->architecture))) ||
+		    (src->platform->os && !(dst->platform->os = lade__strdup(src->platform->os))) ||
+		    (src->platform->variant && !(dst->platform->variant = lade__strdup(src->platform->variant))))
+			goto oom;
+	}
+	return 0;
+oom:
+	lade_descriptor_dispose(dst);
+	return lade__error_oom();
+}
+
+int lade_descriptor_empty(lade_descriptor *d)
+{
+	memset(d, 0, sizeof(*d));
+	lade_digest_parse(&d->digest, LADE_EMPTY_DIGEST);
+	d->size = 2;
+	d->media_type = lade__strdup(LADE_MEDIATYPE_EMPTY);
+	d->data = lade__strdup("e30=");
+	if (!d->media_type || !d->data) {
+		lade_descriptor_dispose(d);
+		return LADE_ENOMEM;
+	}
+	return 0;
+}
+
+int lade_mediatype_is_manifest(const char *mt)
+{
+	return mt && (strcmp(mt, LADE_MEDIATYPE_MANIFEST) == 0 || strcmp(mt, LADE_MEDIATYPE_INDEX) == 0 ||
+		      strcmp(mt, LADE_MEDIATYPE_DOCKER_MANIFEST) == 0 || strcmp(mt, LADE_MEDIATYPE_DOCKER_LIST) == 0);
+}
+
+static int is_restricted_char(char c)
+{
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || strchr("!#$&^_.+-", c);
+}
+
+/* ^[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}$ */
+int lade_mediatype_validate(const char *mt, const char *what)
+{
+	const char *slash = mt ? strchr(mt, '/') : NULL;
+	const char *part[2];
+	size_t len[2], i, j;
+	if (!mt || !slash)
+		return lade__error(LADE_EINVALID, "invalid %s '%s': a media type is 'type/subtype'", what,
+				   mt ? mt : "");
+	part[0] = mt;
+	len[0] = (size_t)(slash - mt);
+	part[1] = slash + 1;
+	len[1] = strlen(slash + 1);
+	for (i = 0; i < 2; i++) {
+		if (len[i] < 1 || len[i] > 127)
+			return lade__error(LADE_EINVALID, "invalid %s '%s': each side of '/' takes 1 to 127 characters",
+					   what, mt);
+		for (j = 0; j < len[i]; j++) {
+			char c = part[i][j];
+			int ok = j == 0 ? ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))
+					: is_restricted_char(c);
+			if (!ok)
+				return lade__error(LADE_EINVALID, "invalid %s '%s': character '%c' not allowed", what, mt,
+						   c);
+		}
+	}
+	return 0;
+}
+
+/* ---- JSON decoding ---- */
+
+int lade__json_parse(cJSON **out, const char *data, size_t len, size_t cap, const char *what)
+{
+	cJSON *json;
+	const char *end = NULL;
+	if (len > cap)
+		return lade__error(LADE_ETOOLARGE, "%s is %zu bytes, over the %zu-byte limit", what, len, cap);
+	json = cJSON_ParseWithLengthOpts(data, len, &end, 0);
+	if (!json) {
+		size_t offset = end && end >= data ? (size_t)(end - data) : 0;
+		if (!end)
+			offset = cJSON_GetErrorPtr() ? (size_t)(cJSON_GetErrorPtr() - data) : 0;
+		return lade__error(LADE_EINVALID, "%s is not valid JSON (near byte %zu)", what, offset);
+	}
+	if (!cJSON_IsObject(json)) {
+		cJSON_Delete(json);
+		return lade__error(LADE_EINVALID, "%s is not a JSON object", what);
+	}
+	*out = json;
+	return 0;
+}
+
+int lade__json_print(lade_buf *out, const cJSON *json)
+{
+	char *text = cJSON_PrintUnformatted(json);
+	int err;
+	if (!text)
+		return lade__error_oom();
+	err = lade_buf_puts(out, text);
+	cJSON_free(text);
+	return err;
+}
+
+static int get_string(char **out, const cJSON *obj, const char *key, int required, const char *what)
+{
+	const cJSON *item = cJSON_GetObjectItemCaseSensitive(obj, key);
+	*out = NULL;
+	if (!item || cJSON_IsNull(item)) {
+		if (required)
+			return lade__error(LADE_EINVALID, "%s: missing \"%s\"", what, key);
+		return 0;
+	}
+	if (!cJSON_IsString(item))
+		return lade__error(LADE_EINVALID, "%s: \"%s\" must be a string", what, key);
+	if (!(*out = lade__strdup(item->valuestring)))
+		return LADE_ENOMEM;
+	return 0;
+}
+
+static int annotations_from_json(lade_annotations *out, const cJSON *obj, const char *what)
+{
+	const cJSON *map = cJSON_GetObjectItemCaseSensitive(obj, "annotations"), *item;
+	int err;
+	if (!map || cJSON_IsNull(map))
+		return 0;
+	if (!cJSON_IsObject(map))
+		return lade__error(LADE_EINVALID, "%s: \"annotations\" must be an object", what);
+	cJSON_ArrayForEach(item, map)
+	{
+		if (!cJSON_IsString(item))
+			return lade__error(LADE_EINVALID, "%s: annotation \"%s\" must be a string", what, item->string);
+		if (lade_annotations_get(out, item->string))
+			return lade__error(LADE_EINVALID, "%s: annotation \"%s\" appears twice", what, item->string);
+		if ((err = lade_annotations_set(out, item->string, item->valuestring)) < 0)
+			return err;
+	}
+	return 0;
+}
+
+int lade__descriptor_from_json(lade_descriptor *out, const cJSON *obj, const char *what)
+{
+	lade_descriptor d;
+	const cJSON *size, *platform;
+	char *digest = NULL;
+	int err;
+
+	memset(&d, 0, sizeof(d));
+	if (!cJSON_IsObject(obj))
+		return lade__error(LADE_EINVALID, "%s: descriptor must be an object", what);
+	if ((err = get_string(&d.media_type, obj, "mediaType", 1, what)) < 0 ||
+	    (err = lade_mediatype_validate(d.media_type, "mediaType")) < 0 ||
+	    (err = get_string(&digest, obj, "digest", 1, what)) < 0)
+		goto fail;
+	if ((err = lade_digest_parse(&d.digest, digest)) < 0) {
+		err = lade__error(err, "%s: %s", what, lade_error_last()->message);
+		goto fail;
+	}
+	size = cJSON_GetObjectItemCaseSensitive(obj, "size");
+	if (!size || !cJSON_IsNumber(size)) {
+		err = lade__error(LADE_EINVALID, "%s: missing or non-numeric \"size\"", what);
+		goto fail;
+	}
+	if (size->valuedouble < 0 || size->valuedouble > MAX_EXACT_SIZE ||
+	    size->valuedouble != (double)(uint64_t)size->valuedouble) {
+		err = lade__error(LADE_EINVALID, "%s: \"size\" must be a whole number of bytes, 0 or more", what);
+		goto fail;
+	}
+	d.size = (uint64_t)size->valuedouble;
+	if ((err = get_string(&d.artifact_type, obj, "artifactType", 0, what)) < 0 ||
+	    (d.artifact_type && (err = lade_mediatype_validate(d.artifact_type, "artifactType")) < 0) ||
+	    (err = get_string(&d.data, obj, "data", 0, what)) < 0 ||
+	    (err = annotations_from_json(&d.annotations, obj, what)) < 0)
+		goto fail;
+	platform = cJSON_GetObjectItemCaseSensitive(obj, "platform");
+	if (platform && !cJSON_IsNull(platform)) {
+		if (!cJSON_IsObject(platform)) {
+			err = lade__error(LADE_EINVALID, "%s: \"platform\" must be an object", what);
+			goto fail;
+		}
+		if (!(d.platform = calloc(1, sizeof(*d.platform)))) {
+			err = lade__error_oom();
+			goto fail;
+		}
+		if ((err = get_string(&d.platform->architecture, platform, "architecture", 1, what)) < 0 ||
+		    (err = get_string(&d.platform->os, platform, "os", 1, what)) < 0 ||
+		    (err = get_string(&d.platform->variant, platform, "variant", 0, what)) < 0)
+			goto fail;
+	}
+	free(digest);
+	*out = d;
+	return 0;
+fail:
+	free(digest);
+	lade_descriptor_dispose(&d);
+	return err;
+}
+
+static int check_schema(const cJSON *json, const char *what)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(json, "schemaVersion");
+	if (!v || !cJSON_IsNumber(v))
+		return lade__error(LADE_EINVALID, "%s: missing \"schemaVersion\"", what);
+	if (v->valuedouble != 2)
+		return lade__error(LADE_EINVALID, "%s: \"schemaVersion\" must be 2, not %g", what, v->valuedouble);
+	return 0;
+}
+
+static int descriptors_from_json(lade_descriptor **out, size_t *count, const cJSON *json, const char *key,
+				 const char *what)
+{
+	const cJSON *array = cJSON_GetObjectItemCaseSensitive(json, key), *item;
+	size_t n = 0, i = 0;
+	char where[96];
+	int err;
+
+	*out = NULL;
+	*count = 0;
+	if (!array || !cJSON_IsArray(array))
+		return lade__error(LADE_EINVALID, "%s: \"%s\" must be an array", what, key);
+	n = (size_t)cJSON_GetArraySize(array);
+	if (n == 0)
+		return 0;
+	if (!(*out = calloc(n, sizeof(**out))))
+		return lade__error_oom();
+	cJSON_ArrayForEach(item, array)
+	{
+		snprintf(where, sizeof(where), "%s %s[%zu]", what, key, i);
+		if ((err = lade__descriptor_from_json(&(*out)[i], item, where)) < 0) {
+			while (i > 0)
+				lade_descriptor_dispose(&(*out)[--i]);
+			free(*out);
+			*out = NULL;
+			return err;
+		}
+		i++;
+	}
+	*count = n;
+	return 0;
+}
+
+int lade_manifest_parse(lade_manifest *out, const char *data, size_t len)
+{
+	lade_manifest m;
+	cJSON *json = NULL;
+	const cJSON *item;
+	int err;
+
+	memset(&m, 0, sizeof(m));
+	if ((err = lade__json_parse(&json, data, len, LADE_MANIFEST_LIMIT, "manifest")) < 0)
+		return err;
+	if ((err = check_schema(json, "manifest")) < 0 ||
+	    (err = get_string(&m.media_type, json, "mediaType", 0, "manifest")) < 0)
+		goto done;
+	m.schema_version = 2;
+	if (m.media_type && strcmp(m.media_type, LADE_MEDIATYPE_MANIFEST) != 0 &&
+	    strcmp(m.media_type, LADE_MEDIATYPE_DOCKER_MANIFEST) != 0) {
+		err = lade__error(LADE_EINVALID, "manifest: \"mediaType\" is '%s', not an image manifest", m.media_type);
+		goto done;
+	}
+	if ((err = get_string(&m.artifact_type, json, "artifactType", 0, "manifest")) < 0 ||
+	    (m.artifact_type && (err = lade_mediatype_validate(m.artifact_type, "artifactType")) < 0))
+		goto done;
+	item = cJSON_GetObjectItemCaseSensitive(json, "config");
+	if (!item) {
+		err = lade__error(LADE_EINVALID, "manifest: missing \"config\"");
+		goto done;
+	}
+	if ((err = lade__descriptor_from_json(&m.config, item, "manifest config")) < 0 ||
+	    (err = descriptors_from_json(&m.layers, &m.layer_count, json, "layers", "manifest")) < 0)
+		goto done;
+	if (strcmp(m.config.media_type, LADE_MEDIATYPE_EMPTY) == 0 && !m.artifact_type) {
+		err = lade__error(LADE_EINVALID, "manifest: \"artifactType\" is required when the config is empty");
+		goto done;
+	}
+	item = cJSON_GetObjectItemCaseSensitive(json, "subject");
+	if (item && !cJSON_IsNull(item)) {
+		if (!(m.subject = calloc(1, sizeof(*m.subject)))) {
+			err = lade__error_oom();
+			goto done;
+		}
+		if ((err = lade__descriptor_from_json(m.subject, item, "manifest subject")) < 0)
+			goto done;
+	}
+	err = annotations_from_json(&m.annotations, json, "manifest");
+done:
+	cJSON_Delete(json);
+	if (err < 0)
+		lade_manifest_dispose(&m);
+	else
+		*out = m;
+	return err;
+}
+
+int lade_index_parse(lade_index *out, const char *data, size_t len)
+{
+	lade_index idx;
+	cJSON *json = NULL;
+	const cJSON *item;
+	int err;
+
+	memset(&idx, 0, sizeof(idx));
+	if ((err = lade__json_parse(&json, data, len, LADE_MANIFEST_LIMIT, "index")) < 0)
+		return err;
+	idx.schema_version = 2;
+	if ((err = check_schema(json, "index")) < 0 ||
+	    (err = get_string(&idx.media_type, json, "mediaType", 0, "index")) < 0 ||
+	    (err = get_string(&idx.artifact_type, json, "artifactType", 0, "index")) < 0 ||
+	    (err = descriptors_from_json(&idx.manifests, &idx.manifest_count, json, "manifests", "index")) < 0)
+		goto done;
+	if (idx.media_type && strcmp(idx.media_type, LADE_MEDIATYPE_INDEX) != 0 &&
+	    strcmp(idx.media_type, LADE_MEDIATYPE_DOCKER_LIST) != 0) {
+		err = lade__error(LADE_EINVALID, "index: \"mediaType\" is '%s', not an image index", idx.media_type);
+		goto done;
+	}
+	item = cJSON_GetObjectItemCaseSensitive(json, "subject");
+	if (item && !cJSON_IsNull(item)) {
+		if (!(idx.subject = calloc(1, sizeof(*idx.subject)))) {
+			err = lade__error_oom();
+			goto done;
+		}
+		if ((err = lade__descriptor_from_json(idx.subject, item, "index subject")) < 0)
+			goto done;
+	}
+	err = annotations_from_json(&idx.annotations, json, "index");
+done:
+	cJSON_Delete(json);
+	if (err < 0)
+		lade_index_dispose(&idx);
+	else
+		*out = idx;
+	return err;
+}
+
+int lade_manifest_sniff_media_type(const char *data, size_t len, char *out, size_t outlen)
+{
+	cJSON *json = NULL;
+	const cJSON *mt;
+	int err;
+	if ((err = lade__json_parse(&json, data, len, LADE_MANIFEST_LIMIT, "manifest")) < 0)
+		return err;
+	mt = cJSON_GetObjectItemCaseSensitive(json, "mediaType");
+	if (cJSON_IsString(mt))
+		err = lade__snprintf(out, outlen, "%s", mt->valuestring);
+	else if (cJSON_GetObjectItemCaseSensitive(json, "manifests"))
+		err = lade__snprintf(out, outlen, "%s", LADE_MEDIATYPE_INDEX);
+	else
+		err = lade__snprintf(out, outlen, "%s", cJSON_GetObjectItemCaseSensitive(json, "config") ?
+							 LADE_MEDIATYPE_MANIFEST : "");
+	cJSON_Delete(json);
+	return err;
+}
+
+/* ---- JSON encoding ---- */
+
+static int compare_keys(const void *a, const void *b)
+{
+	return strcmp(**(char *const *const *)a, **(char *const *const *)b);
+}
+
+static cJSON *annotations_to_json(const lade_annotations *a)
+{
+	cJSON *map = cJSON_CreateObject();
+	char ***order;
+	size_t i;
+	if (!map)
+		return NULL;
+	if (!(order = malloc((a->count ? a->count : 1) * sizeof(*order)))) {
+		cJSON_Delete(map);
+		return NULL;
+	}
+	for (i = 0; i < a->count; i++)
+		order[i] = &a->keys[i];
+	qsort(order, a->count, sizeof(*order), compare_keys);
+	for (i = 0; i < a->count; i++) {
+		size_t at = (size_t)(order[i] - a->keys);
+		if (!cJSON_AddStringToObject(map, a->keys[at], a->values[at])) {
+			cJSON_Delete(map);
+			map = NULL;
+			break;
+		}
+	}
+	free(order);
+	return map;
+}
+
+cJSON *lade__descriptor_to_json(const lade_descriptor *d)
+{
+	cJSON *obj = cJSON_CreateObject(), *child;
+	if (!obj)
+		return NULL;
+	if (!cJSON_AddStringToObject(obj, "mediaType", d->media_type) ||
+	    !cJSON_AddStringToObject(obj, "digest", d->digest.str) ||
+	    !cJSON_AddNumberToObject(obj, "size", (double)d->size))
+		goto fail;
+	if (d->annotations.count) {
+		if (!(child = annotations_to_json(&d->annotations)))
+			goto fail;
+		cJSON_AddItemToObject(obj, "annotations", child);
+	}
+	if (d->data && !cJSON_AddStringToObject(obj, "data", d->data))
+		goto fail;
+	if (d->platform) {
+		if (!(child = cJSON_AddObjectToObject(obj, "platform")) ||
+		    !cJSON_AddStringToObject(child, "architecture", d->platform->architecture) ||
+		    !cJSON_AddStringToObject(child, "os", d->platform->os) ||
+		    (d->platform->variant && !cJSON_AddStringToObject(child, "variant", d->platform->variant)))
+			goto fail;
+	}
+	if (d->artifact_type && !cJSON_AddStringToObject(obj, "artifactType", d->artifact_type))
+		goto fail;
+	return obj;
+fail:
+	cJSON_Delete(obj);
+	return NULL;
+}
+
+static int validate_descriptor(const lade_descriptor *d, const char *what)
+{
+	int err;
+	if ((err = lade_mediatype_validate(d->media_type, what)) < 0)
+		return err;
+	if (d->artifact_type && (err = lade_mediatype_validate(d->artifact_type, "artifactType")) < 0)
+		return err;
+	if ((double)d->size > MAX_EXACT_SIZE)
+		return lade__error(LADE_EINVALID, "%s: size %llu is too large", what, (unsigned long long)d->size);
+	return 0;
+}
+
+int lade_manifest_encode(lade_buf *out, const lade_manifest *m)
+{
+	cJSON *json = cJSON_CreateObject(), *child, *layers;
+	size_t i;
+	int err;
+
+	if (!json)
+		return lade__error_oom();
+	if ((err = validate_descriptor(&m->config, "config mediaType")) < 0)
+		goto done;
+	if (m->artifact_type && (err = lade_mediatype_validate(m->artifact_type, "artifact type")) < 0)
+		goto done;
+	if (strcmp(m->config.media_type, LADE_MEDIATYPE_EMPTY) == 0 && !m->artifact_type) {
+		err = lade__error(LADE_EINVALID, "an artifact type is required when the config is empty");
+		goto done;
+	}
+	err = LADE_ENOMEM;
+	if (!cJSON_AddNumberToObject(json, "schemaVersion", 2) ||
+	    !cJSON_AddStringToObject(json, "mediaType", m->media_type ? m->media_type : LADE_MEDIATYPE_MANIFEST) ||
+	    (m->artifact_type && !cJSON_AddStringToObject(json, "artifactType", m->artifact_type)) ||
+	    !(child = lade__descriptor_to_json(&m->config)))
+		goto oom;
+	cJSON_AddItemToObject(json, "config", child);
+	if (!(layers = cJSON_AddArrayToObject(json, "layers")))
+		goto oom;
+	for (i = 0; i < m->layer_count; i++) {
+		if ((err = validate_descriptor(&m->layers[i], "layer mediaType")) < 0)
+			goto done;
+		if (!(child = lade__descriptor_to_json(&m->layers[i])))
+			goto oom;
+		cJSON_AddItemToArray(layers, child);
+	}
+	if (m->subject) {
+		if (!(child = lade__descriptor_to_json(m->subject)))
+			goto oom;
+		cJSON_AddItemToObject(json, "subject", child);
+	}
+	if (m->annotations.count) {
+		if (!(child = annotations_to_json(&m->annotations)))
+			goto oom;
+		cJSON_AddItemToObject(json, "annotations", child);
+	}
+	err = lade__json_print(out, json);
+	goto done;
+oom:
+	err = lade__error_oom();
+done:
+	cJSON_Delete(json);
+	return err;
+}
+
+int lade_manifest_add_layer(lade_manifest *m, const lade_descriptor *layer)
+{
+	lade_descriptor *grown = realloc(m->layers, (m->layer_count + 1) * sizeof(*grown));
+	int err;
+	if (!grown)
+		return lade__error_oom();
+	m->layers = grown;
+	if ((err = lade_descriptor_copy(&m->layers[m->layer_count], layer)) < 0)
+		return err;
+	m->layer_count++;
+	return 0;
+}
+
+void lade_manifest_dispose(lade_manifest *m)
+{
+	size_t i;
+	free(m->media_type);
+	free(m->artifact_type);
+	lade_descriptor_dispose(&m->config);
+	for (i = 0; i < m->layer_count; i++)
+		lade_descriptor_dispose(&m->layers[i]);
+	free(m->layers);
+	if (m->subject) {
+		lade_descriptor_dispose(m->subject);
+		free(m->subject);
+	}
+	lade_annotations_dispose(&m->annotations);
+	memset(m, 0, sizeof(*m));
+}
+
+int lade_index_encode(lade_buf *out, const lade_index *idx)
+{
+	cJSON *json = cJSON_CreateObject(), *child, *list;
+	size_t i;
+	int err;
+	if (!json)
+		return lade__error_oom();
+	if (!cJSON_AddNumberToObject(json, "schemaVersion", 2) ||
+	    !cJSON_AddStringToObject(json, "mediaType", idx->media_type ? idx->media_type : LADE_MEDIATYPE_INDEX) ||
+	    (idx->artifact_type && !cJSON_AddStringToObject(json, "artifactType", idx->artifact_type)) ||
+	    !(list = cJSON_AddArrayToObject(json, "manifests")))
+		goto oom;
+	for (i = 0; i < idx->manifest_count; i++) {
+		if (!(child = lade__descriptor_to_json(&idx->manifests[i])))
+			goto oom;
+		cJSON_AddItemToArray(list, child);
+	}
+	if (idx->subject) {
+		if (!(child = lade__descriptor_to_json(idx->subject)))
+			goto oom;
+		cJSON_AddItemToObject(json, "subject", child);
+	}
+	if (idx->annotations.count) {
+		if (!(child = annotations_to_json(&idx->annotations)))
+			goto oom;
+		cJSON_AddItemToObject(json, "annotations", child);
+	}
+	err = lade__json_print(out, json);
+	cJSON_Delete(json);
+	return err;
+oom:
+	cJSON_Delete(json);
+	return lade__error_oom();
+}
+
+void lade_index_dispose(lade_index *idx)
+{
+	size_t i;
+	free(idx->media_type);
+	free(idx->artifact_type);
+	for (i = 0; i < idx->manifest_count; i++)
+		lade_descriptor_dispose(&idx->manifests[i]);
+	free(idx->manifests);
+	if (idx->subject) {
+		lade_descriptor_dispose(idx->subject);
+		free(idx->subject);
+	}
+	lade_annotations_dispose(&idx->annotations);
+	memset(idx, 0, sizeof(*idx));
+}

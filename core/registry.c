@@ -1,0 +1,1116 @@
+#include "internal.h"
+#include "fsutil.h"
+#include "json.h"
+#include "lade/registry.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+#include <openssl/evp.h>
+
+#define URL_MAX 4096
+#define HEADER_MAX 4096
+#define TAGS_PAGE_MAX ((size_t)16 * 1024 * 1024)
+#define UPLOAD_BUFFER (512 * 1024)
+#define DOWNLOAD_BUFFER (512 * 1024)
+#define MAX_AUTH_RETRIES 1
+
+static const char MANIFEST_ACCEPT[] =
+	"Accept: application/vnd.oci.image.manifest.v1+json, application/vnd.oci.image.index.v1+json, "
+	"application/vnd.docker.distribution.manifest.v2+json, "
+	"application/vnd.docker.distribution.manifest.list.v2+json";
+
+typedef struct registry registry;
+
+/* Where a request body comes from. */
+typedef struct source {
+	int fd;              /* file source, or -1 */
+	const char *data;    /* memory source */
+	size_t len;
+	uint64_t pos;
+	uint64_t size;
+	const char *path;    /* for messages */
+} source;
+
+/* One HTTP exchange and what was captured of the reply. */
+typedef struct request {
+	registry *reg;
+	CURL *easy;
+	struct curl_slist *headers;
+	char url[URL_MAX];
+	long status;
+	char location[URL_MAX];
+	char content_type[256];
+	char docker_digest[LADE_DIGEST_STRLEN];
+	char www_authenticate[HEADER_MAX];
+	char link[URL_MAX];
+	lade_buf body;        /* small replies and error bodies */
+	lade__sink *sink;     /* 2xx body of a blob GET streams here */
+	int callback_error;   /* set when a callback stopped the transfer */
+	lade_error saved;     /* the callback's message, restored after curl returns */
+	source src;
+	int auth_retries;
+	char errbuf[CURL_ERROR_SIZE];
+} request;
+
+struct registry {
+	lade_target base;
+	CURLM *multi;
+	char base_url[512];     /* scheme://host[:port] */
+	char host[LADE_REF_REGISTRY_MAX];
+	char repository[LADE_REF_REPOSITORY_MAX];
+	char authorization[HEADER_MAX]; /* "Authorization: ..." once known, else "" */
+	char user_agent[128];
+	const char *username;
+	const char *password;
+	unsigned int concurrency;
+	lade_auth_cb auth;
+	void *auth_payload;
+	lade_registry_stats stats;
+};
+
+/* ---- helpers ---- */
+
+static int url_for(const registry *r, char *out, size_t outlen, const char *fmt, const char *arg)
+{
+	char path[URL_MAX];
+	if (lade__snprintf(path, sizeof(path), fmt, r->repository, arg) < 0)
+		return LADE_ETOOLARGE;
+	return lade__snprintf(out, outlen, "%s%s", r->base_url, path);
+}
+
+static void trim_value(char *s)
+{
+	size_t n = strlen(s);
+	while (n && (s[n - 1] == '\r' || s[n - 1] == '\n' || s[n - 1] == ' ' || s[n - 1] == '\t'))
+		s[--n] = '\0';
+}
+
+static size_t header_cb(char *data, size_t size, size_t nitems, void *userdata)
+{
+	request *rq = userdata;
+	size_t len = size * nitems, namelen;
+	const char *colon;
+	char *dst = NULL;
+	size_t dstlen = 0;
+
+	if (len >= 5 && strncmp(data, "HTTP/", 5) == 0) {
+		/* A new response (after a redirect or 100-continue): forget the last one's headers. */
+		rq->location[0] = rq->content_type[0] = rq->docker_digest[0] = '\0';
+		rq->www_authenticate[0] = rq->link[0] = '\0';
+		return len;
+	}
+	colon = memchr(data, ':', len);
+	if (!colon)
+		return len;
+	namelen = (size_t)(colon - data);
+#define HEADER_IS(name) (namelen == sizeof(name) - 1 && strncasecmp(data, name, namelen) == 0)
+	if (HEADER_IS("Location")) {
+		dst = rq->location;
+		dstlen = sizeof(rq->location);
+	} else if (HEADER_IS("Content-Type")) {
+		dst = rq->content_type;
+		dstlen = sizeof(rq->content_type);
+	} else if (HEADER_IS("Docker-Content-Digest")) {
+		dst = rq->docker_digest;
+		dstlen = sizeof(rq->docker_digest);
+	} else if (HEADER_IS("WWW-Authenticate")) {
+		dst = rq->www_authenticate;
+		dstlen = sizeof(rq->www_authenticate);
+	} else if (HEADER_IS("Link")) {
+		dst = rq->link;
+		dstlen = sizeof(rq->link);
+	}
+#undef HEADER_IS
+	if (dst) {
+		const char *v = colon + 1;
+		size_t vlen = len - namelen - 1;
+		while (vlen && (*v == ' ' || *v == '\t')) {
+			v++;
+			vlen--;
+		}
+		if (vlen >= dstlen)
+			vlen = dstlen - 1;
+		memcpy(dst, v, vlen);
+		dst[vlen] = '\0';
+		trim_value(dst);
+		/* Content-Type parameters are ignored (distribution-spec: clients SHOULD ignore them). */
+		if (dst == rq->content_type) {
+			char *semi = strchr(dst, ';');
+			if (semi)
+				*semi = '\0';
+			trim_value(dst);
+		}
+	}
+	return len;
+}
+
+static void stop_with(request *rq, int err)
+{
+	rq->callback_error = err;
+	rq->saved = *lade_error_last();
+}
+
+static size_t write_cb(char *data, size_t size, size_t nmemb, void *userdata)
+{
+	request *rq = userdata;
+	size_t len = size * nmemb;
+	long status = 0;
+	int err;
+
+	curl_easy_getinfo(rq->easy, CURLINFO_RESPONSE_CODE, &status);
+	rq->reg->stats.bytes_fetched += len;
+	if (rq->sink && status >= 200 && status < 300) {
+		if ((err = lade__sink_write(rq->sink, data, len)) < 0) {
+			stop_with(rq, err);
+			return 0;
+		}
+		return len;
+	}
+	if ((err = lade_buf_put(&rq->body, data, len)) < 0) {
+		stop_with(rq, err);
+		return 0;
+	}
+	return len;
+}
+
+static size_t read_cb(char *buffer, size_t size, size_t nitems, void *userdata)
+{
+	request *rq = userdata;
+	size_t want = size * nitems;
+	if (rq->src.fd >= 0) {
+		ssize_t n;
+		do {
+			n = read(rq->src.fd, buffer, want);
+		} while (n < 0 && errno == EINTR);
+		if (n < 0) {
+			stop_with(rq, lade__error(LADE_EIO, "cannot read '%s': %s", rq->src.path, strerror(errno)));
+			return CURL_READFUNC_ABORT;
+		}
+		if (n == 0 && rq->src.pos < rq->src.size) {
+			stop_with(rq, lade__error(LADE_EDIGEST, "'%s' shrank while it was pushed", rq->src.path));
+			return CURL_READFUNC_ABORT;
+		}
+		rq->src.pos += (uint64_t)n;
+		rq->reg->stats.bytes_uploaded += (uint64_t)n;
+		return (size_t)n;
+	}
+	if (want > rq->src.len - rq->src.pos)
+		want = rq->src.len - (size_t)rq->src.pos;
+	memcpy(buffer, rq->src.data + rq->src.pos, want);
+	rq->src.pos += want;
+	rq->reg->stats.bytes_uploaded += want;
+	return want;
+}
+
+static int source_rewind(request *rq)
+{
+	rq->src.pos = 0;
+	if (rq->src.fd >= 0 && lseek(rq->src.fd, 0, SEEK_SET) < 0)
+		return lade__error(LADE_EIO, "cannot rewind '%s': %s", rq->src.path, strerror(errno));
+	return 0;
+}
+
+static void request_reset(request *rq)
+{
+	curl_slist_free_all(rq->headers);
+	rq->headers = NULL;
+	lade_buf_clear(&rq->body);
+	rq->status = 0;
+	rq->callback_error = 0;
+	rq->location[0] = rq->content_type[0] = rq->docker_digest[0] = '\0';
+	rq->www_authenticate[0] = rq->link[0] = '\0';
+	rq->errbuf[0] = '\0';
+}
+
+static int request_init(request *rq, registry *r)
+{
+	memset(rq, 0, sizeof(*rq));
+	rq->reg = r;
+	rq->src.fd = -1;
+	lade_buf_init(&rq->body, LADE_ERROR_BODY_MAX);
+	if (!(rq->easy = curl_easy_init()))
+		return lade__error_oom();
+	return 0;
+}
+
+static void request_dispose(request *rq)
+{
+	if (rq->easy)
+		curl_easy_cleanup(rq->easy);
+	curl_slist_free_all(rq->headers);
+	lade_buf_dispose(&rq->body);
+	if (rq->src.fd >= 0)
+		close(rq->src.fd);
+	memset(rq, 0, sizeof(*rq));
+	rq->src.fd = -1;
+}
+
+static int add_header(request *rq, const char *line)
+{
+	struct curl_slist *l = curl_slist_append(rq->headers, line);
+	if (!l)
+		return lade__error_oom();
+	rq->headers = l;
+	return 0;
+}
+
+enum method { M_GET, M_HEAD, M_POST, M_PUT };
+
+/*
+ * Prepare rq for method on url. Bodies come from rq->src (set before) for
+ * PUT; body_max caps what a reply may bring into memory.
+ */
+static int request_setup(request *rq, enum method method, const char *url, const char *accept, size_t body_max,
+			 int follow_redirects)
+{
+	registry *r = rq->reg;
+	CURL *e = rq->easy;
+	int err;
+
+	request_reset(rq);
+	rq->body.max = body_max;
+	if ((err = lade__snprintf(rq->url, sizeof(rq->url), "%s", url)) < 0)
+		return err;
+	curl_easy_reset(e);
+	curl_easy_setopt(e, CURLOPT_URL, rq->url);
+	curl_easy_setopt(e, CURLOPT_PRIVATE, rq);
+	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(e, CURLOPT_USERAGENT, r->user_agent);
+	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, header_cb);
+	curl_easy_setopt(e, CURLOPT_HEADERDATA, rq);
+	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, write_cb);
+	curl_easy_setopt(e, CURLOPT_WRITEDATA, rq);
+	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, rq->errbuf);
+	curl_easy_setopt(e, CURLOPT_BUFFERSIZE, (long)DOWNLOAD_BUFFER);
+	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT, 30L);
+	/* A stalled transfer fails instead of hanging: under 1 KiB/s for 60 s. */
+	curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, 1024L);
+	curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, 60L);
+	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+	/* HTTP/1.1: the registry's HTTP/2 path is slower for bulk transfer (registry-notes.md). */
+	curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
+	if (follow_redirects) {
+		/* Blob GETs may be redirected to storage; curl drops our Authorization on another origin. */
+		curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L);
+		curl_easy_setopt(e, CURLOPT_MAXREDIRS, 5L);
+	}
+	if (r->authorization[0] && (err = add_header(rq, r->authorization)) < 0)
+		return err;
+	if (accept && (err = add_header(rq, accept)) < 0)
+		return err;
+	switch (method) {
+	case M_GET:
+		curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
+		break;
+	case M_HEAD:
+		curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
+		break;
+	case M_POST:
+		curl_easy_setopt(e, CURLOPT_POST, 1L);
+		curl_easy_setopt(e, CURLOPT_POSTFIELDS, "");
+		curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE, 0L);
+		/* libcurl would add a form Content-Type, which the registry parses as a form. */
+		if ((err = add_header(rq, "Content-Type: application/octet-stream")) < 0)
+			return err;
+		break;
+	case M_PUT:
+		if ((err = source_rewind(rq)) < 0)
+			return err;
+		curl_easy_setopt(e, CURLOPT_UPLOAD, 1L);
+		curl_easy_setopt(e, CURLOPT_READFUNCTION, read_cb);
+		curl_easy_setopt(e, CURLOPT_READDATA, rq);
+		curl_easy_setopt(e, CURLOPT_INFILESIZE_LARGE, (curl_off_t)rq->src.size);
+		curl_easy_setopt(e, CURLOPT_UPLOAD_BUFFERSIZE, (long)UPLOAD_BUFFER);
+		/* No 100-continue round trip: the registry reads the body anyway. */
+		if ((err = add_header(rq, "Expect:")) < 0)
+			return err;
+		break;
+	}
+	curl_easy_setopt(e, CURLOPT_HTTPHEADER, rq->headers);
+	r->stats.requests++;
+	return 0;
+}
+
+/* A registry error body's first code and message, if it has one. */
+static void parse_error_body(const request *rq, char *code, size_t codelen, char *msg, size_t msglen)
+{
+	cJSON *json = NULL;
+	const cJSON *first, *c, *m;
+	code[0] = msg[0] = '\0';
+	if (!rq->body.size)
+		return;
+	json = cJSON_ParseWithLength(rq->body.ptr, rq->body.size);
+	first = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(json, "errors"), 0);
+	c = cJSON_GetObjectItemCaseSensitive(first, "code");
+	m = cJSON_GetObjectItemCaseSensitive(first, "message");
+	if (cJSON_IsString(c))
+		snprintf(code, codelen, "%s", c->valuestring);
+	if (cJSON_IsString(m))
+		snprintf(msg, msglen, "%s", m->valuestring);
+	cJSON_Delete(json);
+	if (!code[0] && !msg[0]) {
+		/* Not the spec's JSON: keep one printable line of it. */
+		size_t i, n = 0;
+		for (i = 0; i < rq->body.size && n + 1 < msglen && rq->body.ptr[i] != '\n'; i++)
+			msg[n++] = isprint((unsigned char)rq->body.ptr[i]) ? rq->body.ptr[i] : '?';
+		msg[n] = '\0';
+	}
+}
+
+/* Turn a finished request that failed (transport or status) into an error. */
+static int request_error(const request *rq, CURLcode cc, const char *what)
+{
+	char code[64], msg[512];
+	int err;
+	if (rq->callback_error) {
+		*(lade_error *)lade_error_last() = rq->saved;
+		return rq->callback_error;
+	}
+	if (cc != CURLE_OK)
+		return lade__error(LADE_ENET, "%s: %s", what, rq->errbuf[0] ? rq->errbuf : curl_easy_strerror(cc));
+	parse_error_body(rq, code, sizeof(code), msg, sizeof(msg));
+	switch (rq->status) {
+	case 401: err = LADE_EAUTH; break;
+	case 403: err = LADE_EDENIED; break;
+	case 404: err = LADE_ENOTFOUND; break;
+	case 413: err = LADE_ETOOLARGE; break;
+	default: err = rq->status >= 400 && rq->status < 500 ? LADE_EINVALID : LADE_EPROTOCOL; break;
+	}
+	if (strcmp(code, "DIGEST_INVALID") == 0)
+		err = LADE_EDIGEST;
+	if (rq->status == 401)
+		return lade__error_http(err, rq->status, code, "%s: %s (401 %s)", what,
+					rq->reg->username ? "credentials rejected" : "authentication required",
+					code[0] ? code : "UNAUTHORIZED");
+	return lade__error_http(err, rq->status, code, "%s: registry answered %ld%s%s%s%s", what, rq->status,
+				code[0] ? " " : "", code, msg[0] ? ": " : "", msg);
+}
+
+/* ---- authorization ---- */
+
+static int basic_auth(void *payload, const char *host, const char *challenge, const char *scope, lade_buf *out)
+{
+	registry *r = payload;
+	char plain[1024];
+	unsigned char encoded[1400];
+	int n;
+	(void)scope;
+	if (strncasecmp(challenge, "Basic", 5) != 0)
+		return lade__error(LADE_EUNSUPPORTED, "'%s' asks for '%.40s' authentication, which lade does not speak yet",
+				   host, challenge);
+	if (!r->username)
+		return lade__error(LADE_EAUTH, "'%s' requires credentials: give --username and --password", host);
+	if (lade__snprintf(plain, sizeof(plain), "%s:%s", r->username, r->password ? r->password : "") < 0)
+		return lade__error(LADE_EINVALID, "credentials are too long");
+	n = EVP_EncodeBlock(encoded, (const unsigned char *)plain, (int)strlen(plain));
+	OPENSSL_cleanse(plain, sizeof(plain));
+	lade_buf_clear(out);
+	return lade_buf_puts(out, "Basic ") < 0 ? LADE_ENOMEM : lade_buf_put(out, encoded, (size_t)n);
+}
+
+/* After a 401: ask the hook for an Authorization value; 1 means "retry the request". */
+static int handle_unauthorized(request *rq, const char *scope)
+{
+	registry *r = rq->reg;
+	lade_buf value;
+	int err;
+	if (rq->auth_retries >= MAX_AUTH_RETRIES || !rq->www_authenticate[0])
+		return 0;
+	rq->auth_retries++;
+	lade_buf_init(&value, HEADER_MAX - 32);
+	err = r->auth(r->auth_payload, r->host, rq->www_authenticate, scope, &value);
+	if (err == 0)
+		err = lade__snprintf(r->authorization, sizeof(r->authorization), "Authorization: %s", value.ptr);
+	OPENSSL_cleanse(value.ptr, value.size);
+	lade_buf_dispose(&value);
+	return err < 0 ? err : 1;
+}
+
+/* ---- running requests ---- */
+
+/* Run one prepared request to completion on the shared multi handle. */
+static CURLcode perform(request *rq)
+{
+	registry *r = rq->reg;
+	CURLcode result = CURLE_OK;
+	CURLMsg *msg;
+	int running = 1, left;
+	long connects = 0;
+
+	curl_multi_add_handle(r->multi, rq->easy);
+	while (running) {
+		curl_multi_perform(r->multi, &running);
+		while ((msg = curl_multi_info_read(r->multi, &left)))
+			if (msg->msg == CURLMSG_DONE && msg->easy_handle == rq->easy)
+				result = msg->data.result;
+		if (running)
+			curl_multi_poll(r->multi, NULL, 0, 1000, NULL);
+	}
+	curl_multi_remove_handle(r->multi, rq->easy);
+	curl_easy_getinfo(rq->easy, CURLINFO_RESPONSE_CODE, &rq->status);
+	curl_easy_getinfo(rq->easy, CURLINFO_NUM_CONNECTS, &connects);
+	r->stats.connections += (uint64_t)connects;
+	return result;
+}
+
+/* Run a request, answering one 401 through the auth hook. Returns 0 or an error; rq->status is set. */
+static int run(request *rq, enum method method, const char *url, const char *accept, size_t body_max,
+	       int follow, const char *scope, const char *what)
+{
+	CURLcode cc;
+	int err;
+	rq->auth_retries = 0;
+	for (;;) {
+		if ((err = request_setup(rq, method, url, accept, body_max, follow)) < 0)
+			return err;
+		cc = perform(rq);
+		if (cc != CURLE_OK || rq->callback_error)
+			return request_error(rq, cc, what);
+		if (rq->status == 401 && (err = handle_unauthorized(rq, scope)) != 0) {
+			if (err < 0)
+				return err;
+			continue;
+		}
+		return 0;
+	}
+}
+
+static void scope_for(const registry *r, char *out, size_t outlen, int push)
+{
+	snprintf(out, outlen, "repository:%s:%s", r->repository, push ? "pull,push" : "pull");
+}
+
+static const char *endpoint_for(const lade_descriptor *d)
+{
+	return lade_mediatype_is_manifest(d->media_type) ? "/v2/%s/manifests/%s" : "/v2/%s/blobs/%s";
+}
+
+static int content_length(request *rq, uint64_t *out)
+{
+	curl_off_t len = -1;
+	curl_easy_getinfo(rq->easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &len);
+	if (len < 0)
+		return lade__error(LADE_EPROTOCOL, "'%s': reply has no Content-Length", rq->url);
+	*out = (uint64_t)len;
+	return 0;
+}
+
+/* A Location is used verbatim when it stays on the registry's origin. */
+static int resolve_location(const registry *r, const char *location, char *out, size_t outlen, const char *what)
+{
+	size_t baselen = strlen(r->base_url);
+	if (!location[0])
+		return lade__error(LADE_EPROTOCOL, "%s: registry sent no Location", what);
+	if (location[0] == '/' && location[1] != '/')
+		return lade__snprintf(out, outlen, "%s%s", r->base_url, location);
+	if (strncmp(location, r->base_url, baselen) == 0 && (location[baselen] == '/' || location[baselen] == '?'))
+		return lade__snprintf(out, outlen, "%s", location);
+	return lade__error(LADE_EUNSAFE, "%s: upload location '%s' is not on %s; refusing to send content there",
+			   what, location, r->base_url);
+}
+
+static int append_digest(char *url, size_t urllen, const lade_digest *d)
+{
+	size_t len = strlen(url);
+	const char *colon = strchr(d->str, ':');
+	return lade__snprintf(url + len, urllen - len, "%sdigest=%.*s%%3A%s", strchr(url, '?') ? "&" : "?",
+			      (int)(colon - d->str), d->str, colon + 1);
+}
+
+static int reg_exists(lade_target *t, const lade_descriptor *desc, int *found)
+{
+	registry *r = (registry *)t;
+	request rq;
+	char url[URL_MAX], scope[600], what[256];
+	int err;
+	snprintf(what, sizeof(what), "cannot check %s in '%s/%s'", desc->digest.str, r->host, r->repository);
+	scope_for(r, scope, sizeof(scope), 0);
+	if ((err = url_for(r, url, sizeof(url), endpoint_for(desc), desc->digest.str)) < 0 ||
+	    (err = request_init(&rq, r)) < 0)
+		return err;
+	err = run(&rq, M_HEAD, url, lade_mediatype_is_manifest(desc->media_type) ? MANIFEST_ACCEPT : NULL,
+		  LADE_ERROR_BODY_MAX, 0, scope, what);
+	if (err == 0) {
+		if (rq.status == 200)
+			*found = 1;
+		else if (rq.status == 404)
+			*found = 0;
+		else
+			err = request_error(&rq, CURLE_OK, what);
+	}
+	request_dispose(&rq);
+	return err;
+}
+
+static int reg_blob_size(lade_target *t, const lade_digest *digest, uint64_t *size)
+{
+	registry *r = (registry *)t;
+	request rq;
+	char url[URL_MAX], scope[600], what[256];
+	int err;
+	snprintf(what, sizeof(what), "cannot find %s in '%s/%s'", digest->str, r->host, r->repository);
+	scope_for(r, scope, sizeof(scope), 0);
+	if ((err = url_for(r, url, sizeof(url), "/v2/%s/blobs/%s", digest->str)) < 0 || (err = request_init(&rq, r)) < 0)
+		return err;
+	if ((err = run(&rq, M_HEAD, url, NULL, LADE_ERROR_BODY_MAX, 1, scope, what)) == 0) {
+		if (rq.status == 404)
+			err = lade__error_http(LADE_ENOTFOUND, 404, "BLOB_UNKNOWN", "%s: not found", what);
+		else if (rq.status != 200)
+			err = request_error(&rq, CURLE_OK, what);
+		else
+			err = content_length(&rq, size);
+	}
+	request_dispose(&rq);
+	return err;
+}
+
+static int reg_fetch_bytes(lade_target *t, const lade_descriptor *desc, size_t max, lade_buf *out)
+{
+	registry *r = (registry *)t;
+	request rq;
+	char url[URL_MAX], scope[600], what[256];
+	lade_digest got;
+	int manifest = lade_mediatype_is_manifest(desc->media_type), err;
+
+	snprintf(what, sizeof(what), "cannot fetch %s from '%s/%s'", desc->digest.str, r->host, r->repository);
+	if (desc->size > max)
+		return lade__error(LADE_ETOOLARGE, "%s: %llu bytes is over the %zu-byte limit", what,
+				   (unsigned long long)desc->size, max);
+	scope_for(r, scope, sizeof(scope), 0);
+	if ((err = url_for(r, url, sizeof(url), endpoint_for(desc), desc->digest.str)) < 0 ||
+	    (err = request_init(&rq, r)) < 0)
+		return err;
+	if ((err = run(&rq, M_GET, url, manifest ? MANIFEST_ACCEPT : NULL, max, !manifest, scope, what)) < 0)
+		goto done;
+	if (rq.status != 200) {
+		/* The error body was capped at max too; that is fine for a message. */
+		err = request_error(&rq, CURLE_OK, what);
+		goto done;
+	}
+	if (rq.body.size != desc->size) {
+		err = lade__error(LADE_EDIGEST, "%s: got %zu bytes, expected %llu", what, rq.body.size,
+				  (unsigned long long)desc->size);
+		goto done;
+	}
+	if ((err = lade_digest_buffer(&got, desc->digest.alg, rq.body.ptr, rq.body.size)) < 0)
+		goto done;
+	if (!lade_digest_equal(&got, &desc->digest)) {
+		err = lade__error(LADE_EDIGEST, "%s: content does not match its digest (got %s)", what, got.str);
+		goto done;
+	}
+	*out = rq.body;
+	lade_buf_init(&rq.body, LADE_ERROR_BODY_MAX);
+done:
+	request_dispose(&rq);
+	return err;
+}
+
+/* ---- blob tasks: several transfers at once on the multi handle ---- */
+
+enum task_state { T_HEAD, T_POST, T_PUT, T_GET };
+
+typedef struct task {
+	request rq; /* first: CURLOPT_PRIVATE points here */
+	lade_blob_job *job;
+	enum task_state state;
+	lade__sink sink;
+	int sink_open;
+	const void *memory; /* push from memory instead of job->path */
+	char put_url[URL_MAX];
+	char scope[600];
+	char what[300];
+} task;
+
+static int task_prepare(task *tk)
+{
+	registry *r = tk->rq.reg;
+	const lade_descriptor *d = tk->job->desc;
+	char url[URL_MAX];
+	int err;
+
+	switch (tk->state) {
+	case T_HEAD:
+		if ((err = url_for(r, url, sizeof(url), "/v2/%s/blobs/%s", d->digest.str)) < 0)
+			return err;
+		return request_setup(&tk->rq, M_HEAD, url, NULL, LADE_ERROR_BODY_MAX, 0);
+	case T_POST:
+		if ((err = url_for(r, url, sizeof(url), "/v2/%s/blobs/uploads/%s", "")) < 0)
+			return err;
+		return request_setup(&tk->rq, M_POST, url, NULL, LADE_ERROR_BODY_MAX, 0);
+	case T_PUT:
+		if (tk->rq.src.fd < 0 && !tk->memory) {
+			struct stat st;
+			if ((tk->rq.src.fd = open(tk->job->path, O_RDONLY | O_CLOEXEC)) < 0)
+				return lade__error(errno == ENOENT ? LADE_ENOTFOUND : LADE_EIO, "cannot open '%s': %s",
+						   tk->job->path, strerror(errno));
+			if (fstat(tk->rq.src.fd, &st) < 0 || (uint64_t)st.st_size != d->size)
+				return lade__error(LADE_EDIGEST, "'%s' changed since it was hashed", tk->job->path);
+			posix_fadvise(tk->rq.src.fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+		}
+		tk->rq.src.size = d->size;
+		tk->rq.src.path = tk->job->path;
+		tk->rq.src.data = tk->memory;
+		tk->rq.src.len = (size_t)d->size;
+		if ((err = request_setup(&tk->rq, M_PUT, tk->put_url, NULL, LADE_ERROR_BODY_MAX, 0)) < 0)
+			return err;
+		if ((err = add_header(&tk->rq, "Content-Type: application/octet-stream")) < 0)
+			return err;
+		curl_easy_setopt(tk->rq.easy, CURLOPT_HTTPHEADER, tk->rq.headers);
+		return 0;
+	case T_GET:
+		if (tk->sink_open)
+			lade__sink_abort(&tk->sink);
+		tk->sink_open = 0;
+		if ((err = lade__sink_open(&tk->sink, tk->job->path, NULL, d)) < 0)
+			return err;
+		tk->sink_open = 1;
+		tk->rq.sink = &tk->sink;
+		if ((err = url_for(r, url, sizeof(url), "/v2/%s/blobs/%s", d->digest.str)) < 0)
+			return err;
+		return request_setup(&tk->rq, M_GET, url, NULL, LADE_ERROR_BODY_MAX, 1);
+	}
+	return lade__error(LADE_ERROR, "bad task state");
+}
+
+/* A step finished: 1 = the next step was prepared, 0 = the job is done, <0 = failed. */
+static int task_advance(task *tk, CURLcode cc)
+{
+	registry *r = tk->rq.reg;
+	request *rq = &tk->rq;
+	long connects = 0;
+	int err;
+
+	curl_easy_getinfo(rq->easy, CURLINFO_RESPONSE_CODE, &rq->status);
+	curl_easy_getinfo(rq->easy, CURLINFO_NUM_CONNECTS, &connects);
+	r->stats.connections += (uint64_t)connects;
+	if (cc != CURLE_OK || rq->callback_error)
+		return request_error(rq, cc, tk->what);
+	if (rq->status == 401) {
+		if ((err = handle_unauthorized(rq, tk->scope)) < 0)
+			return err;
+		if (err == 1)
+			return 1; /* same step again, now with credentials */
+		return request_error(rq, cc, tk->what);
+	}
+	rq->auth_retries = 0;
+	switch (tk->state) {
+	case T_HEAD:
+		if (rq->status == 200) {
+			tk->job->skipped = 1;
+			return 0;
+		}
+		if (rq->status != 404)
+			return request_error(rq, cc, tk->what);
+		tk->state = T_POST;
+		return 1;
+	case T_POST:
+		if (rq->status == 201) /* a registry that already completed the upload */
+			return 0;
+		if (rq->status != 202)
+			return request_error(rq, cc, tk->what);
+		if ((err = resolve_location(r, rq->location, tk->put_url, sizeof(tk->put_url), tk->what)) < 0 ||
+		    (err = append_digest(tk->put_url, sizeof(tk->put_url), &tk->job->desc->digest)) < 0)
+			return err;
+		tk->state = T_PUT;
+		return 1;
+	case T_PUT:
+		if (rq->status != 201 && rq->status != 204)
+			return request_error(rq, cc, tk->what);
+		tk->job->transferred = tk->job->desc->size;
+		return 0;
+	case T_GET:
+		if (rq->status != 200) {
+			lade__sink_abort(&tk->sink);
+			tk->sink_open = 0;
+			return request_error(rq, cc, tk->what);
+		}
+		tk->job->transferred = tk->sink.written;
+		tk->sink_open = 0;
+		if ((err = lade__sink_commit(&tk->sink)) < 0)
+			return lade__error(err, "%s: %s", tk->what, lade_error_last()->message);
+		return 0;
+	}
+	return lade__error(LADE_ERROR, "bad task state");
+}
+
+static void task_dispose(task *tk)
+{
+	if (tk->sink_open)
+		lade__sink_abort(&tk->sink);
+	tk->sink_open = 0;
+	request_dispose(&tk->rq);
+}
+
+static int run_tasks(registry *r, task *tasks, size_t count)
+{
+	size_t next = 0, active = 0, i;
+	lade_error first_message;
+	int first = 0, running, left, err;
+	CURLMsg *msg;
+
+	for (;;) {
+		while (!first && next < count && active < r->concurrency) {
+			task *tk = &tasks[next++];
+			if ((err = task_prepare(tk)) < 0) {
+				tk->job->error = first = err;
+				first_message = *lade_error_last();
+				break;
+			}
+			curl_multi_add_handle(r->multi, tk->rq.easy);
+			active++;
+		}
+		if (!active)
+			break;
+		curl_multi_perform(r->multi, &running);
+		while ((msg = curl_multi_info_read(r->multi, &left))) {
+			task *tk = NULL;
+			if (msg->msg != CURLMSG_DONE)
+				continue;
+			curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&tk);
+			CURLcode cc = msg->data.result;
+			curl_multi_remove_handle(r->multi, tk->rq.easy);
+			err = task_advance(tk, cc);
+			if (err == 1 && !first && (err = task_prepare(tk)) == 0) {
+				curl_multi_add_handle(r->multi, tk->rq.easy);
+				continue;
+			}
+			if (err == 1)
+				err = first; /* stopping: another job failed */
+			active--;
+			tk->job->error = err < 0 ? err : 0;
+			if (err < 0 && !first) {
+				first = err;
+				first_message = *lade_error_last();
+			}
+			if (err == 0 && r->base.progress)
+				r->base.progress(tk->job, tk->job->desc->size, r->base.progress_payload);
+		}
+		if (active)
+			curl_multi_poll(r->multi, NULL, 0, 1000, NULL);
+	}
+	for (i = 0; i < count; i++)
+		task_dispose(&tasks[i]);
+	if (first)
+		*(lade_error *)lade_error_last() = first_message;
+	return first;
+}
+
+static int run_jobs(registry *r, lade_blob_job *jobs, size_t count, int push, const void *memory)
+{
+	task *tasks = calloc(count ? count : 1, sizeof(*tasks));
+	size_t i;
+	int err = 0;
+	if (!tasks)
+		return lade__error_oom();
+	for (i = 0; i < count; i++) {
+		task *tk = &tasks[i];
+		if ((err = request_init(&tk->rq, r)) < 0)
+			break;
+		tk->job = &jobs[i];
+		tk->job->error = 0;
+		tk->job->skipped = 0;
+		tk->job->transferred = 0;
+		tk->memory = memory;
+		tk->state = push ? T_HEAD : T_GET;
+		scope_for(r, tk->scope, sizeof(tk->scope), push);
+		snprintf(tk->what, sizeof(tk->what), "cannot %s %s %s '%s/%s'", push ? "push" : "fetch",
+			 jobs[i].path ? jobs[i].path : jobs[i].desc->digest.str, push ? "to" : "from", r->host,
+			 r->repository);
+	}
+	if (err == 0)
+		err = run_tasks(r, tasks, count);
+	else
+		for (i = 0; i < count; i++)
+			task_dispose(&tasks[i]);
+	free(tasks);
+	return err;
+}
+
+static int reg_fetch_files(lade_target *t, lade_blob_job *jobs, size_t count)
+{
+	return run_jobs((registry *)t, jobs, count, 0, NULL);
+}
+
+static int reg_push_files(lade_target *t, lade_blob_job *jobs, size_t count)
+{
+	return run_jobs((registry *)t, jobs, count, 1, NULL);
+}
+
+static int put_manifest(registry *r, const lade_descriptor *desc, const void *data, size_t len, const char *reference)
+{
+	request rq;
+	char url[URL_MAX], scope[600], what[300], content_type[300];
+	int err;
+
+	snprintf(what, sizeof(what), "cannot push manifest to '%s/%s:%s'", r->host, r->repository, reference);
+	scope_for(r, scope, sizeof(scope), 1);
+	if ((err = url_for(r, url, sizeof(url), "/v2/%s/manifests/%s", reference)) < 0 ||
+	    (err = lade__snprintf(content_type, sizeof(content_type), "Content-Type: %s", desc->media_type)) < 0 ||
+	    (err = request_init(&rq, r)) < 0)
+		return err;
+	rq.src.data = data;
+	rq.src.len = len;
+	rq.src.size = len;
+	rq.auth_retries = 0;
+	for (;;) {
+		CURLcode cc;
+		if ((err = request_setup(&rq, M_PUT, url, NULL, LADE_ERROR_BODY_MAX, 0)) < 0 ||
+		    (err = add_header(&rq, content_type)) < 0)
+			goto done;
+		curl_easy_setopt(rq.easy, CURLOPT_HTTPHEADER, rq.headers);
+		cc = perform(&rq);
+		if (cc != CURLE_OK || rq.callback_error) {
+			err = request_error(&rq, cc, what);
+			goto done;
+		}
+		if (rq.status == 401 && (err = handle_unauthorized(&rq, scope)) != 0) {
+			if (err < 0)
+				goto done;
+			continue;
+		}
+		break;
+	}
+	if (rq.status != 201) {
+		err = request_error(&rq, CURLE_OK, what);
+		goto done;
+	}
+	if (rq.docker_digest[0] && strcmp(rq.docker_digest, desc->digest.str) != 0)
+		err = lade__error(LADE_EDIGEST, "%s: registry stored it as %s, expected %s", what, rq.docker_digest,
+				  desc->digest.str);
+done:
+	request_dispose(&rq);
+	return err;
+}
+
+static int reg_push_bytes(lade_target *t, const lade_descriptor *desc, const void *data, size_t len)
+{
+	registry *r = (registry *)t;
+	lade_blob_job job = {0};
+	if (len != desc->size)
+		return lade__error(LADE_EDIGEST, "content of %s is %zu bytes, expected %llu", desc->digest.str, len,
+				   (unsigned long long)desc->size);
+	if (lade_mediatype_is_manifest(desc->media_type))
+		return put_manifest(r, desc, data, len, desc->digest.str);
+	job.desc = desc;
+	return run_jobs(r, &job, 1, 1, data);
+}
+
+static int reg_resolve(lade_target *t, const char *reference, lade_descriptor *out)
+{
+	registry *r = (registry *)t;
+	request rq;
+	char url[URL_MAX], scope[600], what[300];
+	uint64_t size = 0;
+	int err;
+
+	snprintf(what, sizeof(what), "cannot resolve '%s/%s:%s'", r->host, r->repository, reference);
+	if (strchr(reference, '@') || strchr(reference, '/'))
+		return lade__error(LADE_EINVALID, "%s: not a tag or digest", what);
+	scope_for(r, scope, sizeof(scope), 0);
+	if ((err = url_for(r, url, sizeof(url), "/v2/%s/manifests/%s", reference)) < 0 ||
+	    (err = request_init(&rq, r)) < 0)
+		return err;
+	if ((err = run(&rq, M_HEAD, url, MANIFEST_ACCEPT, LADE_ERROR_BODY_MAX, 0, scope, what)) < 0)
+		goto done;
+	if (rq.status == 404) {
+		err = lade__error_http(LADE_ENOTFOUND, 404, "MANIFEST_UNKNOWN", "%s: not found", what);
+		goto done;
+	}
+	if (rq.status != 200 || !rq.docker_digest[0]) {
+		/* No usable HEAD: GET the manifest and hash it ourselves. */
+		lade_digest d;
+		if ((err = run(&rq, M_GET, url, MANIFEST_ACCEPT, LADE_MANIFEST_LIMIT, 0, scope, what)) < 0)
+			goto done;
+		if (rq.status != 200) {
+			err = request_error(&rq, CURLE_OK, what);
+			goto done;
+		}
+		if ((err = lade_digest_buffer(&d, LADE_DIGEST_SHA256, rq.body.ptr, rq.body.size)) < 0)
+			goto done;
+		if (strchr(reference, ':') && strcmp(reference, d.str) != 0) {
+			err = lade__error(LADE_EDIGEST, "%s: content does not match the digest asked for (got %s)", what,
+					  d.str);
+			goto done;
+		}
+		memcpy(rq.docker_digest, d.str, sizeof(d.str));
+		size = rq.body.size;
+	} else if ((err = content_length(&rq, &size)) < 0) {
+		goto done;
+	}
+	memset(out, 0, sizeof(*out));
+	if ((err = lade_digest_parse(&out->digest, rq.docker_digest)) < 0) {
+		err = lade__error(LADE_EPROTOCOL, "%s: bad Docker-Content-Digest '%s'", what, rq.docker_digest);
+		goto done;
+	}
+	if (strchr(reference, ':') && strcmp(reference, out->digest.str) != 0) {
+		err = lade__error(LADE_EDIGEST, "%s: registry says its digest is %s", what, out->digest.str);
+		goto done;
+	}
+	out->size = size;
+	if (!(out->media_type = lade__strdup(rq.content_type[0] ? rq.content_type : LADE_MEDIATYPE_MANIFEST)))
+		err = LADE_ENOMEM;
+done:
+	request_dispose(&rq);
+	return err;
+}
+
+static int reg_tag(lade_target *t, const lade_descriptor *desc, const void *data, size_t len, const char *tag)
+{
+	registry *r = (registry *)t;
+	lade_buf fetched;
+	int err;
+	if (!tag || !*tag)
+		return 0; /* a registry keeps untagged manifests by digest already */
+	if (data)
+		return put_manifest(r, desc, data, len, tag);
+	if ((err = reg_fetch_bytes(t, desc, LADE_MANIFEST_LIMIT, &fetched)) < 0)
+		return err;
+	err = put_manifest(r, desc, fetched.ptr, fetched.size, tag);
+	lade_buf_dispose(&fetched);
+	return err;
+}
+
+/* The URL inside `<...>; rel="next"`, resolved against the registry. */
+static int next_link(const registry *r, const char *link, char *out, size_t outlen)
+{
+	const char *open = strchr(link, '<'), *close = open ? strchr(open, '>') : NULL;
+	char target[URL_MAX];
+	if (!open || !close || !strstr(close, "rel=\"next\""))
+		return 0;
+	if ((size_t)(close - open - 1) >= sizeof(target))
+		return lade__error(LADE_EPROTOCOL, "Link header too long");
+	memcpy(target, open + 1, (size_t)(close - open - 1));
+	target[close - open - 1] = '\0';
+	if (resolve_location(r, target, out, outlen, "tag listing") < 0)
+		return lade__error(LADE_EPROTOCOL, "tag listing: next page '%s' is not on %s", target, r->base_url);
+	return 1;
+}
+
+static int reg_list_tags(lade_target *t, lade_tag_cb cb, void *payload)
+{
+	registry *r = (registry *)t;
+	request rq;
+	char url[URL_MAX], scope[600], what[300];
+	int err, pages = 0;
+
+	snprintf(what, sizeof(what), "cannot list tags of '%s/%s'", r->host, r->repository);
+	scope_for(r, scope, sizeof(scope), 0);
+	if ((err = url_for(r, url, sizeof(url), "/v2/%s/tags/list%s", "")) < 0 || (err = request_init(&rq, r)) < 0)
+		return err;
+	for (;;) {
+		cJSON *json = NULL;
+		const cJSON *tags, *item;
+		if (++pages > 10000) {
+			err = lade__error(LADE_EPROTOCOL, "%s: more than 10000 pages", what);
+			break;
+		}
+		if ((err = run(&rq, M_GET, url, NULL, TAGS_PAGE_MAX, 0, scope, what)) < 0)
+			break;
+		if (rq.status != 200) {
+			err = request_error(&rq, CURLE_OK, what);
+			break;
+		}
+		if ((err = lade__json_parse(&json, rq.body.ptr, rq.body.size, TAGS_PAGE_MAX, "tag list")) < 0)
+			break;
+		tags = cJSON_GetObjectItemCaseSensitive(json, "tags");
+		cJSON_ArrayForEach(item, tags)
+		{
+			if (cJSON_IsString(item) && (err = cb(item->valuestring, payload)) != 0)
+				break;
+		}
+		cJSON_Delete(json);
+		if (err != 0)
+			break;
+		if ((err = next_link(r, rq.link, url, sizeof(url))) <= 0)
+			break;
+	}
+	request_dispose(&rq);
+	return err;
+}
+
+static void reg_free(lade_target *t)
+{
+	registry *r = (registry *)t;
+	if (r->multi)
+		curl_multi_cleanup(r->multi);
+	OPENSSL_cleanse(r->authorization, sizeof(r->authorization));
+	free(r);
+}
+
+static const lade_target_ops registry_ops = {
+	.exists = reg_exists,
+	.blob_size = reg_blob_size,
+	.fetch_bytes = reg_fetch_bytes,
+	.fetch_files = reg_fetch_files,
+	.push_bytes = reg_push_bytes,
+	.push_files = reg_push_files,
+	.resolve = reg_resolve,
+	.tag = reg_tag,
+	.list_tags = reg_list_tags,
+	.free = reg_free,
+};
+
+static int is_localhost(const char *host)
+{
+	return strcmp(host, "localhost") == 0 || strncmp(host, "localhost:", 10) == 0;
+}
+
+int lade_registry_open(lade_target **out, const lade_ref *ref, const lade_registry_options *opts)
+{
+	static const lade_registry_options defaults = LADE_REGISTRY_OPTIONS_INIT;
+	registry *r;
+	int plain, err;
+
+	if (!opts)
+		opts = &defaults;
+	if (opts->version != LADE_REGISTRY_OPTIONS_VERSION)
+		return lade__error(LADE_EINVALID, "registry options version %u is not %d", opts->version,
+				   LADE_REGISTRY_OPTIONS_VERSION);
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+		return lade__error(LADE_ERROR, "cannot initialise libcurl");
+	if (!(r = calloc(1, sizeof(*r))))
+		return lade__error_oom();
+	r->base.ops = &registry_ops;
+	r->base.kind = "registry";
+	plain = opts->plain_http < 0 ? is_localhost(ref->registry) : opts->plain_http;
+	if ((err = lade__snprintf(r->base_url, sizeof(r->base_url), "%s://%s", plain ? "http" : "https",
+				  lade_ref_api_host(ref))) < 0)
+		goto fail;
+	snprintf(r->host, sizeof(r->host), "%s", ref->registry);
+	snprintf(r->repository, sizeof(r->repository), "%s", ref->repository);
+	snprintf(r->user_agent, sizeof(r->user_agent), "%s",
+		 opts->user_agent ? opts->user_agent : "lade/" LADE_VERSION_STRING);
+	r->username = opts->username;
+	r->password = opts->password;
+	r->concurrency = opts->concurrency ? opts->concurrency : 4;
+	r->auth = opts->auth ? opts->auth : basic_auth;
+	r->auth_payload = opts->auth ? opts->auth_payload : r;
+	if (!(r->multi = curl_multi_init())) {
+		err = lade__error_oom();
+		goto fail;
+	}
+	curl_multi_setopt(r->multi, CURLMOPT_MAX_HOST_CONNECTIONS, (long)r->concurrency);
+	*out = &r->base;
+	return 0;
+fail:
+	free(r);
+	return err;
+}
+
+int lade_registry_stats_get(lade_target *t, lade_registry_stats *out)
+{
+	if (t->ops != &registry_ops)
+		return lade__error(LADE_EINVALID, "not a registry target");
+	*out = ((registry *)t)->stats;
+	return 0;
+}

@@ -1,0 +1,97 @@
+# tests/harness/lib.sh - shared by the integration tests and the benchmark.
+# Starts Debian's docker-registry (distribution 2.8) on 127.0.0.1 on a free
+# port in plain or basic-auth mode, with temporary storage, and stops it
+# when the calling script exits. Source it; call start_registry MODE.
+
+set -euo pipefail
+
+: "${LADE:?set LADE to the lade binary}"
+HARNESS_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/lade-test.XXXXXX")
+PIDS=()
+
+cleanup() {
+  local pid
+  for pid in "${PIDS[@]:-}"; do
+    [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+  done
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+}
+
+wait_for_http() { # url; succeeds on any HTTP answer (200 or 401)
+  local i code
+  for i in $(seq 1 100); do
+    code=$(curl -s -o /dev/null -w '%{http_code}' "$1" || true)
+    case "$code" in 200|401) return 0 ;; esac
+    sleep 0.1
+  done
+  echo "server at $1 did not come up" >&2
+  return 1
+}
+
+# start_registry plain|basic -> sets REGISTRY (host:port), REG_USER, REG_PASS
+start_registry() {
+  local mode=$1 port dir auth=""
+  command -v docker-registry >/dev/null || { echo "SKIP: docker-registry is not installed" >&2; exit 77; }
+  port=$(free_port)
+  dir="$WORK/registry-$port"
+  mkdir -p "$dir/storage"
+  if [ "$mode" = basic ]; then
+    REG_USER=tester
+    REG_PASS=s3cret-pass
+    htpasswd -Bbc "$dir/htpasswd" "$REG_USER" "$REG_PASS" 2>/dev/null
+    auth="auth:
+  htpasswd:
+    realm: lade-test
+    path: $dir/htpasswd"
+  fi
+  cat > "$dir/config.yml" <<YML
+version: 0.1
+log:
+  level: error
+  accesslog:
+    disabled: true
+storage:
+  filesystem:
+    rootdirectory: $dir/storage
+  delete:
+    enabled: true
+http:
+  addr: 127.0.0.1:$port
+  secret: lade-test-secret
+$auth
+YML
+  docker-registry serve "$dir/config.yml" > "$dir/log" 2>&1 &
+  PIDS+=($!)
+  REGISTRY=127.0.0.1:$port
+  wait_for_http "http://$REGISTRY/v2/"
+}
+
+# start_fault_server SCRIPT.json -> sets FAULT (host:port), FAULT_LOG (requests it got)
+start_fault_server() {
+  local port
+  port=$(free_port)
+  FAULT_LOG="$WORK/fault-$port.log"
+  python3 "$HARNESS_DIR/faultserver.py" --port "$port" --script "$1" --log "$FAULT_LOG" > "$WORK/fault-$port.out" 2>&1 &
+  PIDS+=($!)
+  FAULT=127.0.0.1:$port
+  wait_for_http "http://$FAULT/v2/"
+}
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+pass() { echo "ok - $*"; }
+
+# expect_fail STATUS PATTERN -- command...: exit status and stderr must match
+expect_fail() {
+  local want=$1 pattern=$2 rc=0
+  shift 3
+  "$@" > "$WORK/out" 2> "$WORK/err" || rc=$?
+  [ "$rc" = "$want" ] || fail "'$*' exited $rc, wanted $want; stderr: $(cat "$WORK/err")"
+  grep -qE -- "$pattern" "$WORK/err" || fail "'$*' said '$(cat "$WORK/err")', wanted /$pattern/"
+  grep -q '^lade: ' "$WORK/err" || fail "'$*' error does not start with 'lade: '"
+}
