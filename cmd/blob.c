@@ -58,15 +58,6 @@ int cmd_blob(int argc, char **argv)
 	char tmpdir[] = "/tmp/lade-blob-XXXXXX", tmpfile[64];
 	int opt, handled, rc = EXIT_FAILURE_, descriptor = 0, to_stdout;
 
-	if (argc < 2 || strcmp(argv[1], "fetch") != 0) {
-		if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
-			printf("%s\n%s", BLOB_HELP, TARGET_OPTIONS_HELP);
-			return EXIT_OK;
-		}
-		return usage_error("blob", "blob takes a subcommand: fetch");
-	}
-	argc--;
-	argv++;
 	target_opts_init(&topts);
 	while ((opt = getopt_long(argc, argv, "u:p:o:h", long_options, NULL)) != -1) {
 		if ((handled = target_opts_handle(&topts, opt, optarg)) < 0)
@@ -84,6 +75,9 @@ int cmd_blob(int argc, char **argv)
 			return usage_error("blob", "bad arguments");
 		}
 	}
+	if (argc - optind < 1 || strcmp(argv[optind], "fetch") != 0)
+		return usage_error("blob", "blob takes a subcommand: fetch");
+	optind++;
 	if (argc - optind != 1)
 		return usage_error("blob", "blob fetch takes exactly one reference");
 	if (!output && !descriptor)
@@ -91,7 +85,7 @@ int cmd_blob(int argc, char **argv)
 	if (target_opts_finish(&topts) < 0)
 		return usage_error("blob", "bad credentials options");
 	if (open_target(&ot, argv[optind], &topts, 0) < 0)
-		return fail();
+		return open_failed(&ot);
 	memset(&desc, 0, sizeof(desc));
 	if (!strchr(ot.reference, ':')) {
 		rc = usage_error("blob", "'%s' names no digest: write <ref>@<digest>", argv[optind]);

@@ -90,8 +90,10 @@ int open_target(opened_target *out, const char *ref, const target_opts *o, int c
 	memset(out, 0, sizeof(*out));
 	if (o->oci_layout) {
 		lade_layout_ref lr;
-		if ((err = lade_layout_ref_parse(&lr, ref)) < 0)
+		if ((err = lade_layout_ref_parse(&lr, ref)) < 0) {
+			out->bad_reference = 1;
 			return err;
+		}
 		snprintf(out->reference, sizeof(out->reference), "%s", lr.digest[0] ? lr.digest : lr.tag);
 		snprintf(out->display, sizeof(out->display), "%s", ref);
 		out->is_layout = 1;
@@ -99,8 +101,10 @@ int open_target(opened_target *out, const char *ref, const target_opts *o, int c
 	} else {
 		lade_ref r;
 		lade_registry_options ro = LADE_REGISTRY_OPTIONS_INIT;
-		if ((err = lade_ref_parse(&r, ref)) < 0)
+		if ((err = lade_ref_parse(&r, ref)) < 0) {
+			out->bad_reference = 1;
 			return err;
+		}
 		snprintf(out->reference, sizeof(out->reference), "%s", r.digest[0] ? r.digest : r.tag);
 		snprintf(out->display, sizeof(out->display), "%s/%s", r.registry, r.repository);
 		ro.plain_http = o->plain_http;
@@ -109,6 +113,12 @@ int open_target(opened_target *out, const char *ref, const target_opts *o, int c
 		ro.concurrency = o->concurrency;
 		return lade_registry_open(&out->target, &r, &ro);
 	}
+}
+
+int open_failed(const opened_target *ot)
+{
+	fail();
+	return ot->bad_reference ? EXIT_USAGE : EXIT_FAILURE_;
 }
 
 int fail(void)

@@ -61,10 +61,14 @@ typedef struct opened_target {
 	char reference[LADE_DIGEST_STRLEN + LADE_REF_TAG_MAX];
 	char display[LADE_REF_PATH_MAX + 256];
 	int is_layout;
+	int bad_reference; /* open failed because the reference is malformed */
 } opened_target;
 
 /* Parse ref and open the layout or registry it names. create: make a missing layout. */
 int open_target(opened_target *out, const char *ref, const target_opts *o, int create);
+
+/* Print why open_target failed; 2 for a malformed reference, else 1. */
+int open_failed(const opened_target *ot);
 
 /* Print "lade: <message>" for the last library error and return 1. */
 int fail(void);

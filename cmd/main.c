@@ -41,9 +41,15 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(argv[1], "--version") == 0)
 		return cmd_version(argc - 1, argv + 1);
-	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		if (strcmp(argv[1], commands[i].name) == 0)
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+		if (strcmp(argv[1], commands[i].name) == 0) {
+			/* getopt names the program in its messages: make that "lade push". */
+			char program[64];
+			snprintf(program, sizeof(program), "lade %s", commands[i].name);
+			argv[1] = program;
 			return commands[i].fn(argc - 1, argv + 1);
+		}
+	}
 	fprintf(stderr, "lade: unknown command '%s'\nRun 'lade --help' for the list of commands.\n", argv[1]);
 	return EXIT_USAGE;
 }

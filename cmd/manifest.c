@@ -42,15 +42,6 @@ int cmd_manifest(int argc, char **argv)
 	const char *output = NULL;
 	int opt, handled, rc, descriptor = 0;
 
-	if (argc < 2 || strcmp(argv[1], "fetch") != 0) {
-		if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
-			printf("%s\n%s", MANIFEST_HELP, TARGET_OPTIONS_HELP);
-			return EXIT_OK;
-		}
-		return usage_error("manifest", "manifest takes a subcommand: fetch");
-	}
-	argc--;
-	argv++;
 	target_opts_init(&topts);
 	while ((opt = getopt_long(argc, argv, "u:p:o:h", long_options, NULL)) != -1) {
 		if ((handled = target_opts_handle(&topts, opt, optarg)) < 0)
@@ -68,12 +59,15 @@ int cmd_manifest(int argc, char **argv)
 			return usage_error("manifest", "bad arguments");
 		}
 	}
+	if (argc - optind < 1 || strcmp(argv[optind], "fetch") != 0)
+		return usage_error("manifest", "manifest takes a subcommand: fetch");
+	optind++;
 	if (argc - optind != 1)
 		return usage_error("manifest", "manifest fetch takes exactly one reference");
 	if (target_opts_finish(&topts) < 0)
 		return usage_error("manifest", "bad credentials options");
 	if (open_target(&ot, argv[optind], &topts, 0) < 0)
-		return fail();
+		return open_failed(&ot);
 	if (lade_manifest_fetch(ot.target, ot.reference[0] ? ot.reference : "latest", &desc, &bytes) < 0) {
 		lade_target_free(ot.target);
 		return fail();

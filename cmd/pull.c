@@ -63,7 +63,7 @@ int cmd_pull(int argc, char **argv)
 		return usage_error("pull", "bad credentials options");
 	popts.kinds = lade_kinds_all(&popts.kind_count);
 	if (open_target(&ot, argv[optind], &topts, 0) < 0)
-		return fail();
+		return open_failed(&ot);
 	if (lade_pull(ot.target, ot.reference[0] ? ot.reference : "latest", &popts, &result) < 0) {
 		rc = fail();
 		goto done;

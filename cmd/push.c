@@ -216,7 +216,8 @@ int cmd_push(int argc, char **argv)
 	ntags = split_tags(refbuf, &tags);
 	for (i = 0; i < (size_t)ntags; i++) {
 		if (lade_ref_validate_tag(tags[i]) < 0) {
-			rc = failf("invalid reference '%s': %s", argv[optind], lade_error_last()->message);
+			failf("invalid reference '%s': %s", argv[optind], lade_error_last()->message);
+			rc = EXIT_USAGE;
 			goto done;
 		}
 	}
@@ -277,7 +278,7 @@ int cmd_push(int argc, char **argv)
 	popts.annotations = &st.manifest_annotations;
 	popts.config_annotations = &st.config_annotations;
 	if (open_target(&ot, refbuf, &topts, 1) < 0) {
-		rc = fail();
+		rc = open_failed(&ot);
 		goto done;
 	}
 	if (!ntags && !ot.reference[0] && !ot.is_layout) {

@@ -25,15 +25,6 @@ int cmd_repo(int argc, char **argv)
 	opened_target ot;
 	int opt, handled, err;
 
-	if (argc < 2 || (strcmp(argv[1], "tags") != 0 && strcmp(argv[1], "ls") != 0)) {
-		if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
-			printf("%s\n%s", REPO_HELP, TARGET_OPTIONS_HELP);
-			return EXIT_OK;
-		}
-		return usage_error("repo", "repo takes a subcommand: tags");
-	}
-	argc--;
-	argv++;
 	target_opts_init(&topts);
 	while ((opt = getopt_long(argc, argv, "u:p:h", long_options, NULL)) != -1) {
 		if ((handled = target_opts_handle(&topts, opt, optarg)) < 0)
@@ -46,12 +37,15 @@ int cmd_repo(int argc, char **argv)
 		}
 		return usage_error("repo", "bad arguments");
 	}
+	if (argc - optind < 1 || (strcmp(argv[optind], "tags") != 0 && strcmp(argv[optind], "ls") != 0))
+		return usage_error("repo", "repo takes a subcommand: tags");
+	optind++;
 	if (argc - optind != 1)
 		return usage_error("repo", "repo tags takes exactly one repository");
 	if (target_opts_finish(&topts) < 0)
 		return usage_error("repo", "bad credentials options");
 	if (open_target(&ot, argv[optind], &topts, 0) < 0)
-		return fail();
+		return open_failed(&ot);
 	err = lade_target_list_tags(ot.target, print_tag, NULL);
 	lade_target_free(ot.target);
 	if (err < 0)

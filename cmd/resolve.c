@@ -46,7 +46,7 @@ int cmd_resolve(int argc, char **argv)
 	if (target_opts_finish(&topts) < 0)
 		return usage_error("resolve", "bad credentials options");
 	if (open_target(&ot, argv[optind], &topts, 0) < 0)
-		return fail();
+		return open_failed(&ot);
 	if (lade_target_resolve(ot.target, ot.reference[0] ? ot.reference : "latest", &desc) < 0) {
 		lade_target_free(ot.target);
 		return fail();

@@ -18,11 +18,14 @@ void lade_error_clear(void)
 
 static int set_error(int code, long status, const char *registry_code, const char *fmt, va_list ap)
 {
+	/* Format first: callers may wrap the previous message, which lives in the slot. */
+	char message[sizeof(last_error.message)];
+	vsnprintf(message, sizeof(message), fmt, ap);
+	memcpy(last_error.message, message, sizeof(message));
 	last_error.code = code;
 	last_error.http_status = status;
 	snprintf(last_error.registry_code, sizeof(last_error.registry_code), "%s",
 		 registry_code ? registry_code : "");
-	vsnprintf(last_error.message, sizeof(last_error.message), fmt, ap);
 	return code;
 }
 

@@ -926,6 +926,10 @@ static int reg_resolve(lade_target *t, const char *reference, lade_descriptor *o
 		err = lade__error_http(LADE_ENOTFOUND, 404, "MANIFEST_UNKNOWN", "%s: not found", what);
 		goto done;
 	}
+	if (rq.status != 200 && rq.status != 405 && rq.status != 501) {
+		err = request_error(&rq, CURLE_OK, what);
+		goto done;
+	}
 	if (rq.status != 200 || !rq.docker_digest[0]) {
 		/* No usable HEAD: GET the manifest and hash it ourselves. */
 		lade_digest d;

@@ -13,7 +13,9 @@ PIDS=()
 cleanup() {
   local pid
   for pid in "${PIDS[@]:-}"; do
-    [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+    [ -n "$pid" ] || continue
+    kill "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
   done
   rm -rf "$WORK"
 }
@@ -90,8 +92,8 @@ pass() { echo "ok - $*"; }
 expect_fail() {
   local want=$1 pattern=$2 rc=0
   shift 3
-  "$@" > "$WORK/out" 2> "$WORK/err" || rc=$?
-  [ "$rc" = "$want" ] || fail "'$*' exited $rc, wanted $want; stderr: $(cat "$WORK/err")"
-  grep -qE -- "$pattern" "$WORK/err" || fail "'$*' said '$(cat "$WORK/err")', wanted /$pattern/"
-  grep -q '^lade: ' "$WORK/err" || fail "'$*' error does not start with 'lade: '"
+  "$@" > "$WORK/.out" 2> "$WORK/.err" || rc=$?
+  [ "$rc" = "$want" ] || fail "'$*' exited $rc, wanted $want; stderr: $(cat "$WORK/.err")"
+  grep -qE -- "$pattern" "$WORK/.err" || fail "'$*' said '$(cat "$WORK/.err")', wanted /$pattern/"
+  grep -q '^lade: ' "$WORK/.err" || fail "'$*' error does not start with 'lade: '"
 }

@@ -1,0 +1,91 @@
+#!/usr/bin/env python3
+"""A small scriptable HTTP server for faults a real registry will not make
+on demand. It answers from a JSON script and records every request it got
+(method, path, headers) as one JSON line per request, so a test can assert
+what lade actually sent.
+
+Script: {"rules": [{"method": "GET", "path": "^/v2/x/manifests/.*$",
+                    "status": 200, "headers": {"K": "V"},
+                    "body": "text" | "body_hex": "..." | "body_file": "path"
+                    | "body_repeat": ["x", 5242880],
+                    "times": 1}, ...]}
+Rules are tried in order; a rule with "times" is used that many times and
+then skipped. Unmatched requests get 404. GET /v2/ answers 200 unless a
+rule says otherwise. Runs until killed; binds 127.0.0.1 only.
+"""
+import argparse
+import http.server
+import json
+import re
+import threading
+
+
+def load_body(rule):
+    if "body_file" in rule:
+        with open(rule["body_file"], "rb") as f:
+            return f.read()
+    if "body_hex" in rule:
+        return bytes.fromhex(rule["body_hex"])
+    if "body_repeat" in rule:
+        text, count = rule["body_repeat"]
+        return text.encode() * count
+    return rule.get("body", "").encode()
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--script", required=True)
+    parser.add_argument("--log", required=True)
+    args = parser.parse_args()
+    with open(args.script) as f:
+        rules = json.load(f)["rules"]
+    lock = threading.Lock()
+    log = open(args.log, "a", buffering=1)
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, *a):
+            pass
+
+        def handle_any(self):
+            length = int(self.headers.get("Content-Length") or 0)
+            body = self.rfile.read(length) if length else b""
+            with lock:
+                log.write(json.dumps({"method": self.command, "path": self.path,
+                                      "headers": dict(self.headers.items()),
+                                      "body_length": len(body)}) + "\n")
+                chosen = None
+                for rule in rules:
+                    if rule.get("method", self.command) != self.command:
+                        continue
+                    if not re.match(rule["path"], self.path):
+                        continue
+                    if "times" in rule:
+                        if rule["times"] <= 0:
+                            continue
+                        rule["times"] -= 1
+                    chosen = rule
+                    break
+            if chosen is None:
+                status, headers, payload = (200, {}, b"{}") if self.path == "/v2/" else (404, {}, b"")
+            else:
+                status, headers, payload = chosen.get("status", 200), chosen.get("headers", {}), load_body(chosen)
+            self.send_response(status)
+            for k, v in headers.items():
+                self.send_header(k, v)
+            if "Content-Length" not in headers:
+                self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(payload)
+
+        do_GET = do_HEAD = do_PUT = do_POST = do_PATCH = do_DELETE = handle_any
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
+    server.serve_forever()
+
+
+if __name__ == "__main__":
+    main()

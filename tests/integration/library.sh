@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# The library stands on its own: install it, build docs/example.c with
+# pkg-config against the installed headers only, and run it through a
+# layout and a real registry.
+source "$(dirname "$0")/../harness/lib.sh"
+: "${LADE_BUILD_DIR:?}" "${LADE_SOURCE_DIR:?}"
+cd "$WORK"
+cmake --install "$LADE_BUILD_DIR" --prefix "$WORK/prefix" > install.log || fail "cmake --install: $(tail -5 install.log)"
+export PKG_CONFIG_PATH="$WORK/prefix/lib/pkgconfig:$WORK/prefix/lib/x86_64-linux-gnu/pkgconfig:$WORK/prefix/lib64/pkgconfig"
+flags=$(pkg-config --cflags --libs --static lade) || fail "pkg-config does not know lade"
+# Static link: the example runs without LD_LIBRARY_PATH, like a user's program.
+libdir=$(pkg-config --variable=libdir lade)
+# LADE_TEST_CFLAGS carries the sanitizer flags when the library was built with them.
+cc -std=c11 -Wall -Wextra -Werror ${LADE_TEST_CFLAGS:-} "$LADE_SOURCE_DIR/docs/example.c" -o example \
+  $(pkg-config --cflags lade) "$libdir/liblade.a" $(pkg-config --libs-only-l --static lade | sed 's/-llade//') \
+  || fail "docs/example.c does not build against the installed library"
+cc -std=c11 -Wall -Wextra -Werror ${LADE_TEST_CFLAGS:-} "$LADE_SOURCE_DIR/docs/example.c" -o example-shared $flags \
+  -Wl,-rpath,"$libdir" || fail "docs/example.c does not link against the shared library"
+pass "docs/example.c builds with pkg-config against the installed lade (static and shared)"
+
+head -c 200000 /dev/urandom > data.bin
+./example data.bin "$WORK/layout" out-layout > run1.out || fail "example through a layout: $(cat run1.out)"
+cmp data.bin out-layout/data.bin || fail "layout round trip differs"
+start_registry plain
+./example-shared data.bin "$REGISTRY/lib/example:t1" out-registry http > run2.out || fail "example through a registry"
+cmp data.bin out-registry/data.bin || fail "registry round trip differs"
+pass "the example pushes and pulls through a layout and a registry"
+
+# Only lade_ symbols leave the shared library.
+leaked=$(nm -D --defined-only "$libdir/liblade.so" | awk '{print $3}' | grep -v '^lade_' | grep -v '^_' || true)
+[ -z "$leaked" ] || fail "liblade.so exports non-lade symbols: $leaked"
+pass "liblade.so exports only lade_ symbols"
+echo "library: all passed"
