@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,12 +11,37 @@
 #include <unistd.h>
 
 #define COPY_CHUNK (1 << 20)
+#define PIPE_CHUNKS 4
+#define PIPE_CHUNK_SIZE (256 * 1024)
+
+/*
+ * A bounded hand-off from the thread that receives bytes to a worker that
+ * hashes and writes them: PIPE_CHUNKS buffers of PIPE_CHUNK_SIZE, so memory
+ * stays at 1 MiB a blob whatever its size.
+ */
+struct lade__sink_pipe {
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t changed;
+	char *chunks[PIPE_CHUNKS];
+	size_t lengths[PIPE_CHUNKS];
+	size_t head;     /* the chunk the producer fills */
+	size_t tail;     /* the next chunk the worker takes */
+	size_t queued;   /* chunks handed over, not yet done */
+	size_t fill;     /* bytes in the producer's chunk */
+	int closing;     /* no more chunks will come */
+	int error;       /* the worker's failure, 0 if none */
+	lade_error error_detail;
+	lade__sink *sink;
+};
 
 static int io_error(const char *what, const char *path)
 {
 	return lade__error(errno == ENOENT ? LADE_ENOTFOUND : LADE_EIO, "cannot %s '%s': %s", what, path,
 			   strerror(errno));
 }
+
+static void pipe_start(lade__sink *s);
 
 /* mkostemp makes 0600 files; finished files get the mode open(2) would give. */
 static mode_t current_umask(void)
@@ -51,17 +77,16 @@ int lade__sink_open(lade__sink *s, const char *dest, const char *tmpdir, const l
 		lade__sink_abort(s);
 		return err;
 	}
+	if (desc->size >= LADE_SINK_PIPE_MIN)
+		pipe_start(s);
 	return 0;
 }
 
-int lade__sink_write(lade__sink *s, const void *data, size_t len)
+/* Hash and write bytes to the temporary file (the worker's job, or the caller's for small blobs). */
+static int hash_and_write(lade__sink *s, const char *p, size_t len)
 {
-	const char *p = data;
 	int err;
-	if (len > s->desc->size - s->written || s->written > s->desc->size)
-		return lade__error(LADE_EDIGEST, "content of %s is larger than the %llu bytes expected",
-				   s->desc->digest.str, (unsigned long long)s->desc->size);
-	if ((err = lade_hasher_update(s->hasher, data, len)) < 0)
+	if ((err = lade_hasher_update(s->hasher, p, len)) < 0)
 		return err;
 	while (len) {
 		ssize_t n = write(s->fd, p, len);
@@ -72,7 +97,135 @@ int lade__sink_write(lade__sink *s, const void *data, size_t len)
 		}
 		p += n;
 		len -= (size_t)n;
-		s->written += (uint64_t)n;
+	}
+	return 0;
+}
+
+static void *pipe_worker(void *arg)
+{
+	struct lade__sink_pipe *pp = arg;
+	pthread_mutex_lock(&pp->lock);
+	for (;;) {
+		size_t at;
+		int err;
+		while (!pp->queued && !pp->closing)
+			pthread_cond_wait(&pp->changed, &pp->lock);
+		if (!pp->queued)
+			break;
+		at = pp->tail;
+		pthread_mutex_unlock(&pp->lock);
+		err = pp->error ? 0 : hash_and_write(pp->sink, pp->chunks[at], pp->lengths[at]);
+		pthread_mutex_lock(&pp->lock);
+		if (err < 0 && !pp->error) {
+			pp->error = err;
+			pp->error_detail = *lade_error_last();
+		}
+		pp->tail = (pp->tail + 1) % PIPE_CHUNKS;
+		pp->queued--;
+		pthread_cond_broadcast(&pp->changed);
+	}
+	pthread_mutex_unlock(&pp->lock);
+	return NULL;
+}
+
+static void pipe_free(struct lade__sink_pipe *pp)
+{
+	size_t i;
+	for (i = 0; i < PIPE_CHUNKS; i++)
+		free(pp->chunks[i]);
+	pthread_mutex_destroy(&pp->lock);
+	pthread_cond_destroy(&pp->changed);
+	free(pp);
+}
+
+/* Start the worker; on any failure the sink simply stays synchronous. */
+static void pipe_start(lade__sink *s)
+{
+	struct lade__sink_pipe *pp = calloc(1, sizeof(*pp));
+	size_t i;
+	if (!pp)
+		return;
+	pthread_mutex_init(&pp->lock, NULL);
+	pthread_cond_init(&pp->changed, NULL);
+	pp->sink = s;
+	for (i = 0; i < PIPE_CHUNKS; i++) {
+		if (!(pp->chunks[i] = malloc(PIPE_CHUNK_SIZE))) {
+			pipe_free(pp);
+			return;
+		}
+	}
+	if (pthread_create(&pp->thread, NULL, pipe_worker, pp) != 0) {
+		pipe_free(pp);
+		return;
+	}
+	s->pipe = pp;
+}
+
+/* Hand the producer's chunk to the worker and wait for a free one. */
+static int pipe_hand_over(struct lade__sink_pipe *pp)
+{
+	int err;
+	pthread_mutex_lock(&pp->lock);
+	pp->lengths[pp->head] = pp->fill;
+	pp->head = (pp->head + 1) % PIPE_CHUNKS;
+	pp->queued++;
+	pp->fill = 0;
+	pthread_cond_broadcast(&pp->changed);
+	while (pp->queued == PIPE_CHUNKS && !pp->error)
+		pthread_cond_wait(&pp->changed, &pp->lock);
+	err = pp->error;
+	pthread_mutex_unlock(&pp->lock);
+	return err;
+}
+
+/* Flush what is left, stop the worker, and report its failure if any. */
+static int pipe_finish(lade__sink *s)
+{
+	struct lade__sink_pipe *pp = s->pipe;
+	int err = 0;
+	if (!pp)
+		return 0;
+	if (pp->fill && !pp->error)
+		pipe_hand_over(pp);
+	pthread_mutex_lock(&pp->lock);
+	pp->closing = 1;
+	pthread_cond_broadcast(&pp->changed);
+	pthread_mutex_unlock(&pp->lock);
+	pthread_join(pp->thread, NULL);
+	if (pp->error) {
+		err = pp->error;
+		*(lade_error *)lade_error_last() = pp->error_detail;
+	}
+	pipe_free(pp);
+	s->pipe = NULL;
+	return err;
+}
+
+int lade__sink_write(lade__sink *s, const void *data, size_t len)
+{
+	struct lade__sink_pipe *pp = s->pipe;
+	const char *p = data;
+	int err;
+	if (len > s->desc->size - s->written || s->written > s->desc->size)
+		return lade__error(LADE_EDIGEST, "content of %s is larger than the %llu bytes expected",
+				   s->desc->digest.str, (unsigned long long)s->desc->size);
+	if (!pp) {
+		if ((err = hash_and_write(s, p, len)) < 0)
+			return err;
+		s->written += len;
+		return 0;
+	}
+	while (len) {
+		size_t room = PIPE_CHUNK_SIZE - pp->fill, take = len < room ? len : room;
+		memcpy(pp->chunks[pp->head] + pp->fill, p, take);
+		pp->fill += take;
+		p += take;
+		len -= take;
+		s->written += take;
+		if (pp->fill == PIPE_CHUNK_SIZE && (err = pipe_hand_over(pp)) < 0) {
+			*(lade_error *)lade_error_last() = pp->error_detail;
+			return err;
+		}
 	}
 	return 0;
 }
@@ -81,6 +234,8 @@ int lade__sink_commit(lade__sink *s)
 {
 	lade_digest got;
 	int err, closed;
+	if ((err = pipe_finish(s)) < 0)
+		goto fail;
 	if (s->written != s->desc->size) {
 		err = lade__error(LADE_EDIGEST, "content of %s is %llu bytes, expected %llu", s->desc->digest.str,
 				  (unsigned long long)s->written, (unsigned long long)s->desc->size);
@@ -117,6 +272,7 @@ fail:
 
 void lade__sink_abort(lade__sink *s)
 {
+	pipe_finish(s);
 	if (s->fd >= 0)
 		close(s->fd);
 	s->fd = -1;

@@ -51,6 +51,11 @@ lie = b"the fake content\n"
 # 1. the blob served is not the blob named
 manifest("lies/blob", [layer(good, "ok.txt")])
 rules.append({"method": "GET", "path": f"^/v2/lies/blob/blobs/{d(good)}$", "status": 200, "body": lie.decode()})
+# 1b. a large blob (hashed on the worker thread) that is not the blob named
+big_good = b"g" * (6 * 1024 * 1024)
+manifest("lies/bigblob", [layer(big_good, "big.bin")])
+rules.append({"method": "GET", "path": f"^/v2/lies/bigblob/blobs/{d(big_good)}$", "status": 200,
+              "body_repeat": ["h", len(big_good)]})
 # 2. the manifest served is not the one the tag resolved to
 real = b'{"schemaVersion":2}'
 rules.append({"method": "HEAD", "path": "^/v2/lies/manifest/manifests/v1$", "status": 200,
@@ -82,6 +87,8 @@ F="$FAULT"
 mkdir -p out
 expect_fail 1 "digest mismatch" -- "$LADE" pull --plain-http "$F/lies/blob:v1" -o out
 [ -z "$(ls -A out)" ] || fail "a file was left after a digest mismatch: $(ls -A out)"
+expect_fail 1 "digest mismatch" -- "$LADE" pull --plain-http "$F/lies/bigblob:v1" -o out
+[ -z "$(ls -A out)" ] || fail "a file was left after a large digest mismatch: $(ls -A out)"
 expect_fail 1 "does not match" -- "$LADE" manifest fetch --plain-http "$F/lies/manifest:v1"
 pass "a server that lies about digests: refused, nothing written"
 
