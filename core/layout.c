@@ -330,9 +330,9 @@ static int layout_tag(lade_target *t, const lade_descriptor *desc, const void *d
 	lade_descriptor plain;
 	int lockfd = -1, found = 0, err;
 
-	(void)data;
-	(void)len;
 	if (tag && *tag && (err = lade_ref_validate_tag(tag)) < 0)
+		return err;
+	if (data && (err = layout_push_bytes(t, desc, data, len)) < 0)
 		return err;
 	if ((err = layout_exists(t, desc, &found)) < 0)
 		return err;

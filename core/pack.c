@@ -232,7 +232,9 @@ int lade_push(lade_target *target, const lade_push_options *opts, lade_push_resu
 		err = LADE_ENOMEM;
 		goto done;
 	}
-	if ((err = lade_target_push_bytes(target, &res.manifest, res.manifest_bytes.ptr, res.manifest_bytes.size)) < 0)
+	/* Tagging stores the manifest; only an untagged push stores it by digest alone. */
+	if (!opts->tag_count &&
+	    (err = lade_target_push_bytes(target, &res.manifest, res.manifest_bytes.ptr, res.manifest_bytes.size)) < 0)
 		goto done;
 	for (i = 0; i < opts->tag_count; i++)
 		if ((err = lade_target_tag(target, &res.manifest, res.manifest_bytes.ptr, res.manifest_bytes.size,

@@ -3,7 +3,7 @@
 # the same docker-registry on 127.0.0.1 in one run; print wall-time ratios
 # and peak RSS. Not a timed test: it reports, it does not fail on numbers.
 #
-#   LADE=build/cmd/lade tests/bench/bench.sh            # 1 GiB, median of 3
+#   LADE=build/cmd/lade tests/bench/bench.sh            # 1 GiB, median of 5
 #   SIZE_MB=256 RUNS=1 LADE=build/cmd/lade tests/bench/bench.sh
 #
 # curl's push is what a careful shell script does: `openssl dgst -sha256`,
@@ -16,7 +16,7 @@ LADE=$(cd "$(dirname "$LADE")" && pwd)/$(basename "$LADE")
 export LADE
 source "$(dirname "$0")/../harness/lib.sh"
 SIZE_MB=${SIZE_MB:-1024}
-RUNS=${RUNS:-3}
+RUNS=${RUNS:-5}
 command -v skopeo > /dev/null || { echo "skopeo is needed" >&2; exit 1; }
 [ -x /usr/bin/time ] || { echo "GNU time (/usr/bin/time) is needed" >&2; exit 1; }
 
@@ -31,7 +31,11 @@ SKOPEO_CACHE=/var/lib/containers/cache/blob-info-cache-v1.boltdb
 measure() {
   local name=$1
   shift
-  sync # every tool starts with no dirty pages of the last one's to write back
+  # Every tool starts alike: no dirty pages of the last one's to write back,
+  # and (as root) no page cache to evict. Without this, run-to-run noise on a
+  # small VM is larger than the differences being measured.
+  sync
+  [ -w /proc/sys/vm/drop_caches ] && echo 3 > /proc/sys/vm/drop_caches
   /usr/bin/time -f '%e %M' -o "$WORK/.time" "$@" > /dev/null 2> "$WORK/.stderr" || {
     echo "$name failed: $(cat "$WORK/.stderr")" >&2
     exit 1

@@ -11,9 +11,12 @@ Script: {"rules": [{"method": "GET", "path": "^/v2/x/manifests/.*$",
                     "times": 1}, ...]}
 Rules are tried in order; a rule with "times" is used that many times and
 then skipped. Unmatched requests get 404. GET /v2/ answers 200 unless a
-rule says otherwise. Runs until killed; binds 127.0.0.1 only.
+rule says otherwise. With "basic_auth": "user:password" at the top level,
+every request without those Basic credentials gets 401 and a Basic
+challenge first. Runs until killed; binds 127.0.0.1 only.
 """
 import argparse
+import base64
 import http.server
 import json
 import re
@@ -39,7 +42,10 @@ def main():
     parser.add_argument("--log", required=True)
     args = parser.parse_args()
     with open(args.script) as f:
-        rules = json.load(f)["rules"]
+        script = json.load(f)
+    rules = script["rules"]
+    basic = script.get("basic_auth")
+    want_auth = "Basic " + base64.b64encode(basic.encode()).decode() if basic else None
     lock = threading.Lock()
     log = open(args.log, "a", buffering=1)
 
@@ -57,7 +63,10 @@ def main():
                                       "headers": dict(self.headers.items()),
                                       "body_length": len(body)}) + "\n")
                 chosen = None
-                for rule in rules:
+                if want_auth and self.headers.get("Authorization") != want_auth:
+                    chosen = {"status": 401, "headers": {"WWW-Authenticate": 'Basic realm="fault"'},
+                              "body": '{"errors":[{"code":"UNAUTHORIZED","message":"authentication required"}]}'}
+                for rule in rules if chosen is None else []:
                     if rule.get("method", self.command) != self.command:
                         continue
                     if not re.match(rule["path"], self.path):

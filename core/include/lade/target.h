@@ -61,7 +61,11 @@ typedef struct lade_target_ops {
 	int (*push_files)(lade_target *t, lade_blob_job *jobs, size_t count);
 	/* Resolve a tag or digest to the descriptor of a manifest. Caller disposes *out. */
 	int (*resolve)(lade_target *t, const char *reference, lade_descriptor *out);
-	/* Point tag at a manifest already stored; its bytes are passed when the caller has them (else NULL). */
+	/*
+	 * Point tag at a manifest. With its bytes (data, len), the manifest is
+	 * stored too; with data NULL it must be stored already. A NULL or empty
+	 * tag records the manifest untagged where the target keeps such a list.
+	 */
 	int (*tag)(lade_target *t, const lade_descriptor *desc, const void *data, size_t len, const char *tag);
 	/* Call cb for every tag, in the target's order. */
 	int (*list_tags)(lade_target *t, lade_tag_cb cb, void *payload);

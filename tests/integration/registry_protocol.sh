@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# What lade puts on the wire, asserted from the requests the scriptable
+# server recorded: the upload flow, Location handling, tag pagination, and
+# credentials that never follow a redirect to another host.
+source "$(dirname "$0")/../harness/lib.sh"
+cd "$WORK"
+printf 'payload bytes\n' > payload.txt
+
+# A storage host for redirects; it records what it gets and asks for nothing.
+python3 - "$WORK" <<'PY'
+import hashlib, json, sys
+work = sys.argv[1]
+def d(b): return "sha256:" + hashlib.sha256(b).hexdigest()
+payload = open(f"{work}/payload.txt", "rb").read()
+json.dump({"rules": [{"method": "GET", "path": "^/storage/blob$", "status": 200, "body": payload.decode()}]},
+          open(f"{work}/storage.json", "w"))
+PY
+start_fault_server "$WORK/storage.json"
+STORAGE=$FAULT
+STORAGE_LOG=$FAULT_LOG
+
+python3 - "$WORK" "$STORAGE" <<'PY'
+import hashlib, json, sys
+work, storage = sys.argv[1], sys.argv[2]
+def d(b): return "sha256:" + hashlib.sha256(b).hexdigest()
+payload = open(f"{work}/payload.txt", "rb").read()
+empty = b"{}"
+rules = [
+    # push: blobs unknown, upload sessions with relative and foreign Locations
+    {"method": "HEAD", "path": "^/v2/p/(ok|foreign)/blobs/", "status": 404},
+    {"method": "POST", "path": "^/v2/p/ok/blobs/uploads/$", "status": 202,
+     "headers": {"Location": "/v2/p/ok/blobs/uploads/u1?_state=abc"}},
+    {"method": "PUT", "path": "^/v2/p/ok/blobs/uploads/u1\\?_state=abc&digest=sha256%3A[0-9a-f]{64}$", "status": 201},
+    {"method": "PUT", "path": "^/v2/p/ok/manifests/v1$", "status": 201},
+    {"method": "POST", "path": "^/v2/p/foreign/blobs/uploads/$", "status": 202,
+     "headers": {"Location": f"http://{storage}/steal?_state=x"}},
+    # tags: two pages joined by a relative Link
+    {"method": "GET", "path": "^/v2/t/tags/list$", "status": 200,
+     "headers": {"Link": '</v2/t/tags/list?last=b&n=2>; rel="next"', "Content-Type": "application/json"},
+     "body": json.dumps({"name": "t", "tags": ["a", "b"]})},
+    {"method": "GET", "path": "^/v2/t/tags/list\\?last=b&n=2$", "status": 200,
+     "body": json.dumps({"name": "t", "tags": ["c"]})},
+    # pull: a blob GET redirected to the storage host
+    {"method": "GET", "path": f"^/v2/r/blobs/{d(payload)}$", "status": 307,
+     "headers": {"Location": f"http://{storage}/storage/blob"}},
+]
+m = json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
+                "artifactType": "application/vnd.test",
+                "config": {"mediaType": "application/vnd.oci.empty.v1+json", "digest": d(empty), "size": 2},
+                "layers": [{"mediaType": "text/plain", "digest": d(payload), "size": len(payload),
+                            "annotations": {"org.opencontainers.image.title": "payload.txt"}}]},
+               separators=(",", ":")).encode()
+for method in ("HEAD", "GET"):
+    rules.append({"method": method, "path": f"^/v2/r/manifests/(v1|{d(m)})$", "status": 200,
+                  "headers": {"Content-Type": "application/vnd.oci.image.manifest.v1+json",
+                              "Docker-Content-Digest": d(m)}, "body": m.decode()})
+json.dump({"basic_auth": "alice:pw", "rules": rules}, open(f"{work}/registry.json", "w"))
+PY
+start_fault_server "$WORK/registry.json"
+REG=$FAULT
+LOG=$FAULT_LOG
+lade() { local cmd=$1; shift; "$LADE" "$cmd" --plain-http -u alice -p pw "$@"; }
+
+lade push "$REG/p/ok:v1" payload.txt > push.out || fail "push through the scripted registry: $(cat "$WORK/.err" 2>/dev/null)"
+python3 - "$LOG" <<'PY' || fail "push requests were not as expected"
+import json, sys
+reqs = [json.loads(l) for l in open(sys.argv[1])]
+puts = [r for r in reqs if r["method"] == "PUT" and "/blobs/uploads/u1" in r["path"] and "Authorization" in r["headers"]]
+assert len(puts) == 2, puts                       # the empty config and the payload
+for r in puts:
+    assert r["path"].startswith("/v2/p/ok/blobs/uploads/u1?_state=abc&digest=sha256%3A"), r["path"]
+    assert r["headers"].get("Content-Type") == "application/octet-stream", r["headers"]
+    assert "Expect" not in r["headers"], r["headers"]
+posts = [r for r in reqs if r["method"] == "POST" and "Authorization" in r["headers"]]
+assert all(r["headers"].get("Content-Type") == "application/octet-stream" for r in posts), posts
+man = [r for r in reqs if r["method"] == "PUT" and r["path"] == "/v2/p/ok/manifests/v1" and "Authorization" in r["headers"]]
+assert len(man) == 1 and man[0]["headers"]["Content-Type"] == "application/vnd.oci.image.manifest.v1+json", man
+PY
+pass "upload: HEAD, POST, PUT to the Location verbatim + &digest=, octet-stream, manifest Content-Type"
+
+expect_fail 1 "not on http://$REG; refusing" -- "$LADE" push --plain-http -u alice -p pw "$REG/p/foreign:v1" payload.txt
+grep -q steal "$STORAGE_LOG" && fail "content was sent to a foreign upload Location"
+pass "an upload Location on another host is refused; nothing is sent there"
+
+[ "$(lade repo tags "$REG/t" | tr '\n' ' ')" = "a b c " ] || fail "tag pagination: $(lade repo tags "$REG/t")"
+pass "tag listing follows a relative Link to the next page"
+
+lade pull "$REG/r:v1" -o out > /dev/null || fail "pull with a redirected blob"
+cmp payload.txt out/payload.txt || fail "redirected blob differs"
+grep -q '"/storage/blob"' "$STORAGE_LOG" || fail "the redirect was not followed"
+grep -i '"authorization"' "$STORAGE_LOG" && fail "credentials were sent to the storage host"
+grep -q '"Authorization": "Basic' "$LOG" || fail "the registry never got credentials"
+pass "a blob redirect to another host is followed without credentials"
+
+grep -q 'pw' push.out && fail "the password was printed"
+echo "registry_protocol: all passed"
