@@ -233,11 +233,13 @@ int cmd_push(int argc, char **argv)
 	for (i = 0; i < st.file_count; i++) {
 		char *arg = argv[optind + 1 + i];
 		const char *path, *type;
-		if (st.annotation_file &&
-		    load_annotation_map(&st.file_annotations[i], cJSON_GetObjectItemCaseSensitive(st.annotation_file, arg),
-					arg, annotation_file) < 0)
-			goto done;
+		const cJSON *map = st.annotation_file ? cJSON_GetObjectItemCaseSensitive(st.annotation_file, arg) : NULL;
 		split_file_arg(arg, &path, &type);
+		/* ORAS keys the annotation file by the path; the argument as written works too. */
+		if (st.annotation_file && !map)
+			map = cJSON_GetObjectItemCaseSensitive(st.annotation_file, path);
+		if (map && load_annotation_map(&st.file_annotations[i], map, path, annotation_file) < 0)
+			goto done;
 		if (!*path) {
 			rc = usage_error("push", "empty file name in '%s'", argv[optind + 1 + i]);
 			goto done;
@@ -277,6 +279,13 @@ int cmd_push(int argc, char **argv)
 	popts.file_count = st.file_count;
 	popts.annotations = &st.manifest_annotations;
 	popts.config_annotations = &st.config_annotations;
+	{
+		const char *at = strrchr(refbuf, '@'), *slash = strrchr(refbuf, '/');
+		if (at && (!slash || at > slash)) {
+			rc = usage_error("push", "push takes tags, not a digest: '%s'", argv[optind]);
+			goto done;
+		}
+	}
 	if (open_target(&ot, refbuf, &topts, 1) < 0) {
 		rc = open_failed(&ot);
 		goto done;
@@ -290,7 +299,7 @@ int cmd_push(int argc, char **argv)
 	} else if (ntags) {
 		popts.tags = (const char *const *)tags;
 		popts.tag_count = (size_t)ntags;
-	} else if (ot.reference[0] && !strchr(ot.reference, ':')) {
+	} else if (ot.reference[0]) {
 		static const char *one[1];
 		one[0] = ot.reference;
 		popts.tags = one;

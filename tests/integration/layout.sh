@@ -27,12 +27,36 @@ oci-image-tool validate --type imageIndex store/index.json > /dev/null || fail "
 skopeo inspect --raw "oci:$WORK/store:v1" | cmp - manifest.json || fail "skopeo reads other bytes"
 pass "oci-image-tool validates manifest and index; skopeo reads the layout"
 
+# --annotation-file (ORAS's format) and --config.
+cat > ann.json <<'JSON'
+{"$manifest": {"org.example.m": "1"}, "$config": {"org.example.c": "2"},
+ "hello.txt": {"org.example.f": "3", "org.opencontainers.image.title": "renamed.txt"}}
+JSON
+echo '{"kind":"example"}' > in/cfg.json
+(cd in && "$LADE" push --oci-layout "$WORK/store:cfg" hello.txt:text/x-hello --annotation-file "$WORK/ann.json" \
+   --config cfg.json:application/vnd.example.config.v1+json --export-manifest "$WORK/cfg-manifest.json") > /dev/null ||
+  fail "push with --annotation-file and --config"
+python3 - "$WORK/cfg-manifest.json" <<'PY' || fail "annotation file or config not applied"
+import json, sys
+m = json.load(open(sys.argv[1]))
+assert m["annotations"] == {"org.example.m": "1"}, m
+assert m["config"]["mediaType"] == "application/vnd.example.config.v1+json", m
+assert m["config"]["size"] == 19 and m["config"]["annotations"] == {"org.example.c": "2"}, m
+assert "artifactType" not in m, m
+layer = m["layers"][0]
+assert layer["mediaType"] == "text/x-hello", layer
+assert layer["annotations"] == {"org.example.f": "3", "org.opencontainers.image.title": "renamed.txt"}, layer
+PY
+"$LADE" pull --oci-layout "$WORK/store:cfg" -o cfg-out > /dev/null && cmp in/hello.txt cfg-out/renamed.txt ||
+  fail "the title from the annotation file was not used on pull"
+pass "--annotation-file (\$manifest, \$config, per file) and --config F:TYPE"
+
 # Two lade processes pushing to one layout at once keep every tag.
 for i in 1 2 3 4 5 6; do
   (cd in && "$LADE" push --oci-layout "$WORK/store:p$i" hello.txt > /dev/null) &
 done
 wait
-[ "$("$LADE" repo tags --oci-layout "$WORK/store" | sort | tr '\n' ' ')" = "p1 p2 p3 p4 p5 p6 v1 " ] ||
+[ "$("$LADE" repo tags --oci-layout "$WORK/store" | sort | tr '\n' ' ')" = "cfg p1 p2 p3 p4 p5 p6 v1 " ] ||
   fail "concurrent pushes lost a tag: $("$LADE" repo tags --oci-layout "$WORK/store")"
 pass "concurrent pushes into one layout keep every tag"
 
