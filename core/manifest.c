@@ -273,6 +273,12 @@ int lade__descriptor_from_json(lade_descriptor *out, const cJSON *obj, const cha
 		goto fail;
 	}
 	d.size = (uint64_t)size->valuedouble;
+	if (strcmp(d.media_type, LADE_MEDIATYPE_EMPTY) == 0 &&
+	    (d.size != 2 || strcmp(d.digest.str, LADE_EMPTY_DIGEST) != 0)) {
+		err = lade__error(LADE_EINVALID, "%s: an %s descriptor must be the 2-byte {} blob (%s)", what,
+				  LADE_MEDIATYPE_EMPTY, LADE_EMPTY_DIGEST);
+		goto fail;
+	}
 	if ((err = get_string(&d.artifact_type, obj, "artifactType", 0, what)) < 0 ||
 	    (d.artifact_type && (err = lade_mediatype_validate(d.artifact_type, "artifactType")) < 0) ||
 	    (err = get_string(&d.data, obj, "data", 0, what)) < 0 ||

@@ -78,6 +78,9 @@ static const struct {
 	{"{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.index.v1+json\",\"config\":" EMPTY_CFG
 	 ",\"layers\":[]}",
 	 LADE_EINVALID, "not an image manifest"},
+	{"{\"schemaVersion\":2,\"artifactType\":\"a/b\",\"config\":{\"mediaType\":\"application/vnd.oci.empty.v1+json\","
+	 "\"digest\":\"sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855\",\"size\":0},\"layers\":[]}",
+	 LADE_EINVALID, "2-byte {} blob"},
 	{"{\"schemaVersion\":2,\"artifactType\":\"a/b\",\"config\":" EMPTY_CFG ",\"layers\":[],\"annotations\":{\"k\":1}}",
 	 LADE_EINVALID, "must be a string"},
 };
