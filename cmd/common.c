@@ -96,6 +96,7 @@ int open_target(opened_target *out, const char *ref, const target_opts *o, int c
 		}
 		snprintf(out->reference, sizeof(out->reference), "%s", lr.digest[0] ? lr.digest : lr.tag);
 		snprintf(out->display, sizeof(out->display), "%s", ref);
+		snprintf(out->repository, sizeof(out->repository), "%s", lr.path);
 		out->is_layout = 1;
 		return lade_layout_open(&out->target, lr.path, create);
 	} else {
@@ -107,6 +108,7 @@ int open_target(opened_target *out, const char *ref, const target_opts *o, int c
 		}
 		snprintf(out->reference, sizeof(out->reference), "%s", r.digest[0] ? r.digest : r.tag);
 		snprintf(out->display, sizeof(out->display), "%s/%s", r.registry, r.repository);
+		snprintf(out->repository, sizeof(out->repository), "%s", r.repository);
 		ro.plain_http = o->plain_http;
 		ro.username = o->username;
 		ro.password = o->password;

@@ -35,6 +35,10 @@ enum {
 	OPT_ANNOTATION_FILE,
 	OPT_CONFIG,
 	OPT_EXPORT_MANIFEST,
+	OPT_KIND,
+	OPT_FILE,
+	OPT_MEDIA_TYPE,
+	OPT_PRESERVE_PERMISSIONS,
 	OPT_HELP
 };
 
@@ -60,6 +64,7 @@ typedef struct opened_target {
 	lade_target *target;
 	char reference[LADE_DIGEST_STRLEN + LADE_REF_TAG_MAX];
 	char display[LADE_REF_PATH_MAX + 256];
+	char repository[LADE_REF_PATH_MAX];  /* the repository path, or the layout folder */
 	int is_layout;
 	int bad_reference; /* open failed because the reference is malformed */
 } opened_target;
@@ -89,5 +94,6 @@ int cmd_manifest(int argc, char **argv);
 int cmd_blob(int argc, char **argv);
 int cmd_repo(int argc, char **argv);
 int cmd_version(int argc, char **argv);
+int cmd_kinds(int argc, char **argv);
 
 #endif

@@ -15,6 +15,7 @@ static const char MAIN_HELP[] =
 	"  manifest   fetch a manifest (manifest fetch)\n"
 	"  blob       fetch a blob (blob fetch)\n"
 	"  repo       list a repository's tags (repo tags)\n"
+	"  kinds      list the kinds of artifact lade recognises\n"
 	"  version    print lade's version\n"
 	"\n"
 	"Run 'lade <command> --help' for a command's options.\n"
@@ -25,7 +26,7 @@ static const struct {
 	int (*fn)(int, char **);
 } commands[] = {
 	{"push", cmd_push},         {"pull", cmd_pull}, {"resolve", cmd_resolve}, {"manifest", cmd_manifest},
-	{"blob", cmd_blob},         {"repo", cmd_repo}, {"version", cmd_version},
+	{"blob", cmd_blob},         {"repo", cmd_repo}, {"version", cmd_version}, {"kinds", cmd_kinds},
 };
 
 int main(int argc, char **argv)

@@ -1,20 +1,39 @@
-/* lade pull: an artifact's titled layers become files. */
+/* lade pull: an artifact's layers become files (and folders) again. */
 #include "common.h"
 
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static const char PULL_HELP[] =
 	"Usage: lade pull [options] <ref>\n"
 	"\n"
 	"Pull an artifact: every layer titled with org.opencontainers.image.title\n"
-	"becomes a file under the output folder; other layers are reported as\n"
-	"skipped. Titles that are absolute, leave the folder with '..' or through\n"
-	"a symlink are refused. Files are written whole or not at all.\n"
+	"becomes a file under the output folder, folder layers are unpacked, and\n"
+	"Helm charts and wasm binaries come back under their ecosystem's name\n"
+	"(<name>-<version>.tgz, <repository>.wasm) even without a title. Other\n"
+	"layers are reported as skipped. Titles that are absolute, leave the\n"
+	"folder with '..' or through a symlink are refused. Files are written\n"
+	"whole or not at all.\n"
 	"\n"
 	"Options:\n"
-	"  -o, --output DIR            output folder (default .)\n"
+	"  -o, --output DIR            output folder (default .); '-' writes the one\n"
+	"                              selected layer to standard output, verified first\n"
+	"      --file NAME             pull only the layer with this name (repeatable)\n"
+	"      --media-type TYPE       pull only layers of this media type (repeatable)\n"
 	"  -k, --keep-old-files        do not replace existing files\n"
-	"  -T, --allow-path-traversal  allow titles outside the output folder\n";
+	"  -T, --allow-path-traversal  allow titles outside the output folder\n"
+	"      --preserve-permissions  unpacked folders keep their files' exact modes\n";
+
+static int add_string(const char ***list, size_t *count, const char *value)
+{
+	const char **grown = realloc(*list, (*count + 1) * sizeof(**list));
+	if (!grown)
+		return -1;
+	grown[(*count)++] = value;
+	*list = grown;
+	return 0;
+}
 
 int cmd_pull(int argc, char **argv)
 {
@@ -23,29 +42,40 @@ int cmd_pull(int argc, char **argv)
 		{"output", required_argument, NULL, 'o'},
 		{"keep-old-files", no_argument, NULL, 'k'},
 		{"allow-path-traversal", no_argument, NULL, 'T'},
+		{"file", required_argument, NULL, OPT_FILE},
+		{"media-type", required_argument, NULL, OPT_MEDIA_TYPE},
+		{"preserve-permissions", no_argument, NULL, OPT_PRESERVE_PERMISSIONS},
 		{NULL, 0, NULL, 0},
 	};
 	target_opts topts;
 	lade_pull_options popts = LADE_PULL_OPTIONS_INIT;
 	lade_pull_result result;
 	opened_target ot;
-	char size_text[32];
+	const char **file_names = NULL, **media_types = NULL;
+	char size_text[32], repository[LADE_REF_PATH_MAX];
 	int opt, handled, rc = EXIT_FAILURE_;
 	size_t i, written = 0;
+	FILE *report;
 
 	memset(&ot, 0, sizeof(ot));
 	target_opts_init(&topts);
 	while ((opt = getopt_long(argc, argv, "u:p:o:kTh", long_options, NULL)) != -1) {
-		if ((handled = target_opts_handle(&topts, opt, optarg)) < 0)
-			return usage_error("pull", "bad arguments");
+		if ((handled = target_opts_handle(&topts, opt, optarg)) < 0) {
+			rc = usage_error("pull", "bad arguments");
+			goto done;
+		}
 		if (handled)
 			continue;
 		switch (opt) {
 		case 'h':
 			printf("%s\n%s", PULL_HELP, TARGET_OPTIONS_HELP);
-			return EXIT_OK;
+			rc = EXIT_OK;
+			goto done;
 		case 'o':
-			popts.output_dir = optarg;
+			if (strcmp(optarg, "-") == 0)
+				popts.output_fd = STDOUT_FILENO;
+			else
+				popts.output_dir = optarg;
 			break;
 		case 'k':
 			popts.keep_old_files = 1;
@@ -53,39 +83,71 @@ int cmd_pull(int argc, char **argv)
 		case 'T':
 			popts.allow_path_traversal = 1;
 			break;
+		case OPT_FILE:
+			if (add_string(&file_names, &popts.file_name_count, optarg) < 0)
+				goto done;
+			break;
+		case OPT_MEDIA_TYPE:
+			if (add_string(&media_types, &popts.media_type_count, optarg) < 0)
+				goto done;
+			break;
+		case OPT_PRESERVE_PERMISSIONS:
+			popts.preserve_permissions = 1;
+			break;
 		default:
-			return usage_error("pull", "bad arguments");
+			rc = usage_error("pull", "bad arguments");
+			goto done;
 		}
 	}
-	if (argc - optind != 1)
-		return usage_error("pull", "pull takes exactly one reference");
-	if (target_opts_finish(&topts) < 0)
-		return usage_error("pull", "bad credentials options");
+	popts.file_names = file_names;
+	popts.media_types = media_types;
+	if (argc - optind != 1) {
+		rc = usage_error("pull", "pull takes exactly one reference");
+		goto done;
+	}
+	if (target_opts_finish(&topts) < 0) {
+		rc = usage_error("pull", "bad credentials options");
+		goto done;
+	}
 	popts.kinds = lade_kinds_all(&popts.kind_count);
-	if (open_target(&ot, argv[optind], &topts, 0) < 0)
-		return open_failed(&ot);
+	if (open_target(&ot, argv[optind], &topts, 0) < 0) {
+		rc = open_failed(&ot);
+		goto done;
+	}
+	/* Kinds name files after the repository: its path, or the layout folder's. */
+	snprintf(repository, sizeof(repository), "%s", ot.repository);
+	popts.repository = repository;
 	if (lade_pull(ot.target, ot.reference[0] ? ot.reference : "latest", &popts, &result) < 0) {
 		rc = fail();
 		goto done;
 	}
+	/* With -o - standard output carries the content: the report goes to standard error. */
+	report = popts.output_fd >= 0 ? stderr : stdout;
+	if (result.warning[0])
+		fprintf(stderr, "Warning: %s\n", result.warning);
 	for (i = 0; i < result.layer_count; i++) {
 		const lade_pulled *p = &result.layers[i];
 		const char *title = lade_annotations_get(&p->desc.annotations, LADE_ANNOTATION_TITLE);
 		if (p->skipped) {
-			fprintf(stderr, "Skipped %s %s (no title)\n", p->desc.digest.str, p->desc.media_type);
+			fprintf(stderr, "Skipped %s %s\n", p->desc.digest.str, p->desc.media_type);
 			continue;
 		}
 		written++;
-		printf("Downloaded %s (%s)\n", title ? title : p->path,
-		       human_size(p->desc.size, size_text, sizeof(size_text)));
+		fprintf(report, "%s %s (%s)\n", p->unpacked ? "Unpacked" : "Downloaded",
+			p->path ? p->path : (title ? title : p->desc.digest.str),
+			human_size(p->desc.size, size_text, sizeof(size_text)));
 	}
-	printf("Pulled %s%s%s\n", ot.display, ot.is_layout ? "" : (strchr(ot.reference, ':') ? "@" : ":"),
-	       ot.is_layout ? "" : (ot.reference[0] ? ot.reference : "latest"));
-	printf("Files: %zu written, %zu skipped\n", written, result.layer_count - written);
-	printf("Digest: %s\n", result.manifest.digest.str);
+	fprintf(report, "Pulled %s%s%s\n", ot.display, ot.is_layout ? "" : (strchr(ot.reference, ':') ? "@" : ":"),
+		ot.is_layout ? "" : (ot.reference[0] ? ot.reference : "latest"));
+	if (result.kind)
+		fprintf(report, "Kind: %s\n", result.kind->name);
+	fprintf(report, "Files: %zu written, %zu skipped\n", written, result.layer_count - written);
+	fprintf(report, "Digest: %s\n", result.manifest.digest.str);
 	lade_pull_result_dispose(&result);
 	rc = EXIT_OK;
 done:
+	free(file_names);
+	free(media_types);
 	lade_target_free(ot.target);
 	return rc;
 }

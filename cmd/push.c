@@ -19,7 +19,14 @@ static const char PUSH_HELP[] =
 	"  -a, --annotation KEY=VAL  manifest annotation (repeatable)\n"
 	"      --annotation-file F   JSON: {\"$manifest\":{..}, \"$config\":{..}, \"<file>\":{..}}\n"
 	"      --config F[:TYPE]     use F as the config blob (default type application/vnd.unknown.config.v1+json)\n"
-	"      --export-manifest F   also write the pushed manifest to F\n";
+	"      --export-manifest F   also write the pushed manifest to F\n"
+	"      --kind NAME           treat every input as this kind (see 'lade kinds')\n"
+	"\n"
+	"Kinds are recognised: a Helm chart .tgz, a wasm module or component, a\n"
+	"tarball and a folder are pushed as their ecosystems expect. For a Helm\n"
+	"chart, oci://host/ns appends the chart's name and tags the version, as\n"
+	"helm push does; any chart or wasm reference without a tag takes the\n"
+	"version ('+' written '_').\n";
 
 typedef struct push_state {
 	lade_annotations manifest_annotations;
@@ -154,6 +161,7 @@ int cmd_push(int argc, char **argv)
 		{"annotation-file", required_argument, NULL, OPT_ANNOTATION_FILE},
 		{"config", required_argument, NULL, OPT_CONFIG},
 		{"export-manifest", required_argument, NULL, OPT_EXPORT_MANIFEST},
+		{"kind", required_argument, NULL, OPT_KIND},
 		{NULL, 0, NULL, 0},
 	};
 	target_opts topts;
@@ -162,12 +170,16 @@ int cmd_push(int argc, char **argv)
 	lade_push_result result;
 	opened_target ot;
 	char *config_arg = NULL, **tags = NULL, created[32], refbuf[2048], size_text[32];
-	const char *annotation_file = NULL, *export_manifest = NULL, *epoch;
-	int opt, ntags, rc = EXIT_FAILURE_, handled;
+	const char *annotation_file = NULL, *export_manifest = NULL, *epoch, *ref_arg;
+	const lade_kind *forced_kind = NULL;
+	lade_buf implied_name, implied_tag;
+	int opt, ntags, rc = EXIT_FAILURE_, handled, helm_style = 0;
 	size_t i;
 
 	memset(&st, 0, sizeof(st));
 	memset(&ot, 0, sizeof(ot));
+	lade_buf_init(&implied_name, 256);
+	lade_buf_init(&implied_tag, 256);
 	target_opts_init(&topts);
 	while ((opt = getopt_long(argc, argv, "u:p:a:h", long_options, NULL)) != -1) {
 		if ((handled = target_opts_handle(&topts, opt, optarg)) < 0)
@@ -195,6 +207,12 @@ int cmd_push(int argc, char **argv)
 		case OPT_EXPORT_MANIFEST:
 			export_manifest = optarg;
 			break;
+		case OPT_KIND:
+			if (!(forced_kind = lade_kinds_find(optarg))) {
+				rc = usage_error("push", "unknown kind '%s' (see 'lade kinds')", optarg);
+				goto done;
+			}
+			break;
 		default:
 			goto usage;
 		}
@@ -209,7 +227,17 @@ int cmd_push(int argc, char **argv)
 	}
 	if (target_opts_finish(&topts) < 0)
 		goto usage;
-	if (snprintf(refbuf, sizeof(refbuf), "%s", argv[optind]) >= (int)sizeof(refbuf)) {
+	/* oci://host/ns is Helm's form: the chart's name is appended once the chart is read. */
+	ref_arg = argv[optind];
+	if (strncmp(ref_arg, "oci://", 6) == 0) {
+		if (topts.oci_layout) {
+			rc = usage_error("push", "oci:// names a registry, not a layout");
+			goto done;
+		}
+		helm_style = 1;
+		ref_arg += 6;
+	}
+	if (snprintf(refbuf, sizeof(refbuf), "%s", ref_arg) >= (int)sizeof(refbuf)) {
 		rc = failf("reference '%.40s...' is too long", argv[optind]);
 		goto done;
 	}
@@ -250,7 +278,7 @@ int cmd_push(int argc, char **argv)
 		}
 		st.files[i].path = path;
 		st.files[i].media_type = type;
-		st.files[i].kind = lade_kinds_detect(&st.inputs[i]);
+		st.files[i].kind = forced_kind ? forced_kind : lade_kinds_detect(&st.inputs[i]);
 		st.files[i].input = &st.inputs[i];
 		st.files[i].annotations = &st.file_annotations[i];
 		st.files[i].title = lade_annotations_get(&st.file_annotations[i], LADE_ANNOTATION_TITLE);
@@ -279,6 +307,30 @@ int cmd_push(int argc, char **argv)
 	popts.file_count = st.file_count;
 	popts.annotations = &st.manifest_annotations;
 	popts.config_annotations = &st.config_annotations;
+	/* An artifact kind names its repository (Helm: the chart) and its default tag (the version). */
+	if (st.file_count == 1 && st.files[0].kind->naming &&
+	    st.files[0].kind->naming(st.files[0].kind, &st.inputs[0], &implied_name, &implied_tag) < 0) {
+		rc = fail();
+		goto done;
+	}
+	if (helm_style) {
+		size_t len = strlen(refbuf);
+		if (!implied_name.size) {
+			rc = usage_error("push", "oci:// references are for Helm charts; '%s' is not one",
+					 st.file_count ? st.files[0].path : "(nothing)");
+			goto done;
+		}
+		if (ntags) {
+			rc = usage_error("push", "with oci:// the tag is the chart's version; leave the tag out");
+			goto done;
+		}
+		while (len && refbuf[len - 1] == '/')
+			refbuf[--len] = '\0';
+		if (snprintf(refbuf + len, sizeof(refbuf) - len, "/%s", implied_name.ptr) >= (int)(sizeof(refbuf) - len)) {
+			rc = failf("reference '%s' is too long", argv[optind]);
+			goto done;
+		}
+	}
 	{
 		const char *at = strrchr(refbuf, '@'), *slash = strrchr(refbuf, '/');
 		if (at && (!slash || at > slash)) {
@@ -290,10 +342,14 @@ int cmd_push(int argc, char **argv)
 		rc = open_failed(&ot);
 		goto done;
 	}
-	if (!ntags && !ot.reference[0] && !ot.is_layout) {
+	if (!ntags && !ot.reference[0] && implied_tag.size) {
+		static const char *implied[1];
+		implied[0] = implied_tag.ptr;
+		popts.tags = implied;
+		popts.tag_count = 1;
+	} else if (!ntags && !ot.reference[0] && !ot.is_layout) {
 		static char latest[] = "latest";
 		static char *latest_list[] = {latest};
-		tags = NULL;
 		popts.tags = (const char *const *)latest_list;
 		popts.tag_count = 1;
 	} else if (ntags) {
@@ -321,7 +377,9 @@ int cmd_push(int argc, char **argv)
 	printf("Pushed %s", ot.display);
 	for (i = 0; i < popts.tag_count; i++)
 		printf("%c%s", i ? ',' : ':', popts.tags[i]);
-	printf("\nArtifactType: %s\n", result.manifest.artifact_type ? result.manifest.artifact_type : "");
+	printf("\nKind: %s\n", st.file_count == 1 ? st.files[0].kind->name : "files");
+	if (result.manifest.artifact_type)
+		printf("ArtifactType: %s\n", result.manifest.artifact_type);
 	printf("Blobs: %zu pushed (%s), %zu already present\n", result.blobs_pushed,
 	       human_size(result.bytes_pushed, size_text, sizeof(size_text)), result.blobs_skipped);
 	printf("Digest: %s\n", result.manifest.digest.str);
@@ -334,5 +392,7 @@ done:
 	lade_target_free(ot.target);
 	free(tags);
 	push_state_dispose(&st);
+	lade_buf_dispose(&implied_name);
+	lade_buf_dispose(&implied_tag);
 	return rc;
 }

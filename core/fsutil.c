@@ -1,6 +1,7 @@
 #include "internal.h"
 #include "fsutil.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -398,4 +399,28 @@ fail:
 		close(fd);
 	unlink(tmp);
 	return err;
+}
+
+void lade__remove_tree(const char *path)
+{
+	struct stat st;
+	DIR *dir;
+	struct dirent *e;
+	if (lstat(path, &st) < 0)
+		return;
+	if (!S_ISDIR(st.st_mode)) {
+		unlink(path);
+		return;
+	}
+	if ((dir = opendir(path))) {
+		while ((e = readdir(dir))) {
+			char child[PATH_MAX];
+			if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+				continue;
+			if (snprintf(child, sizeof(child), "%s/%s", path, e->d_name) < (int)sizeof(child))
+				lade__remove_tree(child);
+		}
+		closedir(dir);
+	}
+	rmdir(path);
 }

@@ -56,4 +56,9 @@ int lade__write_file_atomic(const char *path, const void *data, size_t len, mode
 /* Copy a local file into a sink in bounded chunks. */
 int lade__sink_copy_from(lade__sink *s, const char *src, uint64_t *copied);
 
+
+
+/* Remove a folder and everything in it, not following symlinks. Best effort. */
+void lade__remove_tree(const char *path);
+
 #endif

@@ -557,7 +557,8 @@ int lade_manifest_encode(lade_buf *out, const lade_manifest *m)
 	}
 	err = LADE_ENOMEM;
 	if (!cJSON_AddNumberToObject(json, "schemaVersion", 2) ||
-	    !cJSON_AddStringToObject(json, "mediaType", m->media_type ? m->media_type : LADE_MEDIATYPE_MANIFEST) ||
+	    /* Absent stays absent: some tools (helm push) write no mediaType, and the bytes must match theirs. */
+	    (m->media_type && !cJSON_AddStringToObject(json, "mediaType", m->media_type)) ||
 	    (m->artifact_type && !cJSON_AddStringToObject(json, "artifactType", m->artifact_type)) ||
 	    !(child = lade__descriptor_to_json(&m->config)))
 		goto oom;

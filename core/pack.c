@@ -68,50 +68,92 @@ static int default_title(const char *path, char *out, size_t outlen)
 	return lade__snprintf(out, outlen, "%s", base);
 }
 
-static int describe_file(lade_descriptor *layer, const lade_push_file *f)
+/* A folder is titled with its own name, so the same tree gives the same layer wherever it lies. */
+static int folder_title(const char *path, char *out, size_t outlen)
 {
-	char title[PATH_MAX];
-	struct stat st;
-	size_t i;
-	int err;
+	char work[PATH_MAX];
+	char *base;
+	size_t len;
+	if (lade__snprintf(work, sizeof(work), "%s", path) < 0)
+		return LADE_ETOOLARGE;
+	len = strlen(work);
+	while (len > 1 && work[len - 1] == '/')
+		work[--len] = '\0';
+	base = strrchr(work, '/');
+	base = base ? base + 1 : work;
+	if (!*base || strcmp(base, ".") == 0 || strcmp(base, "..") == 0 || strcmp(base, "/") == 0) {
+		char cwd[PATH_MAX];
+		/* "." and the like: the folder's real name. */
+		if (!realpath(path, cwd) || !(base = strrchr(cwd, '/')) || !base[1])
+			return lade__error(LADE_EINVALID, "cannot name folder '%s': give a title", path);
+		return lade__snprintf(out, outlen, "%s", base + 1);
+	}
+	return lade__snprintf(out, outlen, "%s", base);
+}
 
-	memset(layer, 0, sizeof(*layer));
+/* Stat an input: regular files always, folders only for a kind that packs them. */
+static int check_input(const lade_push_file *f)
+{
+	struct stat st;
 	if (stat(f->path, &st) < 0)
 		return lade__error(errno == ENOENT ? LADE_ENOTFOUND : LADE_EIO, "cannot read '%s': %s", f->path,
 				   errno == ENOENT ? "no such file" : strerror(errno));
-	if (S_ISDIR(st.st_mode))
-		return lade__error(LADE_EUNSUPPORTED, "'%s' is a folder; lade pushes files", f->path);
-	if (!S_ISREG(st.st_mode))
-		return lade__error(LADE_EINVALID, "'%s' is not a regular file", f->path);
-	if ((err = lade_digest_file(&layer->digest, &layer->size, LADE_DIGEST_SHA256, f->path)) < 0)
+	if (S_ISDIR(st.st_mode) && !(f->kind && (f->kind->layer || f->kind->artifact) && f->input && f->input->is_dir))
+		return lade__error(LADE_EUNSUPPORTED, "'%s' is a folder; push it with the dir kind", f->path);
+	if (!S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode))
+		return lade__error(LADE_EINVALID, "'%s' is not a regular file or folder", f->path);
+	return 0;
+}
+
+/* Digest and size of a kind layer whose kind left them to the packager. */
+static int complete_layer(lade_kind_layer *kl, const char *input_path)
+{
+	const char *path = kl->path[0] ? kl->path : input_path;
+	if (kl->desc.digest.str[0])
+		return 0;
+	return lade_digest_file(&kl->desc.digest, &kl->desc.size, LADE_DIGEST_SHA256, path);
+}
+
+/* One input of a layer kind (or no kind) becomes one layer. */
+static int layer_from_input(lade_kind_layer *kl, const lade_push_file *f)
+{
+	char title[PATH_MAX];
+	size_t i;
+	int err;
+
+	memset(kl, 0, sizeof(*kl));
+	if ((err = check_input(f)) < 0)
 		return err;
 	if (f->media_type) {
 		if ((err = lade_mediatype_validate(f->media_type, "media type")) < 0)
 			return lade__error(err, "'%s': %s", f->path, lade_error_last()->message);
-		if (!(layer->media_type = lade__strdup(f->media_type)))
+		if (!(kl->desc.media_type = lade__strdup(f->media_type)))
 			return LADE_ENOMEM;
 	}
-	if (f->kind && f->kind->describe_layer && (err = f->kind->describe_layer(f->kind, f->input, layer)) < 0)
+	if (f->title)
+		err = lade__snprintf(title, sizeof(title), "%s", f->title);
+	else if (f->input && f->input->is_dir)
+		err = folder_title(f->path, title, sizeof(title));
+	else
+		err = default_title(f->path, title, sizeof(title));
+	/* The title goes in first: a kind may build on it (a folder's tar entries are named after it). */
+	if (err < 0 || (err = lade_annotations_set(&kl->desc.annotations, LADE_ANNOTATION_TITLE, title)) < 0)
 		goto fail;
-	if (!layer->media_type && !(layer->media_type = lade__strdup(DEFAULT_FILE_MEDIA_TYPE))) {
+	if (f->kind && f->kind->layer && (err = f->kind->layer(f->kind, f->input, kl)) < 0)
+		goto fail;
+	if (!kl->desc.media_type && !(kl->desc.media_type = lade__strdup(DEFAULT_FILE_MEDIA_TYPE))) {
 		err = LADE_ENOMEM;
 		goto fail;
 	}
-	if (f->title) {
-		if ((err = lade__snprintf(title, sizeof(title), "%s", f->title)) < 0)
-			goto fail;
-	} else if ((err = default_title(f->path, title, sizeof(title))) < 0) {
-		goto fail;
-	}
-	if ((err = lade_annotations_set(&layer->annotations, LADE_ANNOTATION_TITLE, title)) < 0)
-		goto fail;
 	for (i = 0; f->annotations && i < f->annotations->count; i++)
-		if ((err = lade_annotations_set(&layer->annotations, f->annotations->keys[i], f->annotations->values[i])) <
-		    0)
+		if ((err = lade_annotations_set(&kl->desc.annotations, f->annotations->keys[i],
+						f->annotations->values[i])) < 0)
 			goto fail;
+	if ((err = complete_layer(kl, f->path)) < 0)
+		goto fail;
 	return 0;
 fail:
-	lade_descriptor_dispose(layer);
+	lade_kind_layer_dispose(kl);
 	return err;
 }
 
@@ -125,77 +167,125 @@ static int copy_annotations(lade_annotations *dst, const lade_annotations *src)
 	return 0;
 }
 
+static int compare_layer_digests(const void *a, const void *b)
+{
+	return strcmp(((const lade_kind_layer *)a)->desc.digest.str, ((const lade_kind_layer *)b)->desc.digest.str);
+}
+
+/* Layers, config and annotations from the inputs, before anything is sent. */
+static int plan_artifact(const lade_push_options *opts, lade_kind_artifact *art, int *from_kind)
+{
+	size_t i;
+	int err;
+
+	*from_kind = 0;
+	for (i = 0; i < opts->file_count; i++) {
+		const lade_push_file *f = &opts->files[i];
+		if (!f->kind || !f->kind->artifact)
+			continue;
+		if (opts->file_count != 1)
+			return lade__error(LADE_EINVALID, "'%s' is a %s artifact: push it alone", f->path, f->kind->name);
+		if (f->media_type)
+			return lade__error(LADE_EINVALID, "'%s' is a %s artifact: its media types are fixed", f->path,
+					   f->kind->name);
+		if (opts->config_path)
+			return lade__error(LADE_EINVALID, "'%s' is a %s artifact: it brings its own config", f->path,
+					   f->kind->name);
+		if ((err = check_input(f)) < 0 || (err = f->kind->artifact(f->kind, f->input, opts->created, art)) < 0)
+			return err;
+		*from_kind = 1;
+		for (i = 0; i < art->layer_count; i++)
+			if ((err = complete_layer(&art->layers[i], f->path)) < 0)
+				return err;
+		if (art->sort_layers_by_digest)
+			qsort(art->layers, art->layer_count, sizeof(*art->layers), compare_layer_digests);
+		return 0;
+	}
+
+	for (i = 0; i < opts->file_count; i++) {
+		lade_kind_layer *kl;
+		const char *title;
+		size_t j;
+		/* A failed layer is left zeroed, which the artifact's dispose skips over. */
+		if ((err = lade_kind_artifact_add_layer(art, &kl)) < 0 || (err = layer_from_input(kl, &opts->files[i])) < 0)
+			return err;
+		title = lade_annotations_get(&kl->desc.annotations, LADE_ANNOTATION_TITLE);
+		for (j = 0; title && j + 1 < art->layer_count; j++) {
+			const char *other = lade_annotations_get(&art->layers[j].desc.annotations, LADE_ANNOTATION_TITLE);
+			if (other && strcmp(other, title) == 0)
+				return lade__error(LADE_EINVALID, "two inputs would be titled '%s'", title);
+		}
+	}
+	return 0;
+}
+
 int lade_push(lade_target *target, const lade_push_options *opts, lade_push_result *result)
 {
 	lade_manifest m;
 	lade_push_result res;
+	lade_kind_artifact art;
 	lade_blob_job *jobs = NULL;
 	size_t i, njobs = 0;
-	const char *artifact_type = opts->artifact_type;
-	int err;
+	const char *artifact_type;
+	int err, from_kind = 0;
 
 	memset(&m, 0, sizeof(m));
 	memset(&res, 0, sizeof(res));
+	memset(&art, 0, sizeof(art));
+	lade_buf_init(&art.config, LADE_SMALL_BLOB_MAX);
 	lade_buf_init(&res.manifest_bytes, LADE_MANIFEST_LIMIT);
 	if (opts->version != LADE_PUSH_OPTIONS_VERSION)
 		return lade__error(LADE_EINVALID, "push options version %u is not %d", opts->version,
 				   LADE_PUSH_OPTIONS_VERSION);
 	m.schema_version = 2;
-	if (!(jobs = calloc(opts->file_count + 1, sizeof(*jobs)))) {
+
+	/* Describe every input first, so a bad one fails the push before anything is sent. */
+	if ((err = plan_artifact(opts, &art, &from_kind)) < 0)
+		goto done;
+	if (!(jobs = calloc(art.layer_count + 1, sizeof(*jobs)))) {
 		err = lade__error_oom();
 		goto done;
 	}
-
-	/* Describe every input first, so a bad file fails the push before anything is sent. */
-	for (i = 0; i < opts->file_count; i++) {
-		lade_descriptor layer;
-		const char *title;
-		size_t j;
-		if ((err = describe_file(&layer, &opts->files[i])) < 0)
+	for (i = 0; i < art.layer_count; i++)
+		if ((err = lade_manifest_add_layer(&m, &art.layers[i].desc)) < 0)
 			goto done;
-		title = lade_annotations_get(&layer.annotations, LADE_ANNOTATION_TITLE);
-		for (j = 0; j < m.layer_count; j++) {
-			if (strcmp(lade_annotations_get(&m.layers[j].annotations, LADE_ANNOTATION_TITLE), title) == 0) {
-				lade_descriptor_dispose(&layer);
-				err = lade__error(LADE_EINVALID, "two files would be titled '%s'", title);
-				goto done;
-			}
-		}
-		err = lade_manifest_add_layer(&m, &layer);
-		lade_descriptor_dispose(&layer);
-		if (err < 0)
-			goto done;
-		if (!artifact_type && opts->files[i].kind && opts->files[i].kind->artifact_type)
-			artifact_type = opts->files[i].kind->artifact_type(opts->files[i].kind, opts->files[i].input);
-	}
 
+	artifact_type = opts->artifact_type ? opts->artifact_type : art.artifact_type;
 	if (opts->config_path) {
-		lade_push_file cfg = {opts->config_path, opts->config_media_type ? opts->config_media_type
-									       : UNKNOWN_CONFIG_MEDIA_TYPE,
+		lade_push_file cfg = {opts->config_path,
+				      opts->config_media_type ? opts->config_media_type : UNKNOWN_CONFIG_MEDIA_TYPE,
 				      "config", NULL, NULL, NULL};
-		if ((err = describe_file(&m.config, &cfg)) < 0)
+		lade_kind_layer kl;
+		if ((err = layer_from_input(&kl, &cfg)) < 0)
 			goto done;
+		err = lade_descriptor_copy(&m.config, &kl.desc);
+		lade_kind_layer_dispose(&kl);
 		/* A config is not a file to restore on pull: it carries no title. */
 		lade_annotations_dispose(&m.config.annotations);
-		if ((err = copy_annotations(&m.config.annotations, opts->config_annotations)) < 0)
-			goto done;
+	} else if (art.config_media_type) {
+		m.config.media_type = lade__strdup(art.config_media_type);
+		m.config.size = art.config.size;
+		err = m.config.media_type ? lade_digest_buffer(&m.config.digest, LADE_DIGEST_SHA256, art.config.ptr,
+							      art.config.size)
+					  : LADE_ENOMEM;
 	} else {
-		if ((err = lade_descriptor_empty(&m.config)) < 0 ||
-		    (err = copy_annotations(&m.config.annotations, opts->config_annotations)) < 0)
-			goto done;
+		err = lade_descriptor_empty(&m.config);
 		if (!artifact_type)
 			artifact_type = LADE_ARTIFACT_TYPE_UNKNOWN;
 	}
+	if (err < 0 || (err = copy_annotations(&m.config.annotations, opts->config_annotations)) < 0)
+		goto done;
 	if (artifact_type && !(m.artifact_type = lade__strdup(artifact_type))) {
 		err = LADE_ENOMEM;
 		goto done;
 	}
-	if ((err = copy_annotations(&m.annotations, opts->annotations)) < 0)
+	if ((err = copy_annotations(&m.annotations, &art.annotations)) < 0 ||
+	    (err = copy_annotations(&m.annotations, opts->annotations)) < 0)
 		goto done;
-	if (opts->created && !lade_annotations_get(&m.annotations, LADE_ANNOTATION_CREATED) &&
+	if (opts->created && !from_kind && !lade_annotations_get(&m.annotations, LADE_ANNOTATION_CREATED) &&
 	    (err = lade_annotations_set(&m.annotations, LADE_ANNOTATION_CREATED, opts->created)) < 0)
 		goto done;
-	if (!(m.media_type = lade__strdup(LADE_MEDIATYPE_MANIFEST))) {
+	if (!art.omit_manifest_media_type && !(m.media_type = lade__strdup(LADE_MEDIATYPE_MANIFEST))) {
 		err = LADE_ENOMEM;
 		goto done;
 	}
@@ -205,12 +295,13 @@ int lade_push(lade_target *target, const lade_push_options *opts, lade_push_resu
 	/* Blobs first, several at once; the manifest only once they are all there. */
 	for (i = 0; i < m.layer_count; i++) {
 		jobs[njobs].desc = &m.layers[i];
-		jobs[njobs++].path = opts->files[i].path;
+		jobs[njobs++].path = art.layers[i].path[0] ? art.layers[i].path : opts->files[from_kind ? 0 : i].path;
 	}
 	if (opts->config_path) {
 		jobs[njobs].desc = &m.config;
 		jobs[njobs++].path = opts->config_path;
-	} else if ((err = lade_target_push_bytes(target, &m.config, "{}", 2)) < 0) {
+	} else if ((err = lade_target_push_bytes(target, &m.config, art.config_media_type ? art.config.ptr : "{}",
+						 art.config_media_type ? art.config.size : 2)) < 0) {
 		goto done;
 	}
 	if (njobs && (err = lade_target_push_files(target, jobs, njobs)) < 0)
@@ -246,6 +337,7 @@ int lade_push(lade_target *target, const lade_push_options *opts, lade_push_resu
 done:
 	free(jobs);
 	lade_manifest_dispose(&m);
+	lade_kind_artifact_dispose(&art);
 	if (err < 0) {
 		lade_push_result_dispose(&res);
 		return err;

@@ -3,6 +3,7 @@
 #include "lade/pack.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -99,17 +100,115 @@ static int prepare_parent(const char *dest, const char *output_real, const char 
 	return 0;
 }
 
+static int selected(const lade_pull_options *opts, const lade_descriptor *layer, const char *name)
+{
+	size_t i;
+	int by_name = !opts->file_name_count, by_type = !opts->media_type_count;
+	for (i = 0; i < opts->file_name_count && !by_name; i++)
+		by_name = name && strcmp(opts->file_names[i], name) == 0;
+	for (i = 0; i < opts->media_type_count && !by_type; i++)
+		by_type = strcmp(opts->media_types[i], layer->media_type) == 0;
+	return by_name && by_type;
+}
+
+/* Small JSON configs are fetched so that kinds can name files after them. */
+static int fetch_config(lade_target *target, const lade_manifest *m, lade_buf *config)
+{
+	const char *mt = m->config.media_type;
+	size_t len = strlen(mt);
+	if (strcmp(mt, LADE_MEDIATYPE_EMPTY) == 0 || m->config.size > LADE_SMALL_BLOB_MAX || len < 4 ||
+	    strcmp(mt + len - 4, "json") != 0)
+		return 0;
+	return lade_target_fetch_bytes(target, &m->config, LADE_SMALL_BLOB_MAX, config);
+}
+
+/* Copy a verified file to fd. */
+static int copy_to_fd(const char *path, int fd)
+{
+	char chunk[65536];
+	ssize_t n;
+	int in = open(path, O_RDONLY | O_CLOEXEC), err = 0;
+	if (in < 0)
+		return lade__error(LADE_EIO, "cannot open '%s': %s", path, strerror(errno));
+	while ((n = read(in, chunk, sizeof(chunk))) != 0) {
+		const char *p = chunk;
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			err = lade__error(LADE_EIO, "cannot read '%s': %s", path, strerror(errno));
+			break;
+		}
+		while (n > 0) {
+			ssize_t w = write(fd, p, (size_t)n);
+			if (w < 0 && errno == EINTR)
+				continue;
+			if (w < 0) {
+				err = lade__error(LADE_EIO, "cannot write the output: %s", strerror(errno));
+				goto done;
+			}
+			p += w;
+			n -= w;
+		}
+	}
+done:
+	close(in);
+	return err;
+}
+
+/* Unpack a fetched folder layer: into a new temporary folder, then renamed over dest. */
+static int unpack_into_place(const lade_kind *kind, const lade_descriptor *layer, const char *blob, const char *dest,
+			     const lade_pull_options *opts)
+{
+	char tmp[PATH_MAX], old[PATH_MAX];
+	lade_unpack_options uo = {opts->preserve_permissions, opts->keep_old_files};
+	struct stat st;
+	int err, had_old;
+	if ((err = lade__snprintf(tmp, sizeof(tmp), "%s.lade-XXXXXX", dest)) < 0 ||
+	    (err = lade__snprintf(old, sizeof(old), "%s.lade-old-XXXXXX", dest)) < 0)
+		return err;
+	if (!mkdtemp(tmp))
+		return lade__error(LADE_EIO, "cannot make a folder beside '%s': %s", dest, strerror(errno));
+	if ((err = kind->unpack(kind, layer, blob, tmp, &uo)) < 0)
+		goto fail;
+	had_old = lstat(dest, &st) == 0;
+	if (had_old && !S_ISDIR(st.st_mode)) {
+		err = lade__error(LADE_EEXISTS, "cannot unpack into '%s': a file is in the way", dest);
+		goto fail;
+	}
+	if (had_old) {
+		/* Replace the old folder whole: move it aside, move the new one in, then remove the old. */
+		if (!mkdtemp(old) || rmdir(old) < 0 || rename(dest, old) < 0) {
+			err = lade__error(LADE_EIO, "cannot move '%s' aside: %s", dest, strerror(errno));
+			goto fail;
+		}
+	}
+	if (rename(tmp, dest) < 0) {
+		err = lade__error(LADE_EIO, "cannot rename into '%s': %s", dest, strerror(errno));
+		if (had_old)
+			rename(old, dest);
+		goto fail;
+	}
+	if (had_old)
+		lade__remove_tree(old);
+	return 0;
+fail:
+	lade__remove_tree(tmp);
+	return err;
+}
+
 int lade_pull(lade_target *target, const char *reference, const lade_pull_options *opts, lade_pull_result *result)
 {
 	static const lade_pull_options defaults = LADE_PULL_OPTIONS_INIT;
 	const char *output;
-	char output_real[PATH_MAX], media_type[256];
+	char output_real[PATH_MAX], media_type[256], tmpdir[PATH_MAX] = "";
 	lade_pull_result res;
 	lade_manifest m;
-	lade_buf bytes;
+	lade_buf bytes, config;
 	lade_blob_job *jobs = NULL;
-	size_t i, k, njobs = 0;
-	int err;
+	const lade_kind **unpackers = NULL;
+	lade_pull_context ctx;
+	size_t i, k, njobs = 0, nselected = 0;
+	int err, best = 0;
 
 	if (!opts)
 		opts = &defaults;
@@ -117,6 +216,7 @@ int lade_pull(lade_target *target, const char *reference, const lade_pull_option
 	memset(&res, 0, sizeof(res));
 	memset(&m, 0, sizeof(m));
 	lade_buf_init(&bytes, LADE_MANIFEST_LIMIT);
+	lade_buf_init(&config, LADE_SMALL_BLOB_MAX);
 	if (opts->version != LADE_PULL_OPTIONS_VERSION)
 		return lade__error(LADE_EINVALID, "pull options version %u is not %d", opts->version,
 				   LADE_PULL_OPTIONS_VERSION);
@@ -129,16 +229,35 @@ int lade_pull(lade_target *target, const char *reference, const lade_pull_option
 				  reference);
 		goto done;
 	}
-	if ((err = lade_manifest_parse(&m, bytes.ptr, bytes.size)) < 0)
+	if ((err = lade_manifest_parse(&m, bytes.ptr, bytes.size)) < 0 || (err = fetch_config(target, &m, &config)) < 0)
 		goto done;
-	if ((err = lade__mkdirs(output, 0755)) < 0)
+	ctx.manifest = &m;
+	ctx.config = config.size ? config.ptr : NULL;
+	ctx.config_len = config.size;
+	ctx.repository = opts->repository ? opts->repository : "artifact";
+
+	/* The kind that claims the artifact names its untitled layers and checks it. */
+	for (k = 0; k < opts->kind_count; k++) {
+		int score = opts->kinds[k]->claim ? opts->kinds[k]->claim(opts->kinds[k], &ctx) : 0;
+		if (score > best) {
+			best = score;
+			res.kind = opts->kinds[k];
+		}
+	}
+	if (res.kind && res.kind->check && (err = res.kind->check(res.kind, &ctx, res.warning, sizeof(res.warning))) < 0)
 		goto done;
-	if (!realpath(output, output_real)) {
-		err = lade__error(LADE_EIO, "cannot resolve '%s': %s", output, strerror(errno));
-		goto done;
+
+	if (opts->output_fd < 0) {
+		if ((err = lade__mkdirs(output, 0755)) < 0)
+			goto done;
+		if (!realpath(output, output_real)) {
+			err = lade__error(LADE_EIO, "cannot resolve '%s': %s", output, strerror(errno));
+			goto done;
+		}
 	}
 	if (!(res.layers = calloc(m.layer_count ? m.layer_count : 1, sizeof(*res.layers))) ||
-	    !(jobs = calloc(m.layer_count ? m.layer_count : 1, sizeof(*jobs)))) {
+	    !(jobs = calloc(m.layer_count ? m.layer_count : 1, sizeof(*jobs))) ||
+	    !(unpackers = calloc(m.layer_count ? m.layer_count : 1, sizeof(*unpackers)))) {
 		err = lade__error_oom();
 		goto done;
 	}
@@ -153,19 +272,24 @@ int lade_pull(lade_target *target, const char *reference, const lade_pull_option
 		if ((err = lade_descriptor_copy(&res.layers[i].desc, layer)) < 0)
 			goto done;
 		res.layer_count++;
-		if (!title) {
-			for (k = 0; k < opts->kind_count; k++) {
-				const lade_kind *kind = opts->kinds[k];
-				if (kind->name_on_pull && kind->name_on_pull(kind, &m, layer, name, sizeof(name)) == 0) {
-					title = name;
-					break;
-				}
-			}
-			lade_error_clear();
-		}
-		if (!title || strcmp(layer->media_type, LADE_MEDIATYPE_EMPTY) == 0) {
-			res.layers[i].skipped = 1;
+		res.layers[i].skipped = 1;
+		if (!title && res.kind && res.kind->name_on_pull &&
+		    res.kind->name_on_pull(res.kind, &ctx, i, name, sizeof(name)) == 0)
+			title = name;
+		lade_error_clear();
+		if (!title || strcmp(layer->media_type, LADE_MEDIATYPE_EMPTY) == 0 || !selected(opts, layer, title))
 			continue;
+		nselected++;
+		res.layers[i].skipped = 0;
+		for (k = 0; k < opts->kind_count && !unpackers[i]; k++)
+			if (opts->kinds[k]->unpacks && opts->kinds[k]->unpack && opts->kinds[k]->unpacks(opts->kinds[k], layer))
+				unpackers[i] = opts->kinds[k];
+		if (opts->output_fd >= 0) {
+			if (unpackers[i]) {
+				err = lade__error(LADE_EINVALID, "'%s' is a folder; it cannot go to standard output", title);
+				goto done;
+			}
+			continue; /* fetched once the selection is known to be one layer */
 		}
 		if ((err = destination(dest, sizeof(dest), output, title, opts->allow_path_traversal)) < 0 ||
 		    (err = prepare_parent(dest, output_real, title, opts->allow_path_traversal)) < 0)
@@ -184,17 +308,73 @@ int lade_pull(lade_target *target, const char *reference, const lade_pull_option
 			err = LADE_ENOMEM;
 			goto done;
 		}
+		res.layers[i].unpacked = unpackers[i] != NULL;
+	}
+	if (!nselected && (opts->file_name_count || opts->media_type_count)) {
+		err = lade__error(LADE_ENOTFOUND, "no layer of '%s' matches the selection", reference);
+		goto done;
+	}
+	if (opts->output_fd >= 0 && nselected != 1) {
+		err = lade__error(LADE_EINVALID, "standard output takes exactly one layer; %zu are selected (use --file)",
+				  nselected);
+		goto done;
+	}
+
+	/* Folders and standard output go through a private temporary folder first. */
+	for (i = 0; i < m.layer_count; i++) {
+		if (res.layers[i].skipped)
+			continue;
+		if ((unpackers[i] || opts->output_fd >= 0) && !tmpdir[0]) {
+			const char *base = getenv("TMPDIR");
+			if ((err = lade__snprintf(tmpdir, sizeof(tmpdir), "%s/lade-pull-XXXXXX", base ? base : "/tmp")) < 0)
+				goto done;
+			if (!mkdtemp(tmpdir)) {
+				err = lade__error(LADE_EIO, "cannot make a temporary folder: %s", strerror(errno));
+				tmpdir[0] = '\0';
+				goto done;
+			}
+		}
 		jobs[njobs].desc = &res.layers[i].desc;
-		jobs[njobs++].path = res.layers[i].path;
+		if (unpackers[i] || opts->output_fd >= 0) {
+			char blob[PATH_MAX];
+			char *copy;
+			if ((err = lade__snprintf(blob, sizeof(blob), "%s/layer-%zu", tmpdir, i)) < 0)
+				goto done;
+			if (!(copy = lade__strdup(blob))) {
+				err = LADE_ENOMEM;
+				goto done;
+			}
+			jobs[njobs].path = copy;
+		} else {
+			jobs[njobs].path = res.layers[i].path;
+		}
+		njobs++;
 	}
 	if (njobs && (err = lade_target_fetch_files(target, jobs, njobs)) < 0)
 		goto done;
-	for (i = 0; i < njobs; i++)
-		res.bytes_fetched += jobs[i].transferred;
+	for (i = 0, k = 0; i < m.layer_count; i++) {
+		if (res.layers[i].skipped)
+			continue;
+		res.bytes_fetched += jobs[k].transferred;
+		if (opts->output_fd >= 0)
+			err = copy_to_fd(jobs[k].path, opts->output_fd);
+		else if (unpackers[i])
+			err = unpack_into_place(unpackers[i], &res.layers[i].desc, jobs[k].path, res.layers[i].path, opts);
+		k++;
+		if (err < 0)
+			goto done;
+	}
 done:
+	for (i = 0; jobs && i < njobs; i++)
+		if (tmpdir[0] && strncmp(jobs[i].path, tmpdir, strlen(tmpdir)) == 0)
+			free((char *)jobs[i].path);
+	if (tmpdir[0])
+		lade__remove_tree(tmpdir);
 	free(jobs);
+	free(unpackers);
 	lade_manifest_dispose(&m);
 	lade_buf_dispose(&bytes);
+	lade_buf_dispose(&config);
 	if (err < 0) {
 		lade_pull_result_dispose(&res);
 		return err;

@@ -1,6 +1,7 @@
 /*
  * The generic file kind: any regular file. Its layer keeps its title; its
- * media type is libmagic's bare MIME type, else application/octet-stream.
+ * media type is the one the user gave, else libmagic's bare MIME type, else
+ * application/octet-stream.
  */
 #include "internal.h"
 #include "kinds.h"
@@ -16,29 +17,27 @@ static int file_detect(const lade_kind *k, const lade_kind_input *in)
 /* libmagic's answers that say nothing more than "some bytes". */
 static int is_uninformative(const char *mime)
 {
-	return !*mime || strcmp(mime, "application/octet-stream") == 0 || strcmp(mime, "inode/x-empty") == 0 ||
-	       strncmp(mime, "inode/", 6) == 0;
+	return !*mime || strcmp(mime, "application/octet-stream") == 0 || strncmp(mime, "inode/", 6) == 0;
 }
 
-static int file_describe_layer(const lade_kind *k, const lade_kind_input *in, lade_descriptor *layer)
+static int file_layer(const lade_kind *k, const lade_kind_input *in, lade_kind_layer *out)
 {
 	(void)k;
-	if (layer->media_type)
+	if (out->desc.media_type)
 		return 0;
 	if (is_uninformative(in->mime) || lade_mediatype_validate(in->mime, "media type") < 0) {
 		lade_error_clear();
-		layer->media_type = lade__strdup("application/octet-stream");
+		out->desc.media_type = lade__strdup("application/octet-stream");
 	} else {
-		layer->media_type = lade__strdup(in->mime);
+		out->desc.media_type = lade__strdup(in->mime);
 	}
-	return layer->media_type ? 0 : LADE_ENOMEM;
+	return out->desc.media_type ? 0 : LADE_ENOMEM;
 }
 
 const lade_kind lade__kind_file = {
 	.name = "file",
-	.summary = "any file: titled layer, media type from libmagic",
+	.summary = "any file: a titled layer, media type from libmagic",
+	.media_types = "libmagic's MIME type, else application/octet-stream",
 	.detect = file_detect,
-	.describe_layer = file_describe_layer,
-	.artifact_type = NULL,
-	.name_on_pull = NULL,
+	.layer = file_layer,
 };

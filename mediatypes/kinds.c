@@ -2,16 +2,20 @@
 #include "kinds.h"
 #include "lade/kinds.h"
 
+#include <archive.h>
+#include <archive_entry.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <magic.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
+/* Most specific first: on equal scores the earlier kind wins. */
 static const lade_kind *const all_kinds[] = {
-	&lade__kind_file,
+	&lade__kind_helm, &lade__kind_wasm, &lade__kind_dir, &lade__kind_tar, &lade__kind_file,
 };
 
 const lade_kind *const *lade_kinds_all(size_t *count)
@@ -29,6 +33,30 @@ const lade_kind *lade_kinds_find(const char *name)
 	return NULL;
 }
 
+int lade__base_name(const char *path, char *out, size_t outlen)
+{
+	size_t len = strlen(path);
+	const char *start;
+	while (len > 1 && path[len - 1] == '/')
+		len--;
+	start = path + len;
+	while (start > path && start[-1] != '/')
+		start--;
+	if ((size_t)(path + len - start) >= outlen)
+		return lade__error(LADE_ETOOLARGE, "name in '%s' is too long", path);
+	memcpy(out, start, (size_t)(path + len - start));
+	out[path + len - start] = '\0';
+	return 0;
+}
+
+void lade__format_time(int64_t seconds, char *out, size_t outlen)
+{
+	time_t t = (time_t)seconds;
+	struct tm tm;
+	if (!gmtime_r(&t, &tm) || !strftime(out, outlen, "%Y-%m-%dT%H:%M:%SZ", &tm))
+		snprintf(out, outlen, "1970-01-01T00:00:00Z");
+}
+
 /* libmagic's MIME type for the first bytes, without parameters. */
 static void magic_mime(lade_kind_input *in)
 {
@@ -40,6 +68,34 @@ static void magic_mime(lade_kind_input *in)
 	if (magic_load(cookie, NULL) == 0 && (mime = magic_buffer(cookie, in->head, in->head_len)) != NULL)
 		snprintf(in->mime, sizeof(in->mime), "%s", mime);
 	magic_close(cookie);
+}
+
+/*
+ * Is it a tar (plain, gzip or zstd)? Only the first headers are read: the
+ * first entry that is not a folder is recorded (Helm's loader skips folder
+ * entries too, and `tar -czf` writes one first).
+ */
+static void probe_tar(lade_kind_input *in)
+{
+	struct archive *a = archive_read_new();
+	struct archive_entry *entry;
+	int i;
+	if (!a)
+		return;
+	archive_read_support_filter_gzip(a);
+	archive_read_support_filter_zstd(a);
+	archive_read_support_format_tar(a);
+	if (archive_read_open_filename(a, in->path, 64 * 1024) == ARCHIVE_OK) {
+		for (i = 0; i < 16 && archive_read_next_header(a, &entry) == ARCHIVE_OK; i++) {
+			const char *name = archive_entry_pathname(entry);
+			in->is_tar = 1;
+			if (archive_entry_filetype(entry) != AE_IFDIR) {
+				snprintf(in->first_entry, sizeof(in->first_entry), "%s", name ? name : "");
+				break;
+			}
+		}
+	}
+	archive_read_free(a);
 }
 
 int lade_kinds_probe(lade_kind_input *in, const char *path)
@@ -69,8 +125,15 @@ int lade_kinds_probe(lade_kind_input *in, const char *path)
 			break;
 	}
 	close(fd);
+	if (in->head_len >= 2 && in->head[0] == 0x1f && in->head[1] == 0x8b)
+		strcpy(in->compression, "gzip");
+	else if (in->head_len >= 4 && memcmp(in->head, "\x28\xb5\x2f\xfd", 4) == 0)
+		strcpy(in->compression, "zstd");
 	if (in->head_len)
 		magic_mime(in);
+	/* Only something that looks like a tar is opened as one: libarchive is not asked to guess. */
+	if (in->compression[0] || (in->head_len > 262 && memcmp(in->head + 257, "ustar", 5) == 0))
+		probe_tar(in);
 	return 0;
 }
 

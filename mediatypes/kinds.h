@@ -1,9 +1,26 @@
-/* kinds.h - the kinds mediatypes/ defines, one file each. */
+/*
+ * kinds.h - the kinds mediatypes/ defines, one file each, and helpers they
+ * share. Internal to liblade.
+ */
 #ifndef LADE_MEDIATYPES_KINDS_H
 #define LADE_MEDIATYPES_KINDS_H
 
 #include "lade/kind.h"
 
 extern const lade_kind lade__kind_file;
+extern const lade_kind lade__kind_tar;
+extern const lade_kind lade__kind_dir;
+extern const lade_kind lade__kind_helm;
+extern const lade_kind lade__kind_wasm;
+
+#define LADE_MEDIATYPE_LAYER_TAR "application/vnd.oci.image.layer.v1.tar"
+#define LADE_MEDIATYPE_LAYER_TAR_GZIP "application/vnd.oci.image.layer.v1.tar+gzip"
+#define LADE_MEDIATYPE_LAYER_TAR_ZSTD "application/vnd.oci.image.layer.v1.tar+zstd"
+
+/* The base name of a path, without trailing slashes, into out. */
+int lade__base_name(const char *path, char *out, size_t outlen);
+
+/* RFC 3339 UTC ("2006-01-02T15:04:05Z") of a time in seconds. out needs 32 bytes. */
+void lade__format_time(int64_t seconds, char *out, size_t outlen);
 
 #endif

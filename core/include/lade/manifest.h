@@ -83,7 +83,7 @@ LADE_EXTERN int lade_mediatype_validate(const char *media_type, const char *what
 
 typedef struct lade_manifest {
 	int schema_version;           /* always 2 */
-	char *media_type;             /* NULL when absent */
+	char *media_type;             /* NULL when absent (then also left out when encoded) */
 	char *artifact_type;          /* NULL when absent */
 	lade_descriptor config;
 	lade_descriptor *layers;

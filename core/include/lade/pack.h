@@ -21,12 +21,12 @@
 extern "C" {
 #endif
 
-/* One file to push. */
+/* One input to push: a file, or a folder with the dir kind. */
 typedef struct lade_push_file {
-	const char *path;        /* borrowed; a regular file */
+	const char *path;        /* borrowed */
 	const char *media_type;  /* borrowed; NULL: the kind's, else "application/octet-stream" */
 	const char *title;       /* borrowed; NULL: the path, or its base name when absolute or outside "." */
-	const lade_kind *kind;   /* borrowed; NULL: no kind */
+	const lade_kind *kind;   /* borrowed; NULL: a plain file */
 	const lade_kind_input *input; /* borrowed; what the kind was chosen from (needed with kind) */
 	const lade_annotations *annotations; /* borrowed; extra layer annotations, may be NULL */
 } lade_push_file;
@@ -35,13 +35,13 @@ typedef struct lade_push_file {
 
 typedef struct lade_push_options {
 	unsigned int version;                 /* LADE_PUSH_OPTIONS_VERSION */
-	const lade_push_file *files;          /* borrowed */
+	const lade_push_file *files;          /* borrowed; an artifact kind (helm, wasm) takes exactly one */
 	size_t file_count;
-	const char *artifact_type;            /* NULL: the kind's, else application/vnd.unknown.artifact.v1 when
-					         the config is empty, else none */
-	const char *config_path;              /* NULL: the empty config */
+	const char *artifact_type;            /* NULL: the kind's; with the empty config and no kind's,
+						 application/vnd.unknown.artifact.v1 */
+	const char *config_path;              /* NULL: the kind's config, else the empty config */
 	const char *config_media_type;        /* NULL: application/vnd.unknown.config.v1+json */
-	const lade_annotations *annotations;  /* manifest annotations, may be NULL */
+	const lade_annotations *annotations;  /* manifest annotations, added to the kind's; may be NULL */
 	const lade_annotations *config_annotations; /* may be NULL */
 	const char *created;                  /* RFC 3339 value for org.opencontainers.image.created, or NULL */
 	const char *const *tags;              /* borrowed; tags to point at the manifest */
@@ -77,17 +77,25 @@ typedef struct lade_pull_options {
 	const char *output_dir;        /* NULL: "." */
 	int keep_old_files;            /* refuse to replace existing files */
 	int allow_path_traversal;      /* write titles outside output_dir */
-	const lade_kind *const *kinds; /* asked for names of untitled layers; may be NULL */
+	int preserve_permissions;      /* unpacked folders keep their exact modes */
+	const lade_kind *const *kinds; /* name untitled layers, check and unpack; may be NULL */
 	size_t kind_count;
+	const char *const *file_names; /* pull only layers with these names; NULL: all */
+	size_t file_name_count;
+	const char *const *media_types;/* pull only layers of these media types; NULL: all */
+	size_t media_type_count;
+	int output_fd;                 /* >= 0: write the one selected layer there, verified first */
+	const char *repository;        /* name for kinds' default file names; NULL: "artifact" */
 } lade_pull_options;
 
-#define LADE_PULL_OPTIONS_INIT {LADE_PULL_OPTIONS_VERSION, NULL, 0, 0, NULL, 0}
+#define LADE_PULL_OPTIONS_INIT {LADE_PULL_OPTIONS_VERSION, NULL, 0, 0, 0, NULL, 0, NULL, 0, NULL, 0, -1, NULL}
 
 /* A layer of a pulled artifact. */
 typedef struct lade_pulled {
 	lade_descriptor desc;
-	char *path;     /* where it was written, NULL when skipped */
-	int skipped;    /* 1 when it had no name to be written under */
+	char *path;     /* where it was written (a file, or a folder when unpacked); NULL when skipped */
+	int skipped;    /* 1 when it had no name, or was not selected */
+	int unpacked;   /* 1 when it became a folder */
 } lade_pulled;
 
 typedef struct lade_pull_result {
@@ -95,13 +103,17 @@ typedef struct lade_pull_result {
 	lade_pulled *layers;
 	size_t layer_count;
 	uint64_t bytes_fetched;
+	const lade_kind *kind;  /* the kind that claimed the artifact, or NULL */
+	char warning[256];      /* the kind's warning (e.g. a deprecated media type), or "" */
 } lade_pull_result;
 
 /*
  * Pull the artifact that reference (tag or digest) names in target into
  * files. Caller disposes *result with lade_pull_result_dispose on success.
  * Returns 0, LADE_EUNSAFE (a title would leave the folder), LADE_EEXISTS
- * (keep_old_files), LADE_EUNSUPPORTED (an index), or a target error.
+ * (keep_old_files), LADE_EUNSUPPORTED (an index), LADE_ENOTFOUND (nothing
+ * matched the selection), LADE_EINVALID (output_fd with other than one
+ * layer selected, or a kind's check failed), or a target error.
  */
 LADE_EXTERN int lade_pull(lade_target *target, const char *reference, const lade_pull_options *opts,
 			  lade_pull_result *result);
