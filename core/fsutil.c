@@ -83,23 +83,29 @@ int lade__sink_open(lade__sink *s, const char *dest, const char *tmpdir, const l
 	return 0;
 }
 
+int lade__write_all(int fd, const void *data, size_t len, const char *what)
+{
+	const char *p = data;
+	while (len) {
+		ssize_t n = write(fd, p, len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return lade__error(LADE_EIO, "cannot write '%s': %s", what, strerror(errno));
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
 /* Hash and write bytes to the temporary file (the worker's job, or the caller's for small blobs). */
 static int hash_and_write(lade__sink *s, const char *p, size_t len)
 {
 	int err;
 	if ((err = lade_hasher_update(s->hasher, p, len)) < 0)
 		return err;
-	while (len) {
-		ssize_t n = write(s->fd, p, len);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return io_error("write", s->tmp);
-		}
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
+	return lade__write_all(s->fd, p, len, s->tmp);
 }
 
 static void *pipe_worker(void *arg)
@@ -362,23 +368,13 @@ int lade__read_file(lade_buf *out, const char *path, size_t max)
 int lade__write_file_atomic(const char *path, const void *data, size_t len, mode_t mode)
 {
 	char tmp[PATH_MAX];
-	const char *p = data;
 	int fd, err;
 	if ((err = lade__snprintf(tmp, sizeof(tmp), "%s.lade-XXXXXX", path)) < 0)
 		return err;
 	if ((fd = mkostemp(tmp, O_CLOEXEC)) < 0)
 		return io_error("create a temporary file for", path);
-	while (len) {
-		ssize_t n = write(fd, p, len);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			err = io_error("write", tmp);
-			goto fail;
-		}
-		p += n;
-		len -= (size_t)n;
-	}
+	if ((err = lade__write_all(fd, data, len, tmp)) < 0)
+		goto fail;
 	if (fchmod(fd, mode) < 0 || fsync(fd) < 0) {
 		err = io_error("write", tmp);
 		goto fail;

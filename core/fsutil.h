@@ -58,6 +58,9 @@ int lade__sink_copy_from(lade__sink *s, const char *src, uint64_t *copied);
 
 
 
+/* Write all of data to fd, retrying short writes; what names the file in the message. */
+int lade__write_all(int fd, const void *data, size_t len, const char *what);
+
 /* Remove a folder and everything in it, not following symlinks. Best effort. */
 void lade__remove_tree(const char *path);
 

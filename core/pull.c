@@ -131,26 +131,15 @@ static int copy_to_fd(const char *path, int fd)
 	if (in < 0)
 		return lade__error(LADE_EIO, "cannot open '%s': %s", path, strerror(errno));
 	while ((n = read(in, chunk, sizeof(chunk))) != 0) {
-		const char *p = chunk;
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
 			err = lade__error(LADE_EIO, "cannot read '%s': %s", path, strerror(errno));
 			break;
 		}
-		while (n > 0) {
-			ssize_t w = write(fd, p, (size_t)n);
-			if (w < 0 && errno == EINTR)
-				continue;
-			if (w < 0) {
-				err = lade__error(LADE_EIO, "cannot write the output: %s", strerror(errno));
-				goto done;
-			}
-			p += w;
-			n -= w;
-		}
+		if ((err = lade__write_all(fd, chunk, (size_t)n, "the output")) < 0)
+			break;
 	}
-done:
 	close(in);
 	return err;
 }

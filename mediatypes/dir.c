@@ -62,23 +62,11 @@ static int archive_failure(struct archive *a, const char *what)
 static la_ssize_t gz_write(struct archive *a, void *ctx, const void *buf, size_t len)
 {
 	packer *p = ctx;
-	const char *at = buf;
-	size_t left = len;
+	int err;
 	(void)a;
-	if (lade_hasher_update(p->gz_hash, buf, len) < 0) {
-		p->error = LADE_ERROR;
+	if ((err = lade_hasher_update(p->gz_hash, buf, len)) < 0 || (err = lade__write_all(p->fd, buf, len, p->out_path)) < 0) {
+		p->error = err;
 		return -1;
-	}
-	while (left) {
-		ssize_t n = write(p->fd, at, left);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			p->error = lade__error(LADE_EIO, "cannot write '%s': %s", p->out_path, strerror(errno));
-			return -1;
-		}
-		at += n;
-		left -= (size_t)n;
 	}
 	return (la_ssize_t)len;
 }
@@ -477,7 +465,6 @@ static int extract_file(unpacker *u, struct archive_entry *entry, const char *pa
 	if (fd < 0)
 		return lade__error(LADE_EIO, "cannot create '%s': %s", path, strerror(errno));
 	while ((n = archive_read_data(u->tar, u->chunk, COPY_CHUNK)) != 0) {
-		const char *p = u->chunk;
 		if (n < 0) {
 			err = u->error ? u->error : archive_failure(u->tar, "cannot read the folder's tar");
 			break;
@@ -488,21 +475,11 @@ static int extract_file(unpacker *u, struct archive_entry *entry, const char *pa
 					  (unsigned long long)UNPACK_MAX_BYTES);
 			break;
 		}
-		while (n > 0) {
-			ssize_t w = write(fd, p, (size_t)n);
-			if (w < 0 && errno == EINTR)
-				continue;
-			if (w < 0) {
-				err = lade__error(LADE_EIO, "cannot write '%s': %s", path, strerror(errno));
-				goto done;
-			}
-			p += w;
-			n -= w;
-		}
+		if ((err = lade__write_all(fd, u->chunk, (size_t)n, path)) < 0)
+			break;
 	}
 	if (err == 0 && u->opts->preserve_permissions && fchmod(fd, archive_entry_perm(entry) & 01777) < 0)
 		err = lade__error(LADE_EIO, "cannot set the mode of '%s': %s", path, strerror(errno));
-done:
 	if (close(fd) < 0 && err == 0)
 		err = lade__error(LADE_EIO, "cannot write '%s': %s", path, strerror(errno));
 	if (err == 0 && archive_entry_mtime(entry) > 0) {
