@@ -165,7 +165,7 @@ int lade_digest_buffer(lade_digest *out, lade_digest_alg alg, const void *data, 
 
 int lade_digest_file(lade_digest *out, uint64_t *size_out, lade_digest_alg alg, const char *path)
 {
-	enum { CHUNK = 1 << 20 };
+	enum { CHUNK = 256 * 1024 }; /* large enough for full-speed reads, small for RSS */
 	lade_hasher *h = NULL;
 	char *chunk = NULL;
 	int fd, err = 0;

@@ -11,7 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define COPY_CHUNK (1 << 20)
+#define COPY_CHUNK (256 * 1024)
 #define PIPE_CHUNKS 4
 #define PIPE_CHUNK_SIZE (256 * 1024)
 

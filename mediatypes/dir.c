@@ -28,7 +28,7 @@
 
 #define ANNOTATION_CONTENT_DIGEST "io.deis.oras.content.digest"
 #define ANNOTATION_UNPACK "io.deis.oras.content.unpack"
-#define COPY_CHUNK (1 << 20)
+#define COPY_CHUNK (256 * 1024)
 #define TAR_BLOCK 10240
 
 /* Limits on what one folder layer may unpack to. */

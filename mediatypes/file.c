@@ -6,6 +6,8 @@
 #include "internal.h"
 #include "kinds.h"
 
+#include <magic.h>
+#include <stdio.h>
 #include <string.h>
 
 static int file_detect(const lade_kind *k, const lade_kind_input *in)
@@ -20,16 +22,35 @@ static int is_uninformative(const char *mime)
 	return !*mime || strcmp(mime, "application/octet-stream") == 0 || strncmp(mime, "inode/", 6) == 0;
 }
 
+/*
+ * libmagic's MIME type for the first bytes, without parameters. Asked only
+ * here, when no media type was given: loading its database costs time and
+ * several MiB that no other path needs.
+ */
+static void magic_mime(const lade_kind_input *in, char *out, size_t outlen)
+{
+	magic_t cookie = magic_open(MAGIC_MIME_TYPE | MAGIC_NO_CHECK_COMPRESS | MAGIC_ERROR);
+	const char *mime;
+	out[0] = '\0';
+	if (!cookie)
+		return;
+	if (in->head_len && magic_load(cookie, NULL) == 0 && (mime = magic_buffer(cookie, in->head, in->head_len)))
+		snprintf(out, outlen, "%s", mime);
+	magic_close(cookie);
+}
+
 static int file_layer(const lade_kind *k, const lade_kind_input *in, lade_kind_layer *out)
 {
+	char mime[128];
 	(void)k;
 	if (out->desc.media_type)
 		return 0;
-	if (is_uninformative(in->mime) || lade_mediatype_validate(in->mime, "media type") < 0) {
+	magic_mime(in, mime, sizeof(mime));
+	if (is_uninformative(mime) || lade_mediatype_validate(mime, "media type") < 0) {
 		lade_error_clear();
 		out->desc.media_type = lade__strdup("application/octet-stream");
 	} else {
-		out->desc.media_type = lade__strdup(in->mime);
+		out->desc.media_type = lade__strdup(mime);
 	}
 	return out->desc.media_type ? 0 : LADE_ENOMEM;
 }

@@ -6,7 +6,6 @@
 #include <archive_entry.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <magic.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -55,19 +54,6 @@ void lade__format_time(int64_t seconds, char *out, size_t outlen)
 	struct tm tm;
 	if (!gmtime_r(&t, &tm) || !strftime(out, outlen, "%Y-%m-%dT%H:%M:%SZ", &tm))
 		snprintf(out, outlen, "1970-01-01T00:00:00Z");
-}
-
-/* libmagic's MIME type for the first bytes, without parameters. */
-static void magic_mime(lade_kind_input *in)
-{
-	magic_t cookie = magic_open(MAGIC_MIME_TYPE | MAGIC_NO_CHECK_COMPRESS | MAGIC_ERROR);
-	const char *mime;
-	in->mime[0] = '\0';
-	if (!cookie)
-		return;
-	if (magic_load(cookie, NULL) == 0 && (mime = magic_buffer(cookie, in->head, in->head_len)) != NULL)
-		snprintf(in->mime, sizeof(in->mime), "%s", mime);
-	magic_close(cookie);
 }
 
 /*
@@ -129,8 +115,6 @@ int lade_kinds_probe(lade_kind_input *in, const char *path)
 		strcpy(in->compression, "gzip");
 	else if (in->head_len >= 4 && memcmp(in->head, "\x28\xb5\x2f\xfd", 4) == 0)
 		strcpy(in->compression, "zstd");
-	if (in->head_len)
-		magic_mime(in);
 	/* Only something that looks like a tar is opened as one: libarchive is not asked to guess. */
 	if (in->compression[0] || (in->head_len > 262 && memcmp(in->head + 257, "ustar", 5) == 0))
 		probe_tar(in);

@@ -33,7 +33,6 @@ typedef struct lade_kind_input {
 	const char *path;                        /* borrowed */
 	int is_dir;
 	uint64_t size;
-	char mime[128];                          /* libmagic's bare MIME type, "" if unknown */
 	char compression[16];                    /* "gzip", "zstd", "" (none or unknown) */
 	int is_tar;                              /* a tar archive, possibly compressed */
 	char first_entry[256];                   /* a tar's first entry name, "" if none */

@@ -3,7 +3,9 @@
  * mediatypes/), and how an input is matched to one.
  *
  * Invariants: the kind list is static and shared; lade_kinds_probe opens
- * the input only to read its first LADE_KIND_HEAD_MAX bytes and ask libmagic.
+ * the input only to read its first LADE_KIND_HEAD_MAX bytes and, when they
+ * look like a tar, its first headers. libmagic is asked later, by the file
+ * kind, only when no media type was given.
  */
 #ifndef LADE_KINDS_H
 #define LADE_KINDS_H
@@ -21,7 +23,7 @@ LADE_EXTERN const lade_kind *const *lade_kinds_all(size_t *count);
 LADE_EXTERN const lade_kind *lade_kinds_find(const char *name);
 
 /*
- * Look at path (stat, first bytes, libmagic) and fill in. Returns 0,
+ * Look at path (stat, first bytes, tar headers) and fill in. Returns 0,
  * LADE_ENOTFOUND or LADE_EIO.
  */
 LADE_EXTERN int lade_kinds_probe(lade_kind_input *in, const char *path);
