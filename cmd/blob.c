@@ -59,7 +59,7 @@ int cmd_blob(int argc, char **argv)
 	int opt, handled, rc = EXIT_FAILURE_, descriptor = 0, to_stdout;
 
 	target_opts_init(&topts);
-	while ((opt = getopt_long(argc, argv, "u:p:o:h", long_options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, TARGET_SHORT_OPTIONS "o:", long_options, NULL)) != -1) {
 		if ((handled = target_opts_handle(&topts, opt, optarg)) < 0)
 			return usage_error("blob", "bad arguments");
 		if (handled)
@@ -123,6 +123,6 @@ int cmd_blob(int argc, char **argv)
 		rmdir(tmpdir);
 	}
 done:
-	lade_target_free(ot.target);
+	opened_target_dispose(&ot);
 	return rc;
 }

@@ -1,9 +1,11 @@
 #include "common.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <termios.h>
 
 const char TARGET_OPTIONS_HELP[] =
 	"Target options:\n"
@@ -12,8 +14,43 @@ const char TARGET_OPTIONS_HELP[] =
 	"  -u, --username USER       registry user name (or LADE_USERNAME)\n"
 	"  -p, --password PASS       registry password (or LADE_PASSWORD)\n"
 	"      --password-stdin      read the password from standard input\n"
+	"      --identity-token TOK  an OAuth2 refresh token instead of a password\n"
+	"      --identity-token-stdin  read the identity token from standard input\n"
+	"      --registry-config F   Docker config.json to read credentials from (repeatable;\n"
+	"                            default $DOCKER_CONFIG/config.json or ~/.docker/config.json)\n"
 	"      --concurrency N       blob transfers at once (default 4)\n"
+	"      --insecure            https without checking the certificate\n"
+	"      --ca-file F           trust the CA certificates in F (PEM)\n"
+	"      --cert-file F         client certificate (PEM), sent to the registry only\n"
+	"      --key-file F          its private key\n"
+	"      --resolve H:P:ADDR    connect to ADDR for host H port P (repeatable)\n"
+	"  -H, --header 'N: V'       an extra header for the registry (repeatable)\n"
+	"      --limit-rate BYTES    per transfer, e.g. 500K or 2M a second\n"
+	"      --debug               trace every request and response (secrets redacted)\n"
 	"  -h, --help                show this help\n";
+
+static void print_debug(void *payload, const char *line)
+{
+	(void)payload;
+	fprintf(stderr, "lade: debug: %s\n", line);
+}
+
+void target_opts_registry(const target_opts *o, lade_registry_options *ro)
+{
+	ro->plain_http = o->plain_http;
+	ro->concurrency = o->concurrency;
+	ro->insecure = o->insecure;
+	ro->ca_file = o->ca_file;
+	ro->cert_file = o->cert_file;
+	ro->key_file = o->key_file;
+	ro->resolve = o->resolve;
+	ro->resolve_count = o->resolve_count;
+	ro->headers = o->headers;
+	ro->header_count = o->header_count;
+	ro->limit_rate = o->limit_rate;
+	if (o->debug)
+		ro->debug = print_debug;
+}
 
 void target_opts_init(target_opts *o)
 {
@@ -42,6 +79,67 @@ int target_opts_handle(target_opts *o, int opt, const char *arg)
 	case OPT_PASSWORD_STDIN:
 		o->password_stdin = 1;
 		return 1;
+	case OPT_IDENTITY_TOKEN:
+		o->identity_token = arg;
+		return 1;
+	case OPT_IDENTITY_TOKEN_STDIN:
+		o->identity_token_stdin = 1;
+		return 1;
+	case OPT_INSECURE:
+		o->insecure = 1;
+		return 1;
+	case OPT_CA_FILE:
+		o->ca_file = arg;
+		return 1;
+	case OPT_CERT_FILE:
+		o->cert_file = arg;
+		return 1;
+	case OPT_KEY_FILE:
+		o->key_file = arg;
+		return 1;
+	case OPT_RESOLVE:
+	case 'H':
+		if (opt == 'H' && !strchr(arg, ':')) {
+			fprintf(stderr, "lade: --header takes 'Name: value', not '%s'\n", arg);
+			return -1;
+		}
+		if ((opt == 'H' ? o->header_count : o->resolve_count) == 16) {
+			fprintf(stderr, "lade: too many --%s options\n", opt == 'H' ? "header" : "resolve");
+			return -1;
+		}
+		if (opt == 'H')
+			o->headers[o->header_count++] = arg;
+		else
+			o->resolve[o->resolve_count++] = arg;
+		return 1;
+	case OPT_LIMIT_RATE: {
+		double v;
+		char *unit;
+		errno = 0;
+		v = strtod(arg, &unit);
+		if (errno || v <= 0 || (*unit && strchr("kKmMgG", *unit) == NULL) || (*unit && unit[1])) {
+			fprintf(stderr, "lade: --limit-rate takes bytes a second, like 500K or 2M, not '%s'\n", arg);
+			return -1;
+		}
+		if (*unit == 'k' || *unit == 'K')
+			v *= 1024;
+		else if (*unit == 'm' || *unit == 'M')
+			v *= 1024 * 1024;
+		else if (*unit == 'g' || *unit == 'G')
+			v *= 1024.0 * 1024 * 1024;
+		o->limit_rate = (uint64_t)v;
+		return 1;
+	}
+	case OPT_DEBUG:
+		o->debug = 1;
+		return 1;
+	case OPT_REGISTRY_CONFIG:
+		if (o->config_count == sizeof(o->config_paths) / sizeof(o->config_paths[0])) {
+			fprintf(stderr, "lade: too many --registry-config files\n");
+			return -1;
+		}
+		o->config_paths[o->config_count++] = arg;
+		return 1;
 	case OPT_CONCURRENCY:
 		errno = 0;
 		n = strtol(arg, &end, 10);
@@ -56,31 +154,73 @@ int target_opts_handle(target_opts *o, int opt, const char *arg)
 	}
 }
 
+/* One line of standard input, without its line end. */
+static int read_stdin_line(char *buf, size_t len, const char *what)
+{
+	size_t n;
+	if (!fgets(buf, (int)len, stdin)) {
+		fprintf(stderr, "lade: %s: nothing on standard input\n", what);
+		return -1;
+	}
+	n = strlen(buf);
+	while (n && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
+		buf[--n] = '\0';
+	return 0;
+}
+
 int target_opts_finish(target_opts *o)
 {
+	if (o->password_stdin + o->identity_token_stdin > 1 || (o->password_stdin && o->password) ||
+	    (o->identity_token_stdin && o->identity_token)) {
+		fprintf(stderr, "lade: give the password (or identity token) one way only\n");
+		return -1;
+	}
 	if (o->password_stdin) {
-		size_t len;
-		if (o->password) {
-			fprintf(stderr, "lade: --password and --password-stdin cannot be combined\n");
+		if (read_stdin_line(o->password_buf, sizeof(o->password_buf), "--password-stdin") < 0)
 			return -1;
-		}
-		if (!fgets(o->password_buf, sizeof(o->password_buf), stdin)) {
-			fprintf(stderr, "lade: --password-stdin: nothing on standard input\n");
-			return -1;
-		}
-		len = strlen(o->password_buf);
-		while (len && (o->password_buf[len - 1] == '\n' || o->password_buf[len - 1] == '\r'))
-			o->password_buf[--len] = '\0';
 		o->password = o->password_buf;
+	}
+	if (o->identity_token_stdin) {
+		if (read_stdin_line(o->password_buf, sizeof(o->password_buf), "--identity-token-stdin") < 0)
+			return -1;
+		o->identity_token = o->password_buf;
 	}
 	if (!o->username)
 		o->username = getenv("LADE_USERNAME");
-	if (!o->password)
+	if (!o->password && !o->identity_token)
 		o->password = getenv("LADE_PASSWORD");
 	if (o->password && !o->username) {
 		fprintf(stderr, "lade: a password was given without --username\n");
 		return -1;
 	}
+	return 0;
+}
+
+int read_secret(const char *prompt, char *out, size_t outlen, int echo)
+{
+	struct termios old, quiet;
+	FILE *tty = fopen("/dev/tty", "r+");
+	size_t n;
+	int restore = 0;
+	if (!tty)
+		return read_stdin_line(out, outlen, prompt);
+	fputs(prompt, tty);
+	fflush(tty);
+	if (!echo && tcgetattr(fileno(tty), &old) == 0) {
+		quiet = old;
+		quiet.c_lflag &= ~(tcflag_t)ECHO;
+		restore = tcsetattr(fileno(tty), TCSAFLUSH, &quiet) == 0;
+	}
+	if (!fgets(out, (int)outlen, tty))
+		out[0] = '\0';
+	if (restore) {
+		tcsetattr(fileno(tty), TCSAFLUSH, &old);
+		fputc('\n', tty);
+	}
+	fclose(tty);
+	n = strlen(out);
+	while (n && (out[n - 1] == '\n' || out[n - 1] == '\r'))
+		out[--n] = '\0';
 	return 0;
 }
 
@@ -109,12 +249,37 @@ int open_target(opened_target *out, const char *ref, const target_opts *o, int c
 		snprintf(out->reference, sizeof(out->reference), "%s", r.digest[0] ? r.digest : r.tag);
 		snprintf(out->display, sizeof(out->display), "%s/%s", r.registry, r.repository);
 		snprintf(out->repository, sizeof(out->repository), "%s", r.repository);
-		ro.plain_http = o->plain_http;
+		target_opts_registry(o, &ro);
 		ro.username = o->username;
 		ro.password = o->password;
-		ro.concurrency = o->concurrency;
-		return lade_registry_open(&out->target, &r, &ro);
+		ro.identity_token = o->identity_token;
+		if (!o->username && !o->identity_token) {
+			/* Nothing given: what `docker login` (or `lade login`) stored. */
+			lade_credentials_options co = LADE_CREDENTIALS_OPTIONS_INIT;
+			co.config_paths = o->config_paths;
+			co.config_count = o->config_count;
+			if ((err = lade_credentials_get(&co, r.registry, &out->stored)) == 0) {
+				ro.username = out->stored.username;
+				ro.password = out->stored.password;
+				ro.identity_token = out->stored.identity_token;
+				ro.registry_token = out->stored.registry_token;
+				ro.credentials_stored = 1;
+			} else if (err != LADE_ENOTFOUND) {
+				return err;
+			}
+			lade_error_clear();
+		}
+		if ((err = lade_registry_open(&out->target, &r, &ro)) < 0)
+			lade_credential_dispose(&out->stored);
+		return err;
 	}
+}
+
+void opened_target_dispose(opened_target *ot)
+{
+	lade_target_free(ot->target);
+	ot->target = NULL;
+	lade_credential_dispose(&ot->stored);
 }
 
 int open_failed(const opened_target *ot)

@@ -20,9 +20,21 @@ typedef struct target_opts {
 	int plain_http;        /* 1: http; -1: ORAS's localhost rule */
 	const char *username;
 	const char *password;
+	const char *identity_token;
 	int password_stdin;
+	int identity_token_stdin;
 	unsigned int concurrency;
-	char password_buf[1024];
+	const char *config_paths[8]; /* --registry-config, repeatable */
+	size_t config_count;
+	int insecure;
+	const char *ca_file, *cert_file, *key_file;
+	const char *resolve[16];
+	size_t resolve_count;
+	const char *headers[16];
+	size_t header_count;
+	uint64_t limit_rate;
+	int debug;
+	char password_buf[4096];
 } target_opts;
 
 /* Long options every target command accepts; values above 1000 are ours. */
@@ -39,6 +51,16 @@ enum {
 	OPT_FILE,
 	OPT_MEDIA_TYPE,
 	OPT_PRESERVE_PERMISSIONS,
+	OPT_REGISTRY_CONFIG,
+	OPT_IDENTITY_TOKEN,
+	OPT_IDENTITY_TOKEN_STDIN,
+	OPT_INSECURE,
+	OPT_CA_FILE,
+	OPT_CERT_FILE,
+	OPT_KEY_FILE,
+	OPT_RESOLVE,
+	OPT_LIMIT_RATE,
+	OPT_DEBUG,
 	OPT_HELP
 };
 
@@ -46,7 +68,15 @@ enum {
 	{"plain-http", no_argument, NULL, OPT_PLAIN_HTTP}, {"oci-layout", no_argument, NULL, OPT_OCI_LAYOUT},  \
 		{"username", required_argument, NULL, 'u'}, {"password", required_argument, NULL, 'p'},       \
 		{"password-stdin", no_argument, NULL, OPT_PASSWORD_STDIN},                                     \
-		{"concurrency", required_argument, NULL, OPT_CONCURRENCY}, {"help", no_argument, NULL, 'h'}
+		{"concurrency", required_argument, NULL, OPT_CONCURRENCY}, {"help", no_argument, NULL, 'h'},      \
+		{"registry-config", required_argument, NULL, OPT_REGISTRY_CONFIG},                           \
+		{"identity-token", required_argument, NULL, OPT_IDENTITY_TOKEN},                             \
+		{"identity-token-stdin", no_argument, NULL, OPT_IDENTITY_TOKEN_STDIN},                        \
+		{"insecure", no_argument, NULL, OPT_INSECURE}, {"ca-file", required_argument, NULL, OPT_CA_FILE}, \
+		{"cert-file", required_argument, NULL, OPT_CERT_FILE},                                        \
+		{"key-file", required_argument, NULL, OPT_KEY_FILE},                                          \
+		{"resolve", required_argument, NULL, OPT_RESOLVE}, {"header", required_argument, NULL, 'H'},  \
+		{"limit-rate", required_argument, NULL, OPT_LIMIT_RATE}, {"debug", no_argument, NULL, OPT_DEBUG}
 
 /* The help text of target options, for the commands' --help. */
 extern const char TARGET_OPTIONS_HELP[];
@@ -55,6 +85,12 @@ void target_opts_init(target_opts *o);
 
 /* Handle a shared option; 1 if it was one, 0 if not, -1 on a bad value (message printed). */
 int target_opts_handle(target_opts *o, int opt, const char *arg);
+
+/* The getopt short options every target command takes, to prefix its own. */
+#define TARGET_SHORT_OPTIONS "u:p:H:h"
+
+/* Fill registry options from the target options (credentials excepted). */
+void target_opts_registry(const target_opts *o, lade_registry_options *ro);
 
 /* Read --password-stdin and the LADE_USERNAME / LADE_PASSWORD fallbacks. -1 on failure (printed). */
 int target_opts_finish(target_opts *o);
@@ -67,10 +103,17 @@ typedef struct opened_target {
 	char repository[LADE_REF_PATH_MAX];  /* the repository path, or the layout folder */
 	int is_layout;
 	int bad_reference; /* open failed because the reference is malformed */
+	lade_credential stored; /* credentials found in a config file, owned */
 } opened_target;
 
 /* Parse ref and open the layout or registry it names. create: make a missing layout. */
 int open_target(opened_target *out, const char *ref, const target_opts *o, int create);
+
+/* Release the target and what open_target kept for it. */
+void opened_target_dispose(opened_target *ot);
+
+/* Read a line from the terminal without echo (or from stdin when it is no terminal). -1 on failure. */
+int read_secret(const char *prompt, char *out, size_t outlen, int echo);
 
 /* Print why open_target failed; 2 for a malformed reference, else 1. */
 int open_failed(const opened_target *ot);
@@ -95,5 +138,7 @@ int cmd_blob(int argc, char **argv);
 int cmd_repo(int argc, char **argv);
 int cmd_version(int argc, char **argv);
 int cmd_kinds(int argc, char **argv);
+int cmd_login(int argc, char **argv);
+int cmd_logout(int argc, char **argv);
 
 #endif

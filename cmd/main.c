@@ -16,6 +16,8 @@ static const char MAIN_HELP[] =
 	"  blob       fetch a blob (blob fetch)\n"
 	"  repo       list a repository's tags (repo tags)\n"
 	"  kinds      list the kinds of artifact lade recognises\n"
+	"  login      check and store credentials for a registry\n"
+	"  logout     forget them\n"
 	"  version    print lade's version\n"
 	"\n"
 	"Run 'lade <command> --help' for a command's options.\n"
@@ -27,6 +29,7 @@ static const struct {
 } commands[] = {
 	{"push", cmd_push},         {"pull", cmd_pull}, {"resolve", cmd_resolve}, {"manifest", cmd_manifest},
 	{"blob", cmd_blob},         {"repo", cmd_repo}, {"version", cmd_version}, {"kinds", cmd_kinds},
+	{"login", cmd_login},       {"logout", cmd_logout},
 };
 
 int main(int argc, char **argv)

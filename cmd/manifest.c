@@ -43,7 +43,7 @@ int cmd_manifest(int argc, char **argv)
 	int opt, handled, rc, descriptor = 0;
 
 	target_opts_init(&topts);
-	while ((opt = getopt_long(argc, argv, "u:p:o:h", long_options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, TARGET_SHORT_OPTIONS "o:", long_options, NULL)) != -1) {
 		if ((handled = target_opts_handle(&topts, opt, optarg)) < 0)
 			return usage_error("manifest", "bad arguments");
 		if (handled)
@@ -69,7 +69,7 @@ int cmd_manifest(int argc, char **argv)
 	if (open_target(&ot, argv[optind], &topts, 0) < 0)
 		return open_failed(&ot);
 	if (lade_manifest_fetch(ot.target, ot.reference[0] ? ot.reference : "latest", &desc, &bytes) < 0) {
-		lade_target_free(ot.target);
+		opened_target_dispose(&ot);
 		return fail();
 	}
 	if (descriptor) {
@@ -82,6 +82,6 @@ int cmd_manifest(int argc, char **argv)
 	}
 	lade_buf_dispose(&bytes);
 	lade_descriptor_dispose(&desc);
-	lade_target_free(ot.target);
+	opened_target_dispose(&ot);
 	return rc;
 }

@@ -59,7 +59,7 @@ int cmd_pull(int argc, char **argv)
 
 	memset(&ot, 0, sizeof(ot));
 	target_opts_init(&topts);
-	while ((opt = getopt_long(argc, argv, "u:p:o:kTh", long_options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, TARGET_SHORT_OPTIONS "o:kT", long_options, NULL)) != -1) {
 		if ((handled = target_opts_handle(&topts, opt, optarg)) < 0) {
 			rc = usage_error("pull", "bad arguments");
 			goto done;
@@ -148,6 +148,6 @@ int cmd_pull(int argc, char **argv)
 done:
 	free(file_names);
 	free(media_types);
-	lade_target_free(ot.target);
+	opened_target_dispose(&ot);
 	return rc;
 }

@@ -181,7 +181,7 @@ int cmd_push(int argc, char **argv)
 	lade_buf_init(&implied_name, 256);
 	lade_buf_init(&implied_tag, 256);
 	target_opts_init(&topts);
-	while ((opt = getopt_long(argc, argv, "u:p:a:h", long_options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, TARGET_SHORT_OPTIONS "a:", long_options, NULL)) != -1) {
 		if ((handled = target_opts_handle(&topts, opt, optarg)) < 0)
 			goto usage;
 		if (handled)
@@ -389,7 +389,7 @@ int cmd_push(int argc, char **argv)
 usage:
 	rc = usage_error("push", "bad arguments");
 done:
-	lade_target_free(ot.target);
+	opened_target_dispose(&ot);
 	free(tags);
 	push_state_dispose(&st);
 	lade_buf_dispose(&implied_name);

@@ -26,7 +26,7 @@ int cmd_repo(int argc, char **argv)
 	int opt, handled, err;
 
 	target_opts_init(&topts);
-	while ((opt = getopt_long(argc, argv, "u:p:h", long_options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, TARGET_SHORT_OPTIONS "", long_options, NULL)) != -1) {
 		if ((handled = target_opts_handle(&topts, opt, optarg)) < 0)
 			return usage_error("repo", "bad arguments");
 		if (handled)
@@ -47,7 +47,7 @@ int cmd_repo(int argc, char **argv)
 	if (open_target(&ot, argv[optind], &topts, 0) < 0)
 		return open_failed(&ot);
 	err = lade_target_list_tags(ot.target, print_tag, NULL);
-	lade_target_free(ot.target);
+	opened_target_dispose(&ot);
 	if (err < 0)
 		return fail();
 	return EXIT_OK;

@@ -26,7 +26,7 @@ int cmd_resolve(int argc, char **argv)
 	int opt, handled, full = 0;
 
 	target_opts_init(&topts);
-	while ((opt = getopt_long(argc, argv, "u:p:h", long_options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, TARGET_SHORT_OPTIONS "", long_options, NULL)) != -1) {
 		if ((handled = target_opts_handle(&topts, opt, optarg)) < 0)
 			return usage_error("resolve", "bad arguments");
 		if (handled)
@@ -48,7 +48,7 @@ int cmd_resolve(int argc, char **argv)
 	if (open_target(&ot, argv[optind], &topts, 0) < 0)
 		return open_failed(&ot);
 	if (lade_target_resolve(ot.target, ot.reference[0] ? ot.reference : "latest", &desc) < 0) {
-		lade_target_free(ot.target);
+		opened_target_dispose(&ot);
 		return fail();
 	}
 	if (full && !ot.is_layout)
@@ -56,6 +56,6 @@ int cmd_resolve(int argc, char **argv)
 	else
 		printf("%s\n", desc.digest.str);
 	lade_descriptor_dispose(&desc);
-	lade_target_free(ot.target);
+	opened_target_dispose(&ot);
 	return EXIT_OK;
 }

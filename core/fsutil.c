@@ -237,6 +237,23 @@ int lade__sink_write(lade__sink *s, const void *data, size_t len)
 	return 0;
 }
 
+int lade__sink_restart(lade__sink *s)
+{
+	int err, piped = s->pipe != NULL;
+	if ((err = pipe_finish(s)) < 0)
+		return err;
+	if (ftruncate(s->fd, 0) < 0 || lseek(s->fd, 0, SEEK_SET) < 0)
+		return io_error("rewind", s->tmp);
+	lade_hasher_free(s->hasher);
+	s->hasher = NULL;
+	s->written = 0;
+	if ((err = lade_hasher_new(&s->hasher, s->desc->digest.alg)) < 0)
+		return err;
+	if (piped)
+		pipe_start(s);
+	return 0;
+}
+
 int lade__sink_commit(lade__sink *s)
 {
 	lade_digest got;

@@ -38,6 +38,9 @@ int lade__sink_open(lade__sink *s, const char *dest, const char *tmpdir, const l
 /* Append bytes; fails with LADE_EDIGEST once more than desc->size arrive. */
 int lade__sink_write(lade__sink *s, const void *data, size_t len);
 
+/* Start over: empty the temporary file and the hash (a server ignored a Range request). */
+int lade__sink_restart(lade__sink *s);
+
 /* Check size and digest, then rename to dest. Closes the sink either way. */
 int lade__sink_commit(lade__sink *s);
 

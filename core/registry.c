@@ -1,6 +1,7 @@
 #include "internal.h"
 #include "fsutil.h"
 #include "json.h"
+#include "lade/auth.h"
 #include "lade/registry.h"
 
 #include <ctype.h>
@@ -10,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -30,6 +32,17 @@ static const char MANIFEST_ACCEPT[] =
 
 typedef struct registry registry;
 
+#define AUTH_CACHE_MAX 16
+#define TOKEN_REPLY_MAX ((size_t)64 * 1024)
+#define MIN_TOKEN_LIFETIME 60
+
+/* An Authorization header and the scope it was granted for ("*": every scope, as with Basic). */
+typedef struct auth_entry {
+	char scope[600];
+	char header[HEADER_MAX];
+	time_t expires; /* 0: does not expire */
+} auth_entry;
+
 /* Where a request body comes from. */
 typedef struct source {
 	int fd;              /* file source, or -1 */
@@ -48,7 +61,7 @@ typedef struct request {
 	char url[URL_MAX];
 	long status;
 	char location[URL_MAX];
-	char content_type[256];
+	char content_type_reply[256];
 	char docker_digest[LADE_DIGEST_STRLEN];
 	char www_authenticate[HEADER_MAX];
 	char link[URL_MAX];
@@ -58,6 +71,13 @@ typedef struct request {
 	lade_error saved;     /* the callback's message, restored after curl returns */
 	source src;
 	int auth_retries;
+	const char *scope;    /* the access this request needs, for its Authorization */
+	const char *content_type; /* sent with a body, else NULL */
+	uint64_t resume_from; /* > 0: ask for the rest of a blob from this offset */
+	int foreign;          /* the URL is on another origin: no credentials, headers or client certificate */
+	int body_seen;        /* the current response has started its body */
+	long retry_after;     /* seconds from Retry-After, -1 when absent */
+	char content_range[128];
 	char errbuf[CURL_ERROR_SIZE];
 } request;
 
@@ -67,15 +87,32 @@ struct registry {
 	char base_url[512];     /* scheme://host[:port] */
 	char host[LADE_REF_REGISTRY_MAX];
 	char repository[LADE_REF_REPOSITORY_MAX];
-	char authorization[HEADER_MAX]; /* "Authorization: ..." once known, else "" */
+	auth_entry auth[AUTH_CACHE_MAX]; /* Authorization headers by scope, with their expiry */
+	size_t auth_count;
 	char user_agent[128];
 	const char *username;
 	const char *password;
+	const char *identity_token;
+	int credentials_stored;   /* may fall back to anonymous when rejected (ORAS #1161) */
+	int anonymous;            /* stored credentials were rejected: ask for anonymous tokens */
 	unsigned int concurrency;
-	lade_auth_cb auth;
-	void *auth_payload;
+	lade_auth_cb custom_auth;
+	void *custom_auth_payload;
+	int insecure;
+	const char *ca_file, *cert_file, *key_file;
+	struct curl_slist *resolve;       /* owned */
+	const char *const *headers;       /* borrowed custom headers, registry origin only */
+	size_t header_count;
+	uint64_t limit_rate;
+	unsigned int retries;
+	lade_debug_cb debug;
+	void *debug_payload;
 	lade_registry_stats stats;
 };
+
+static const char *cached_auth(registry *r, const char *scope);
+
+static long parse_retry_after(const char *value);
 
 /* ---- helpers ---- */
 
@@ -104,8 +141,10 @@ static size_t header_cb(char *data, size_t size, size_t nitems, void *userdata)
 
 	if (len >= 5 && strncmp(data, "HTTP/", 5) == 0) {
 		/* A new response (after a redirect or 100-continue): forget the last one's headers. */
-		rq->location[0] = rq->content_type[0] = rq->docker_digest[0] = '\0';
-		rq->www_authenticate[0] = rq->link[0] = '\0';
+		rq->location[0] = rq->content_type_reply[0] = rq->docker_digest[0] = '\0';
+		rq->www_authenticate[0] = rq->link[0] = rq->content_range[0] = '\0';
+		rq->retry_after = -1;
+		rq->body_seen = 0;
 		return len;
 	}
 	colon = memchr(data, ':', len);
@@ -117,8 +156,8 @@ static size_t header_cb(char *data, size_t size, size_t nitems, void *userdata)
 		dst = rq->location;
 		dstlen = sizeof(rq->location);
 	} else if (HEADER_IS("Content-Type")) {
-		dst = rq->content_type;
-		dstlen = sizeof(rq->content_type);
+		dst = rq->content_type_reply;
+		dstlen = sizeof(rq->content_type_reply);
 	} else if (HEADER_IS("Docker-Content-Digest")) {
 		dst = rq->docker_digest;
 		dstlen = sizeof(rq->docker_digest);
@@ -128,6 +167,14 @@ static size_t header_cb(char *data, size_t size, size_t nitems, void *userdata)
 	} else if (HEADER_IS("Link")) {
 		dst = rq->link;
 		dstlen = sizeof(rq->link);
+	} else if (HEADER_IS("Content-Range")) {
+		dst = rq->content_range;
+		dstlen = sizeof(rq->content_range);
+	} else if (HEADER_IS("Retry-After")) {
+		char value[64];
+		snprintf(value, sizeof(value), "%.*s", (int)(len - namelen - 1), colon + 1);
+		trim_value(value);
+		rq->retry_after = parse_retry_after(value);
 	}
 #undef HEADER_IS
 	if (dst) {
@@ -143,7 +190,7 @@ static size_t header_cb(char *data, size_t size, size_t nitems, void *userdata)
 		dst[vlen] = '\0';
 		trim_value(dst);
 		/* Content-Type parameters are ignored (distribution-spec: clients SHOULD ignore them). */
-		if (dst == rq->content_type) {
+		if (dst == rq->content_type_reply) {
 			char *semi = strchr(dst, ';');
 			if (semi)
 				*semi = '\0';
@@ -159,6 +206,22 @@ static void stop_with(request *rq, int err)
 	rq->saved = *lade_error_last();
 }
 
+/*
+ * Where a 2xx body resumes: a 206 must continue exactly where the partial
+ * blob ends; a 200 after a Range request starts over.
+ */
+static int start_blob_body(request *rq, long status)
+{
+	unsigned long long start = 0;
+	if (status == 206) {
+		if (sscanf(rq->content_range, "bytes %llu-", &start) != 1 || start != rq->sink->written)
+			return lade__error(LADE_EPROTOCOL, "'%s' resumed at '%s', not at byte %llu", rq->url, rq->content_range,
+					   (unsigned long long)rq->sink->written);
+		return 0;
+	}
+	return rq->sink->written ? lade__sink_restart(rq->sink) : 0;
+}
+
 static size_t write_cb(char *data, size_t size, size_t nmemb, void *userdata)
 {
 	request *rq = userdata;
@@ -168,7 +231,14 @@ static size_t write_cb(char *data, size_t size, size_t nmemb, void *userdata)
 
 	curl_easy_getinfo(rq->easy, CURLINFO_RESPONSE_CODE, &status);
 	rq->reg->stats.bytes_fetched += len;
-	if (rq->sink && status >= 200 && status < 300) {
+	if (rq->sink && (status == 200 || status == 206)) {
+		if (!rq->body_seen) {
+			rq->body_seen = 1;
+			if ((err = start_blob_body(rq, status)) < 0) {
+				stop_with(rq, err);
+				return 0;
+			}
+		}
 		if ((err = lade__sink_write(rq->sink, data, len)) < 0) {
 			stop_with(rq, err);
 			return 0;
@@ -180,6 +250,121 @@ static size_t write_cb(char *data, size_t size, size_t nmemb, void *userdata)
 		return 0;
 	}
 	return len;
+}
+
+/* Retry-After: delay-seconds or an HTTP-date; -1 when unreadable. */
+static long parse_retry_after(const char *value)
+{
+	char *end;
+	long seconds = strtol(value, &end, 10);
+	time_t when;
+	if (*value && !*end && seconds >= 0)
+		return seconds;
+	when = curl_getdate(value, NULL);
+	if (when < 0)
+		return -1;
+	return when > time(NULL) ? (long)(when - time(NULL)) : 0;
+}
+
+/* A trace line through the debug callback, with secrets cut out. */
+static void debug_line(registry *r, char direction, const char *line, size_t len)
+{
+	static const char *const secret_headers[] = {"authorization:", "proxy-authorization:", "cookie:", "set-cookie:"};
+	char out[2048];
+	size_t i, n;
+	while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+		len--;
+	if (!len)
+		return;
+	n = (size_t)snprintf(out, sizeof(out), "%c %.*s", direction, (int)(len < 2000 ? len : 2000), line);
+	if (n >= sizeof(out))
+		n = sizeof(out) - 1;
+	for (i = 0; i < sizeof(secret_headers) / sizeof(secret_headers[0]); i++) {
+		size_t hl = strlen(secret_headers[i]);
+		if (n > 2 + hl && !strncasecmp(out + 2, secret_headers[i], hl)) {
+			snprintf(out + 2 + hl, sizeof(out) - 2 - hl, " <redacted>");
+			break;
+		}
+	}
+	/* Signed URLs carry their secret in the query: keep only the parameter names. */
+	{
+		char *q = strchr(out, '?');
+		while (q && *q) {
+			char *eq = strchr(q, '='), *amp;
+			if (!eq)
+				break;
+			amp = strpbrk(eq, "& ");
+			if (amp == NULL)
+				amp = eq + strlen(eq);
+			{
+				char name[64];
+				size_t nl = (size_t)(eq - q - 1);
+				snprintf(name, sizeof(name), "%.*s", (int)(nl < sizeof(name) ? nl : sizeof(name) - 1), q + 1);
+				for (char *c = name; *c; c++)
+					*c = (char)tolower((unsigned char)*c);
+				if (strstr(name, "sig") || strstr(name, "token") || strstr(name, "key") || strstr(name, "cred") ||
+				    strstr(name, "auth") || strstr(name, "secret") || strstr(name, "pass") ||
+				    strstr(name, "security")) {
+					size_t tail = strlen(amp);
+					memmove(eq + 1 + 10, amp, tail + 1);
+					memcpy(eq + 1, "<redacted>", 10);
+					amp = eq + 1 + 10;
+				}
+			}
+			q = *amp == '&' ? amp : NULL;
+		}
+	}
+	r->debug(r->debug_payload, out);
+}
+
+static int debug_cb(CURL *handle, curl_infotype type, char *data, size_t size, void *userptr)
+{
+	registry *r = userptr;
+	const char *p = data, *end = data + size;
+	(void)handle;
+	if (type != CURLINFO_TEXT && type != CURLINFO_HEADER_IN && type != CURLINFO_HEADER_OUT)
+		return 0; /* bodies are not traced: they may hold tokens */
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t n = nl ? (size_t)(nl - p + 1) : (size_t)(end - p);
+		debug_line(r, type == CURLINFO_HEADER_OUT ? '>' : type == CURLINFO_HEADER_IN ? '<' : '*', p, n);
+		p += n;
+	}
+	return 0;
+}
+
+/* TLS and the other transport options; what may only go to the registry is left out for other origins. */
+static void apply_transport(registry *r, CURL *e, int foreign)
+{
+	if (r->insecure) {
+		curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 0L);
+		curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 0L);
+	}
+	if (r->ca_file)
+		curl_easy_setopt(e, CURLOPT_CAINFO, r->ca_file);
+	if (!foreign && r->cert_file) {
+		curl_easy_setopt(e, CURLOPT_SSLCERT, r->cert_file);
+		if (r->key_file)
+			curl_easy_setopt(e, CURLOPT_SSLKEY, r->key_file);
+	}
+	if (r->resolve)
+		curl_easy_setopt(e, CURLOPT_RESOLVE, r->resolve);
+	if (r->limit_rate) {
+		curl_easy_setopt(e, CURLOPT_MAX_SEND_SPEED_LARGE, (curl_off_t)r->limit_rate);
+		curl_easy_setopt(e, CURLOPT_MAX_RECV_SPEED_LARGE, (curl_off_t)r->limit_rate);
+	}
+	if (r->debug) {
+		curl_easy_setopt(e, CURLOPT_VERBOSE, 1L);
+		curl_easy_setopt(e, CURLOPT_DEBUGFUNCTION, debug_cb);
+		curl_easy_setopt(e, CURLOPT_DEBUGDATA, r);
+	}
+}
+
+/* Is url on the registry's own origin (scheme, host and port)? */
+static int same_origin(const registry *r, const char *url)
+{
+	size_t n = strlen(r->base_url);
+	return !strncmp(url, r->base_url, n) && (url[n] == '/' || url[n] == '?' || url[n] == '\0');
 }
 
 static size_t read_cb(char *buffer, size_t size, size_t nitems, void *userdata)
@@ -226,9 +411,11 @@ static void request_reset(request *rq)
 	lade_buf_clear(&rq->body);
 	rq->status = 0;
 	rq->callback_error = 0;
-	rq->location[0] = rq->content_type[0] = rq->docker_digest[0] = '\0';
-	rq->www_authenticate[0] = rq->link[0] = '\0';
+	rq->location[0] = rq->content_type_reply[0] = rq->docker_digest[0] = '\0';
+	rq->www_authenticate[0] = rq->link[0] = rq->content_range[0] = '\0';
 	rq->errbuf[0] = '\0';
+	rq->retry_after = -1;
+	rq->body_seen = 0;
 }
 
 static int request_init(request *rq, registry *r)
@@ -269,17 +456,20 @@ enum method { M_GET, M_HEAD, M_POST, M_PUT };
  * Prepare rq for method on url. Bodies come from rq->src (set before) for
  * PUT; body_max caps what a reply may bring into memory.
  */
-static int request_setup(request *rq, enum method method, const char *url, const char *accept, size_t body_max,
-			 int follow_redirects)
+static int request_setup(request *rq, enum method method, const char *url, const char *accept, size_t body_max)
 {
 	registry *r = rq->reg;
 	CURL *e = rq->easy;
+	const char *authorization;
+	char line[128];
+	size_t i;
 	int err;
 
 	request_reset(rq);
 	rq->body.max = body_max;
 	if ((err = lade__snprintf(rq->url, sizeof(rq->url), "%s", url)) < 0)
 		return err;
+	rq->foreign = !same_origin(r, url);
 	curl_easy_reset(e);
 	curl_easy_setopt(e, CURLOPT_URL, rq->url);
 	curl_easy_setopt(e, CURLOPT_PRIVATE, rq);
@@ -296,18 +486,29 @@ static int request_setup(request *rq, enum method method, const char *url, const
 	curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, 1024L);
 	curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, 60L);
 	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
 	/* HTTP/1.1: the registry's HTTP/2 path is slower for bulk transfer (registry-notes.md). */
 	curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
-	if (follow_redirects) {
-		/* Blob GETs may be redirected to storage; curl drops our Authorization on another origin. */
-		curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L);
-		curl_easy_setopt(e, CURLOPT_MAXREDIRS, 5L);
+	/* Redirects are followed by lade (follow_redirect), which knows what may cross origins. */
+	apply_transport(r, e, rq->foreign);
+	if (!rq->foreign) {
+		if ((authorization = cached_auth(r, rq->scope)) && (err = add_header(rq, authorization)) < 0)
+			return err;
+		for (i = 0; i < r->header_count; i++)
+			if ((err = add_header(rq, r->headers[i])) < 0)
+				return err;
 	}
-	if (r->authorization[0] && (err = add_header(rq, r->authorization)) < 0)
-		return err;
 	if (accept && (err = add_header(rq, accept)) < 0)
 		return err;
+	if (rq->content_type) {
+		snprintf(line, sizeof(line), "Content-Type: %s", rq->content_type);
+		if ((err = add_header(rq, line)) < 0)
+			return err;
+	}
+	if (rq->resume_from) {
+		snprintf(line, sizeof(line), "Range: bytes=%llu-", (unsigned long long)rq->resume_from);
+		if ((err = add_header(rq, line)) < 0)
+			return err;
+	}
 	switch (method) {
 	case M_GET:
 		curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
@@ -320,7 +521,7 @@ static int request_setup(request *rq, enum method method, const char *url, const
 		curl_easy_setopt(e, CURLOPT_POSTFIELDS, "");
 		curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE, 0L);
 		/* libcurl would add a form Content-Type, which the registry parses as a form. */
-		if ((err = add_header(rq, "Content-Type: application/octet-stream")) < 0)
+		if (!rq->content_type && (err = add_header(rq, "Content-Type: application/octet-stream")) < 0)
 			return err;
 		break;
 	case M_PUT:
@@ -388,9 +589,12 @@ static int request_error(const request *rq, CURLcode cc, const char *what)
 	}
 	if (strcmp(code, "DIGEST_INVALID") == 0)
 		err = LADE_EDIGEST;
+	if (rq->status == 401 && !rq->reg->username && !rq->reg->identity_token)
+		return lade__error_http(err, rq->status, code,
+					"%s: authentication required (401 %s): give --username and --password, or lade login",
+					what, code[0] ? code : "UNAUTHORIZED");
 	if (rq->status == 401)
-		return lade__error_http(err, rq->status, code, "%s: %s (401 %s)", what,
-					rq->reg->username ? "credentials rejected" : "authentication required",
+		return lade__error_http(err, rq->status, code, "%s: credentials rejected (401 %s)", what,
 					code[0] ? code : "UNAUTHORIZED");
 	return lade__error_http(err, rq->status, code, "%s: registry answered %ld%s%s%s%s", what, rq->status,
 				code[0] ? " " : "", code, msg[0] ? ": " : "", msg);
@@ -398,42 +602,285 @@ static int request_error(const request *rq, CURLcode cc, const char *what)
 
 /* ---- authorization ---- */
 
-static int basic_auth(void *payload, const char *host, const char *challenge, const char *scope, lade_buf *out)
+/* The Authorization header for scope, if one is known and still fresh. Borrowed. */
+static const char *cached_auth(registry *r, const char *scope)
 {
-	registry *r = payload;
+	time_t now = time(NULL);
+	size_t i;
+	for (i = 0; i < r->auth_count; i++) {
+		auth_entry *e = &r->auth[i];
+		if ((!strcmp(e->scope, "*") || (scope && !strcmp(e->scope, scope))) && (!e->expires || now < e->expires))
+			return e->header;
+	}
+	return NULL;
+}
+
+static int remember_auth(registry *r, const char *scope, const char *value, time_t expires)
+{
+	auth_entry *e = NULL;
+	size_t i;
+	for (i = 0; i < r->auth_count && !e; i++)
+		if (!strcmp(r->auth[i].scope, scope))
+			e = &r->auth[i];
+	if (!e) {
+		if (r->auth_count == AUTH_CACHE_MAX) {
+			memmove(&r->auth[0], &r->auth[1], (AUTH_CACHE_MAX - 1) * sizeof(r->auth[0]));
+			r->auth_count--;
+		}
+		e = &r->auth[r->auth_count++];
+	}
+	OPENSSL_cleanse(e->header, sizeof(e->header));
+	snprintf(e->scope, sizeof(e->scope), "%s", scope);
+	e->expires = expires;
+	return lade__snprintf(e->header, sizeof(e->header), "Authorization: %s", value);
+}
+
+static int basic_value(const char *user, const char *pass, char *out, size_t outlen)
+{
 	char plain[1024];
 	unsigned char encoded[1400];
 	int n;
-	(void)scope;
-	if (strncasecmp(challenge, "Basic", 5) != 0)
-		return lade__error(LADE_EUNSUPPORTED, "'%s' asks for '%.40s' authentication, which lade does not speak yet",
-				   host, challenge);
-	if (!r->username)
-		return lade__error(LADE_EAUTH, "'%s' requires credentials: give --username and --password", host);
-	if (lade__snprintf(plain, sizeof(plain), "%s:%s", r->username, r->password ? r->password : "") < 0)
+	if (lade__snprintf(plain, sizeof(plain), "%s:%s", user, pass ? pass : "") < 0)
 		return lade__error(LADE_EINVALID, "credentials are too long");
 	n = EVP_EncodeBlock(encoded, (const unsigned char *)plain, (int)strlen(plain));
 	OPENSSL_cleanse(plain, sizeof(plain));
-	lade_buf_clear(out);
-	return lade_buf_puts(out, "Basic ") < 0 ? LADE_ENOMEM : lade_buf_put(out, encoded, (size_t)n);
+	n = lade__snprintf(out, outlen, "Basic %.*s", n, (const char *)encoded);
+	OPENSSL_cleanse(encoded, sizeof(encoded));
+	return n;
 }
 
-/* After a 401: ask the hook for an Authorization value; 1 means "retry the request". */
-static int handle_unauthorized(request *rq, const char *scope)
+static size_t token_write(char *data, size_t size, size_t nmemb, void *userdata)
+{
+	return lade_buf_put(userdata, data, size * nmemb) < 0 ? 0 : size * nmemb;
+}
+
+/* One request to the token realm: GET (scopes as repeated parameters) or an OAuth2 POST form. */
+static int token_request(registry *r, const lade_challenge *ch, const char *scope, int use_credentials, int post,
+			 lade_buf *reply, long *status)
+{
+	CURL *e = curl_easy_init();
+	struct curl_slist *headers = NULL;
+	lade_buf url, form;
+	char *esc, header[HEADER_MAX], errbuf[CURL_ERROR_SIZE] = "";
+	const char *p;
+	CURLcode cc;
+	int err = 0;
+
+	lade_buf_init(&url, 8192);
+	lade_buf_init(&form, 16384);
+	if (!e)
+		return lade__error_oom();
+#define APPEND_PARAM(buf, sep, name, value)                                                                   \
+	do {                                                                                                  \
+		esc = curl_easy_escape(e, value, 0);                                                          \
+		if (!esc || lade_buf_puts(buf, sep) < 0 || lade_buf_puts(buf, name) < 0 ||                    \
+		    lade_buf_puts(buf, "=") < 0 || lade_buf_puts(buf, esc) < 0) {                             \
+			curl_free(esc);                                                                       \
+			err = lade__error(LADE_ETOOLARGE, "token request too long");                         \
+			goto done;                                                                            \
+		}                                                                                             \
+		curl_free(esc);                                                                               \
+	} while (0)
+	if ((err = lade_buf_puts(&url, ch->realm)) < 0)
+		goto done;
+	if (post) {
+		/* OAuth2: one space-separated scope field. */
+		APPEND_PARAM(&form, "", "grant_type", "refresh_token");
+		APPEND_PARAM(&form, "&", "refresh_token", r->identity_token);
+		APPEND_PARAM(&form, "&", "service", ch->service);
+		APPEND_PARAM(&form, "&", "client_id", "lade");
+		if (*scope)
+			APPEND_PARAM(&form, "&", "scope", scope);
+	} else {
+		const char *sep = strchr(ch->realm, '?') ? "&" : "?";
+		if (ch->service[0]) {
+			APPEND_PARAM(&url, sep, "service", ch->service);
+			sep = "&";
+		}
+		/* GET: one scope parameter per scope. */
+		for (p = scope; *p;) {
+			char one[600];
+			size_t n = strcspn(p, " ");
+			if (n && n < sizeof(one)) {
+				memcpy(one, p, n);
+				one[n] = '\0';
+				APPEND_PARAM(&url, sep, "scope", one);
+				sep = "&";
+			}
+			p += n;
+			while (*p == ' ')
+				p++;
+		}
+		if (use_credentials) {
+			if ((err = basic_value(r->username, r->password, header + 15, sizeof(header) - 15)) < 0)
+				goto done;
+			memcpy(header, "Authorization: ", 15);
+			headers = curl_slist_append(headers, header);
+			OPENSSL_cleanse(header, sizeof(header));
+		}
+	}
+#undef APPEND_PARAM
+	curl_easy_setopt(e, CURLOPT_URL, url.ptr);
+	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(e, CURLOPT_USERAGENT, r->user_agent);
+	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, errbuf);
+	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT, 30L);
+	curl_easy_setopt(e, CURLOPT_TIMEOUT, 120L);
+	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, token_write);
+	curl_easy_setopt(e, CURLOPT_WRITEDATA, reply);
+	if (post) {
+		curl_easy_setopt(e, CURLOPT_POSTFIELDS, form.ptr);
+		curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE, (long)form.size);
+	}
+	if (headers)
+		curl_easy_setopt(e, CURLOPT_HTTPHEADER, headers);
+	r->stats.requests++;
+	cc = curl_easy_perform(e);
+	if (cc != CURLE_OK) {
+		err = lade__error(LADE_ENET, "cannot reach the token service '%s': %s", ch->realm,
+				  errbuf[0] ? errbuf : curl_easy_strerror(cc));
+		goto done;
+	}
+	curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, status);
+done:
+	curl_slist_free_all(headers);
+	curl_easy_cleanup(e);
+	OPENSSL_cleanse(form.ptr, form.size);
+	lade_buf_dispose(&form);
+	lade_buf_dispose(&url);
+	return err;
+}
+
+/* Get a bearer token for scope from the challenge's realm and remember it. */
+static int fetch_token(registry *r, const lade_challenge *ch, const char *scope)
+{
+	lade_buf reply;
+	cJSON *json = NULL;
+	const char *token;
+	const cJSON *expires;
+	long status = 0;
+	int err, with_credentials = r->username && !r->anonymous, post = r->identity_token && !r->anonymous;
+	time_t lifetime = MIN_TOKEN_LIFETIME;
+
+	if (strncmp(ch->realm, "https://", 8) != 0 && strncmp(ch->realm, "http://", 7) != 0)
+		return lade__error(LADE_EPROTOCOL, "'%s' names a token service '%s' that is not an http(s) URL", r->host,
+				   ch->realm);
+	/* Credentials never go down from https to http. */
+	if ((with_credentials || post) && !strncmp(r->base_url, "https://", 8) && !strncmp(ch->realm, "http://", 7))
+		return lade__error(LADE_EUNSAFE, "'%s' sends its token requests to plain http '%s'; refusing to send credentials",
+				   r->host, ch->realm);
+	lade_buf_init(&reply, TOKEN_REPLY_MAX);
+	if ((err = token_request(r, ch, scope, with_credentials, post, &reply, &status)) < 0)
+		goto done;
+	if (post && (status == 404 || status == 405)) {
+		/* A token service without OAuth2: GET, as the distribution spec says. */
+		lade_buf_clear(&reply);
+		post = 0;
+		if ((err = token_request(r, ch, scope, with_credentials, 0, &reply, &status)) < 0)
+			goto done;
+	}
+	if ((status == 401 || status == 403) && (with_credentials || post) && r->credentials_stored) {
+		/* Stored credentials rejected: the repository may still be public. */
+		lade_buf_clear(&reply);
+		r->anonymous = 1;
+		with_credentials = post = 0;
+		if ((err = token_request(r, ch, scope, 0, 0, &reply, &status)) < 0)
+			goto done;
+	}
+	if (status == 401 || status == 403) {
+		err = with_credentials || post
+			      ? lade__error_http(LADE_EAUTH, status, "UNAUTHORIZED", "'%s': credentials rejected by the token service",
+						 r->host)
+			      : lade__error_http(LADE_EAUTH, status, "UNAUTHORIZED",
+						 "'%s' requires credentials: give --username and --password, or lade login", r->host);
+		goto done;
+	}
+	if (status != 200) {
+		err = lade__error_http(LADE_EPROTOCOL, status, "", "'%s': the token service answered %ld", r->host, status);
+		goto done;
+	}
+	if ((err = lade__json_parse(&json, reply.ptr, reply.size, TOKEN_REPLY_MAX, "token reply")) < 0)
+		goto done;
+	token = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(json, "access_token"));
+	if (!token || !*token)
+		token = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(json, "token"));
+	if (!token || !*token) {
+		err = lade__error(LADE_EPROTOCOL, "'%s': the token reply has no token", r->host);
+		goto done;
+	}
+	expires = cJSON_GetObjectItemCaseSensitive(json, "expires_in");
+	if (cJSON_IsNumber(expires) && expires->valuedouble > MIN_TOKEN_LIFETIME && expires->valuedouble < 1e9)
+		lifetime = (time_t)expires->valuedouble;
+	{
+		char value[HEADER_MAX];
+		if ((err = lade__snprintf(value, sizeof(value), "Bearer %s", token)) == 0)
+			/* A little early, so a token does not run out between check and use. */
+			err = remember_auth(r, scope, value, time(NULL) + lifetime - lifetime / 10);
+		OPENSSL_cleanse(value, sizeof(value));
+	}
+done:
+	if (json) {
+		cJSON *t = cJSON_GetObjectItemCaseSensitive(json, "access_token");
+		if (cJSON_IsString(t))
+			OPENSSL_cleanse(t->valuestring, strlen(t->valuestring));
+		if (cJSON_IsString(t = cJSON_GetObjectItemCaseSensitive(json, "token")))
+			OPENSSL_cleanse(t->valuestring, strlen(t->valuestring));
+		cJSON_Delete(json);
+	}
+	OPENSSL_cleanse(reply.ptr, reply.size);
+	lade_buf_dispose(&reply);
+	return err;
+}
+
+/* After a 401: learn how to authorize, then 1 means "send the request again". */
+static int handle_unauthorized(request *rq)
 {
 	registry *r = rq->reg;
-	lade_buf value;
+	lade_challenge challenges[4];
+	const lade_challenge *bearer = NULL, *basic = NULL;
+	const char *scope = rq->scope ? rq->scope : "";
+	size_t n = 0, i;
 	int err;
+
 	if (rq->auth_retries >= MAX_AUTH_RETRIES || !rq->www_authenticate[0])
 		return 0;
 	rq->auth_retries++;
-	lade_buf_init(&value, HEADER_MAX - 32);
-	err = r->auth(r->auth_payload, r->host, rq->www_authenticate, scope, &value);
-	if (err == 0)
-		err = lade__snprintf(r->authorization, sizeof(r->authorization), "Authorization: %s", value.ptr);
-	OPENSSL_cleanse(value.ptr, value.size);
-	lade_buf_dispose(&value);
-	return err < 0 ? err : 1;
+	if (r->custom_auth) {
+		lade_buf value;
+		lade_buf_init(&value, HEADER_MAX - 32);
+		err = r->custom_auth(r->custom_auth_payload, r->host, rq->www_authenticate, scope, &value);
+		if (err == 0)
+			err = remember_auth(r, "*", value.ptr, 0);
+		OPENSSL_cleanse(value.ptr, value.size);
+		lade_buf_dispose(&value);
+		return err < 0 ? err : 1;
+	}
+	if ((err = lade_auth_parse_challenges(rq->www_authenticate, challenges, 4, &n)) < 0)
+		return err;
+	for (i = 0; i < n; i++) {
+		if (!strcmp(challenges[i].scheme, "bearer") && !bearer)
+			bearer = &challenges[i];
+		else if (!strcmp(challenges[i].scheme, "basic") && !basic)
+			basic = &challenges[i];
+	}
+	if (bearer) {
+		if (!bearer->realm[0])
+			return lade__error(LADE_EPROTOCOL, "'%s' asks for a bearer token but names no realm", r->host);
+		return (err = fetch_token(r, bearer, scope)) < 0 ? err : 1;
+	}
+	if (basic) {
+		char value[HEADER_MAX];
+		if (!r->username)
+			return lade__error(LADE_EAUTH, "'%s' requires credentials: give --username and --password, or lade login",
+					   r->host);
+		if ((err = basic_value(r->username, r->password, value, sizeof(value))) == 0)
+			err = remember_auth(r, "*", value, 0);
+		OPENSSL_cleanse(value, sizeof(value));
+		return err < 0 ? err : 1;
+	}
+	return lade__error(LADE_EUNSUPPORTED, "'%s' asks for '%.40s' authentication, which lade does not speak", r->host,
+			   rq->www_authenticate);
 }
 
 /* ---- running requests ---- */
@@ -463,21 +910,107 @@ static CURLcode perform(request *rq)
 	return result;
 }
 
-/* Run a request, answering one 401 through the auth hook. Returns 0 or an error; rq->status is set. */
+/* Failures that may pass: a dropped or refused connection, 408, 429, 5xx. */
+static int retryable(CURLcode cc, long status)
+{
+	switch (cc) {
+	case CURLE_OK:
+		return status == 408 || status == 429 || (status >= 500 && status <= 599 && status != 501 && status != 505);
+	case CURLE_COULDNT_CONNECT:
+	case CURLE_RECV_ERROR:
+	case CURLE_SEND_ERROR:
+	case CURLE_GOT_NOTHING:
+	case CURLE_PARTIAL_FILE:
+	case CURLE_OPERATION_TIMEDOUT:
+	case CURLE_SSL_CONNECT_ERROR:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+/* Exponential backoff with jitter, or what Retry-After asks (capped at a minute). */
+static long backoff_ms(int attempt, long retry_after)
+{
+	long base;
+	if (retry_after >= 0)
+		return (retry_after > 60 ? 60 : retry_after) * 1000;
+	base = 250L << (attempt < 5 ? attempt : 5);
+	if (base > 8000)
+		base = 8000;
+	return base + (long)((unsigned long)rand() % (unsigned long)(base / 2 + 1));
+}
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+static int is_redirect(long status)
+{
+	return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
+}
+
+/* The URL a redirect points to, resolved against the request's URL. */
+static int follow_redirect(const request *rq, char *out, size_t outlen)
+{
+	const char *loc = rq->location, *scheme_end, *path;
+	if (!loc[0])
+		return lade__error(LADE_EPROTOCOL, "'%s' redirected without a Location", rq->url);
+	if (!strncmp(loc, "http://", 7) || !strncmp(loc, "https://", 8))
+		return lade__snprintf(out, outlen, "%s", loc);
+	if (strstr(loc, "://"))
+		return lade__error(LADE_EUNSAFE, "'%s' redirected to '%s', which is not http(s)", rq->url, loc);
+	scheme_end = strstr(rq->url, "://");
+	path = scheme_end ? strchr(scheme_end + 3, '/') : NULL;
+	if (loc[0] == '/' && loc[1] == '/')
+		return lade__snprintf(out, outlen, "%.*s%s", (int)(scheme_end - rq->url + 1), rq->url, loc);
+	if (loc[0] == '/')
+		return lade__snprintf(out, outlen, "%.*s%s", (int)(path ? path - rq->url : (long)strlen(rq->url)), rq->url, loc);
+	{
+		const char *last = strrchr(rq->url, '/');
+		return lade__snprintf(out, outlen, "%.*s/%s", (int)(last - rq->url), rq->url, loc);
+	}
+}
+
+/*
+ * Run a request to completion: retrying what may pass, answering one 401,
+ * and (follow) following redirects. Returns 0 or an error; rq->status is set.
+ */
 static int run(request *rq, enum method method, const char *url, const char *accept, size_t body_max,
 	       int follow, const char *scope, const char *what)
 {
+	registry *r = rq->reg;
+	char current[URL_MAX];
 	CURLcode cc;
-	int err;
+	int err, attempt = 0, redirects = 0;
 	rq->auth_retries = 0;
+	rq->scope = scope;
+	if ((err = lade__snprintf(current, sizeof(current), "%s", url)) < 0)
+		return err;
 	for (;;) {
-		if ((err = request_setup(rq, method, url, accept, body_max, follow)) < 0)
+		if ((err = request_setup(rq, method, current, accept, body_max)) < 0)
 			return err;
 		cc = perform(rq);
-		if (cc != CURLE_OK || rq->callback_error)
+		if (rq->callback_error)
 			return request_error(rq, cc, what);
-		if (rq->status == 401 && (err = handle_unauthorized(rq, scope)) != 0) {
+		if (retryable(cc, rq->status) && attempt < (int)r->retries) {
+			sleep_ms(backoff_ms(attempt++, rq->retry_after));
+			continue;
+		}
+		if (cc != CURLE_OK)
+			return request_error(rq, cc, what);
+		if (rq->status == 401 && !rq->foreign && (err = handle_unauthorized(rq)) != 0) {
 			if (err < 0)
+				return err;
+			continue;
+		}
+		if (follow && is_redirect(rq->status)) {
+			if (++redirects > 5)
+				return lade__error(LADE_EPROTOCOL, "%s: more than 5 redirects", what);
+			if ((err = follow_redirect(rq, current, sizeof(current))) < 0)
 				return err;
 			continue;
 		}
@@ -627,9 +1160,20 @@ typedef struct task {
 	int sink_open;
 	const void *memory; /* push from memory instead of job->path */
 	char put_url[URL_MAX];
+	char get_url[URL_MAX]; /* where the blob GET goes now (after redirects) */
+	int redirects;
+	int attempt;         /* retries used */
+	long wake_ms;        /* > 0: waiting to retry until this time (monotonic ms) */
 	char scope[600];
 	char what[300];
 } task;
+
+static long now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 static int task_prepare(task *tk)
 {
@@ -638,15 +1182,17 @@ static int task_prepare(task *tk)
 	char url[URL_MAX];
 	int err;
 
+	tk->rq.content_type = NULL;
+	tk->rq.resume_from = 0;
 	switch (tk->state) {
 	case T_HEAD:
 		if ((err = url_for(r, url, sizeof(url), "/v2/%s/blobs/%s", d->digest.str)) < 0)
 			return err;
-		return request_setup(&tk->rq, M_HEAD, url, NULL, LADE_ERROR_BODY_MAX, 0);
+		return request_setup(&tk->rq, M_HEAD, url, NULL, LADE_ERROR_BODY_MAX);
 	case T_POST:
 		if ((err = url_for(r, url, sizeof(url), "/v2/%s/blobs/uploads/%s", "")) < 0)
 			return err;
-		return request_setup(&tk->rq, M_POST, url, NULL, LADE_ERROR_BODY_MAX, 0);
+		return request_setup(&tk->rq, M_POST, url, NULL, LADE_ERROR_BODY_MAX);
 	case T_PUT:
 		if (tk->rq.src.fd < 0 && !tk->memory) {
 			struct stat st;
@@ -661,28 +1207,25 @@ static int task_prepare(task *tk)
 		tk->rq.src.path = tk->job->path;
 		tk->rq.src.data = tk->memory;
 		tk->rq.src.len = (size_t)d->size;
-		if ((err = request_setup(&tk->rq, M_PUT, tk->put_url, NULL, LADE_ERROR_BODY_MAX, 0)) < 0)
-			return err;
-		if ((err = add_header(&tk->rq, "Content-Type: application/octet-stream")) < 0)
-			return err;
-		curl_easy_setopt(tk->rq.easy, CURLOPT_HTTPHEADER, tk->rq.headers);
-		return 0;
+		tk->rq.content_type = "application/octet-stream";
+		return request_setup(&tk->rq, M_PUT, tk->put_url, NULL, LADE_ERROR_BODY_MAX);
 	case T_GET:
-		if (tk->sink_open)
-			lade__sink_abort(&tk->sink);
-		tk->sink_open = 0;
-		if ((err = lade__sink_open(&tk->sink, tk->job->path, NULL, d)) < 0)
-			return err;
-		tk->sink_open = 1;
+		if (!tk->sink_open) {
+			if ((err = lade__sink_open(&tk->sink, tk->job->path, NULL, d)) < 0)
+				return err;
+			tk->sink_open = 1;
+		}
 		tk->rq.sink = &tk->sink;
-		if ((err = url_for(r, url, sizeof(url), "/v2/%s/blobs/%s", d->digest.str)) < 0)
+		/* After a dropped connection, ask for the rest; the hash carries on where it was. */
+		tk->rq.resume_from = tk->sink.written;
+		if (!tk->get_url[0] && (err = url_for(r, tk->get_url, sizeof(tk->get_url), "/v2/%s/blobs/%s", d->digest.str)) < 0)
 			return err;
-		return request_setup(&tk->rq, M_GET, url, NULL, LADE_ERROR_BODY_MAX, 1);
+		return request_setup(&tk->rq, M_GET, tk->get_url, NULL, LADE_ERROR_BODY_MAX);
 	}
 	return lade__error(LADE_ERROR, "bad task state");
 }
 
-/* A step finished: 1 = the next step was prepared, 0 = the job is done, <0 = failed. */
+/* A step finished: 1 = the next step was set up, 2 = retry later, 0 = the job is done, <0 = failed. */
 static int task_advance(task *tk, CURLcode cc)
 {
 	registry *r = tk->rq.reg;
@@ -693,10 +1236,17 @@ static int task_advance(task *tk, CURLcode cc)
 	curl_easy_getinfo(rq->easy, CURLINFO_RESPONSE_CODE, &rq->status);
 	curl_easy_getinfo(rq->easy, CURLINFO_NUM_CONNECTS, &connects);
 	r->stats.connections += (uint64_t)connects;
+	if (!rq->callback_error && retryable(cc, rq->status) && tk->attempt < (int)r->retries) {
+		tk->wake_ms = now_ms() + backoff_ms(tk->attempt++, rq->retry_after);
+		/* An upload session may be gone after a failed PUT: start it again. */
+		if (tk->state == T_PUT)
+			tk->state = T_POST;
+		return 2;
+	}
 	if (cc != CURLE_OK || rq->callback_error)
 		return request_error(rq, cc, tk->what);
-	if (rq->status == 401) {
-		if ((err = handle_unauthorized(rq, tk->scope)) < 0)
+	if (rq->status == 401 && !rq->foreign) {
+		if ((err = handle_unauthorized(rq)) < 0)
 			return err;
 		if (err == 1)
 			return 1; /* same step again, now with credentials */
@@ -729,7 +1279,13 @@ static int task_advance(task *tk, CURLcode cc)
 		tk->job->transferred = tk->job->desc->size;
 		return 0;
 	case T_GET:
-		if (rq->status != 200) {
+		if (is_redirect(rq->status)) {
+			/* Storage on another host gets no credentials or custom headers (request_setup). */
+			if (++tk->redirects > 5)
+				return lade__error(LADE_EPROTOCOL, "%s: more than 5 redirects", tk->what);
+			return (err = follow_redirect(rq, tk->get_url, sizeof(tk->get_url))) < 0 ? err : 1;
+		}
+		if (rq->status != 200 && rq->status != 206) {
 			lade__sink_abort(&tk->sink);
 			tk->sink_open = 0;
 			return request_error(rq, cc, tk->what);
@@ -753,13 +1309,40 @@ static void task_dispose(task *tk)
 
 static int run_tasks(registry *r, task *tasks, size_t count)
 {
-	size_t next = 0, active = 0, i;
+	size_t next = 0, active = 0, waiting = 0, i;
 	lade_error first_message;
 	int first = 0, running, left, err;
 	CURLMsg *msg;
 
 	for (;;) {
-		while (!first && next < count && active < r->concurrency) {
+		long now = now_ms(), timeout = 1000;
+		/* Tasks whose retry time has come go back on the wire. */
+		for (i = 0; i < next && waiting; i++) {
+			task *tk = &tasks[i];
+			if (!tk->wake_ms)
+				continue;
+			if (first) {
+				tk->wake_ms = 0;
+				waiting--;
+				tk->job->error = first;
+				continue;
+			}
+			if (tk->wake_ms > now) {
+				if (tk->wake_ms - now < timeout)
+					timeout = tk->wake_ms - now;
+				continue;
+			}
+			tk->wake_ms = 0;
+			waiting--;
+			if ((err = task_prepare(tk)) < 0) {
+				tk->job->error = first = err;
+				first_message = *lade_error_last();
+				continue;
+			}
+			curl_multi_add_handle(r->multi, tk->rq.easy);
+			active++;
+		}
+		while (!first && next < count && active + waiting < r->concurrency) {
 			task *tk = &tasks[next++];
 			if ((err = task_prepare(tk)) < 0) {
 				tk->job->error = first = err;
@@ -769,24 +1352,30 @@ static int run_tasks(registry *r, task *tasks, size_t count)
 			curl_multi_add_handle(r->multi, tk->rq.easy);
 			active++;
 		}
-		if (!active)
+		if (!active && !waiting)
 			break;
 		curl_multi_perform(r->multi, &running);
 		while ((msg = curl_multi_info_read(r->multi, &left))) {
 			task *tk = NULL;
+			CURLcode cc;
 			if (msg->msg != CURLMSG_DONE)
 				continue;
 			curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&tk);
-			CURLcode cc = msg->data.result;
+			cc = msg->data.result;
 			curl_multi_remove_handle(r->multi, tk->rq.easy);
+			active--;
 			err = task_advance(tk, cc);
-			if (err == 1 && !first && (err = task_prepare(tk)) == 0) {
-				curl_multi_add_handle(r->multi, tk->rq.easy);
+			if (err == 2 && !first) {
+				waiting++;
 				continue;
 			}
-			if (err == 1)
+			if (err == 1 && !first && (err = task_prepare(tk)) == 0) {
+				curl_multi_add_handle(r->multi, tk->rq.easy);
+				active++;
+				continue;
+			}
+			if (err == 1 || err == 2)
 				err = first; /* stopping: another job failed */
-			active--;
 			tk->job->error = err < 0 ? err : 0;
 			if (err < 0 && !first) {
 				first = err;
@@ -796,7 +1385,9 @@ static int run_tasks(registry *r, task *tasks, size_t count)
 				r->base.progress(tk->job, tk->job->desc->size, r->base.progress_payload);
 		}
 		if (active)
-			curl_multi_poll(r->multi, NULL, 0, 1000, NULL);
+			curl_multi_poll(r->multi, NULL, 0, (int)timeout, NULL);
+		else if (waiting)
+			sleep_ms(timeout);
 	}
 	for (i = 0; i < count; i++)
 		task_dispose(&tasks[i]);
@@ -823,6 +1414,7 @@ static int run_jobs(registry *r, lade_blob_job *jobs, size_t count, int push, co
 		tk->memory = memory;
 		tk->state = push ? T_HEAD : T_GET;
 		scope_for(r, tk->scope, sizeof(tk->scope), push);
+		tk->rq.scope = tk->scope;
 		snprintf(tk->what, sizeof(tk->what), "cannot %s %s %s '%s/%s'", push ? "push" : "fetch",
 			 jobs[i].path ? jobs[i].path : jobs[i].desc->digest.str, push ? "to" : "from", r->host,
 			 r->repository);
@@ -849,37 +1441,20 @@ static int reg_push_files(lade_target *t, lade_blob_job *jobs, size_t count)
 static int put_manifest(registry *r, const lade_descriptor *desc, const void *data, size_t len, const char *reference)
 {
 	request rq;
-	char url[URL_MAX], scope[600], what[300], content_type[300];
+	char url[URL_MAX], scope[600], what[300];
 	int err;
 
 	snprintf(what, sizeof(what), "cannot push manifest to '%s/%s:%s'", r->host, r->repository, reference);
 	scope_for(r, scope, sizeof(scope), 1);
-	if ((err = url_for(r, url, sizeof(url), "/v2/%s/manifests/%s", reference)) < 0 ||
-	    (err = lade__snprintf(content_type, sizeof(content_type), "Content-Type: %s", desc->media_type)) < 0 ||
-	    (err = request_init(&rq, r)) < 0)
+	if ((err = url_for(r, url, sizeof(url), "/v2/%s/manifests/%s", reference)) < 0 || (err = request_init(&rq, r)) < 0)
 		return err;
 	rq.src.data = data;
 	rq.src.len = len;
 	rq.src.size = len;
-	rq.auth_retries = 0;
-	for (;;) {
-		CURLcode cc;
-		if ((err = request_setup(&rq, M_PUT, url, NULL, LADE_ERROR_BODY_MAX, 0)) < 0 ||
-		    (err = add_header(&rq, content_type)) < 0)
-			goto done;
-		curl_easy_setopt(rq.easy, CURLOPT_HTTPHEADER, rq.headers);
-		cc = perform(&rq);
-		if (cc != CURLE_OK || rq.callback_error) {
-			err = request_error(&rq, cc, what);
-			goto done;
-		}
-		if (rq.status == 401 && (err = handle_unauthorized(&rq, scope)) != 0) {
-			if (err < 0)
-				goto done;
-			continue;
-		}
-		break;
-	}
+	/* The Content-Type must be the manifest's own mediaType (the registry checks). */
+	rq.content_type = desc->media_type;
+	if ((err = run(&rq, M_PUT, url, NULL, LADE_ERROR_BODY_MAX, 0, scope, what)) < 0)
+		goto done;
 	if (rq.status != 201) {
 		err = request_error(&rq, CURLE_OK, what);
 		goto done;
@@ -961,7 +1536,7 @@ static int reg_resolve(lade_target *t, const char *reference, lade_descriptor *o
 		goto done;
 	}
 	out->size = size;
-	if (!(out->media_type = lade__strdup(rq.content_type[0] ? rq.content_type : LADE_MEDIATYPE_MANIFEST)))
+	if (!(out->media_type = lade__strdup(rq.content_type_reply[0] ? rq.content_type_reply : LADE_MEDIATYPE_MANIFEST)))
 		err = LADE_ENOMEM;
 done:
 	request_dispose(&rq);
@@ -1047,7 +1622,8 @@ static void reg_free(lade_target *t)
 	registry *r = (registry *)t;
 	if (r->multi)
 		curl_multi_cleanup(r->multi);
-	OPENSSL_cleanse(r->authorization, sizeof(r->authorization));
+	curl_slist_free_all(r->resolve);
+	OPENSSL_cleanse(r->auth, sizeof(r->auth));
 	free(r);
 }
 
@@ -1094,11 +1670,37 @@ int lade_registry_open(lade_target **out, const lade_ref *ref, const lade_regist
 	snprintf(r->repository, sizeof(r->repository), "%s", ref->repository);
 	snprintf(r->user_agent, sizeof(r->user_agent), "%s",
 		 opts->user_agent ? opts->user_agent : "lade/" LADE_VERSION_STRING);
-	r->username = opts->username;
+	r->username = opts->username && *opts->username ? opts->username : NULL;
 	r->password = opts->password;
+	r->identity_token = opts->identity_token && *opts->identity_token ? opts->identity_token : NULL;
+	r->credentials_stored = opts->credentials_stored;
 	r->concurrency = opts->concurrency ? opts->concurrency : 4;
-	r->auth = opts->auth ? opts->auth : basic_auth;
-	r->auth_payload = opts->auth ? opts->auth_payload : r;
+	r->custom_auth = opts->auth;
+	r->custom_auth_payload = opts->auth_payload;
+	r->insecure = opts->insecure;
+	r->ca_file = opts->ca_file;
+	r->cert_file = opts->cert_file;
+	r->key_file = opts->key_file;
+	r->headers = opts->headers;
+	r->header_count = opts->header_count;
+	r->limit_rate = opts->limit_rate;
+	r->retries = opts->retries ? opts->retries : 5;
+	r->debug = opts->debug;
+	r->debug_payload = opts->debug_payload;
+	for (size_t i = 0; i < opts->resolve_count; i++) {
+		struct curl_slist *l = curl_slist_append(r->resolve, opts->resolve[i]);
+		if (!l) {
+			err = lade__error_oom();
+			goto fail;
+		}
+		r->resolve = l;
+	}
+	if (opts->registry_token && *opts->registry_token) {
+		char value[HEADER_MAX];
+		if ((err = lade__snprintf(value, sizeof(value), "Bearer %s", opts->registry_token)) < 0 ||
+		    (err = remember_auth(r, "*", value, 0)) < 0)
+			goto fail;
+	}
 	if (!(r->multi = curl_multi_init())) {
 		err = lade__error_oom();
 		goto fail;
@@ -1107,7 +1709,25 @@ int lade_registry_open(lade_target **out, const lade_ref *ref, const lade_regist
 	*out = &r->base;
 	return 0;
 fail:
+	curl_slist_free_all(r->resolve);
 	free(r);
+	return err;
+}
+
+int lade_registry_ping(lade_target *t)
+{
+	registry *r = (registry *)t;
+	request rq;
+	char url[URL_MAX], what[300];
+	int err;
+	if (t->ops != &registry_ops)
+		return lade__error(LADE_EINVALID, "not a registry target");
+	snprintf(what, sizeof(what), "cannot log in to '%s'", r->host);
+	if ((err = lade__snprintf(url, sizeof(url), "%s/v2/", r->base_url)) < 0 || (err = request_init(&rq, r)) < 0)
+		return err;
+	if ((err = run(&rq, M_GET, url, NULL, LADE_ERROR_BODY_MAX, 0, "", what)) == 0 && rq.status != 200)
+		err = request_error(&rq, CURLE_OK, what);
+	request_dispose(&rq);
 	return err;
 }
 

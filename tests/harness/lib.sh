@@ -25,20 +25,22 @@ free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
 }
 
-wait_for_http() { # url; succeeds on any HTTP answer (200 or 401)
+wait_for_http() { # url [extra accepted code]; succeeds on 200 or 401 (or the extra code)
   local i code
   for i in $(seq 1 100); do
-    code=$(curl -s -o /dev/null -w '%{http_code}' "$1" || true)
-    case "$code" in 200|401) return 0 ;; esac
+    code=$(curl -sk -o /dev/null -w '%{http_code}' "$1" || true)
+    case "$code" in 200|401|${2:-401}) return 0 ;; esac
     sleep 0.1
   done
   echo "server at $1 did not come up" >&2
   return 1
 }
 
-# start_registry plain|basic -> sets REGISTRY (host:port), REG_USER, REG_PASS
+# start_registry plain|basic|token|tls -> sets REGISTRY (host:port), REG_USER, REG_PASS;
+# token also sets TOKEN_LOG (the issuer's request log); tls sets CA_FILE.
+# TOKEN_EXPIRES (seconds, default 300) sets the token lifetime.
 start_registry() {
-  local mode=$1 port dir auth=""
+  local mode=$1 port dir auth="" tls="" scheme=http
   command -v docker-registry >/dev/null || { echo "SKIP: docker-registry is not installed" >&2; exit 77; }
   port=$(free_port)
   dir="$WORK/registry-$port"
@@ -51,6 +53,39 @@ start_registry() {
   htpasswd:
     realm: lade-test
     path: $dir/htpasswd"
+  elif [ "$mode" = token ]; then
+    local tport
+    REG_USER=tester
+    REG_PASS=s3cret-pass
+    tport=$(free_port)
+    TOKEN_LOG="$dir/token.log"
+    openssl req -x509 -newkey rsa:2048 -nodes -keyout "$dir/token-key.pem" -out "$dir/token-cert.pem" \
+      -days 2 -subj /CN=lade-test-token > /dev/null 2>&1
+    python3 "$HARNESS_DIR/tokenserver.py" --port "$tport" --key "$dir/token-key.pem" --cert "$dir/token-cert.pem" \
+      --user "$REG_USER:$REG_PASS" --service lade-test --issuer lade-test-issuer \
+      --expires "${TOKEN_EXPIRES:-300}" --log "$TOKEN_LOG" > "$dir/token.out" 2>&1 &
+    PIDS+=($!)
+    TOKEN_REALM="http://127.0.0.1:$tport/token"
+    wait_for_http "http://127.0.0.1:$tport/token" 200
+    auth="auth:
+  token:
+    realm: $TOKEN_REALM
+    service: lade-test
+    issuer: lade-test-issuer
+    rootcertbundle: $dir/token-cert.pem"
+  elif [ "$mode" = tls ]; then
+    CA_FILE="$dir/ca.pem"
+    openssl req -x509 -newkey rsa:2048 -nodes -keyout "$dir/ca-key.pem" -out "$CA_FILE" -days 2 \
+      -subj /CN=lade-test-ca > /dev/null 2>&1
+    openssl req -newkey rsa:2048 -nodes -keyout "$dir/server-key.pem" -out "$dir/server.csr" \
+      -subj /CN=localhost > /dev/null 2>&1
+    printf 'subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:lade.test\n' > "$dir/san.ext"
+    openssl x509 -req -in "$dir/server.csr" -CA "$CA_FILE" -CAkey "$dir/ca-key.pem" -CAcreateserial \
+      -out "$dir/server.pem" -days 2 -extfile "$dir/san.ext" > /dev/null 2>&1
+    tls="  tls:
+    certificate: $dir/server.pem
+    key: $dir/server-key.pem"
+    scheme=https
   fi
   cat > "$dir/config.yml" <<YML
 version: 0.1
@@ -66,12 +101,13 @@ storage:
 http:
   addr: 127.0.0.1:$port
   secret: lade-test-secret
+$tls
 $auth
 YML
   docker-registry serve "$dir/config.yml" > "$dir/log" 2>&1 &
   PIDS+=($!)
   REGISTRY=127.0.0.1:$port
-  wait_for_http "http://$REGISTRY/v2/"
+  wait_for_http "$scheme://$REGISTRY/v2/"
 }
 
 # start_fault_server SCRIPT.json -> sets FAULT (host:port), FAULT_LOG (requests it got)

@@ -22,4 +22,11 @@ LADE_USERNAME=$REG_USER LADE_PASSWORD=$REG_PASS "$LADE" pull --plain-http "$R:v1
 cmp payload.txt out2/payload.txt || fail "payload differs (env credentials)"
 [ "$(LADE_USERNAME=$REG_USER LADE_PASSWORD=$REG_PASS "$LADE" repo tags --plain-http "$R")" = v1 ] || fail "tags with auth"
 pass "push and pull with basic auth (flags, stdin, environment)"
+
+"$LADE" pull --plain-http --debug -u "$REG_USER" -p "$REG_PASS" "$R:v1" -o out3 > /dev/null 2> debug.err || fail "pull --debug"
+grep -q '^lade: debug: > HEAD /v2/lade/secure/manifests/v1 HTTP/1.1' debug.err || fail "--debug does not trace requests"
+grep -q '^lade: debug: > Authorization: <redacted>' debug.err || fail "--debug shows no redacted Authorization"
+secret=$(printf '%s:%s' "$REG_USER" "$REG_PASS" | base64)
+grep -q -e "$REG_PASS" -e "$secret" debug.err && fail "--debug printed the credentials"
+pass "--debug traces requests with Authorization redacted"
 echo "registry_basic: all passed"

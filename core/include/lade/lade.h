@@ -4,6 +4,7 @@
 #ifndef LADE_LADE_H
 #define LADE_LADE_H
 
+#include "lade/auth.h"
 #include "lade/common.h"
 #include "lade/digest.h"
 #include "lade/kind.h"

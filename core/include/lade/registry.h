@@ -8,9 +8,12 @@
  *    transfers run at once.
  *  - Blobs stream between files and the network; a fetched blob is hashed
  *    as it arrives and only renamed into place when it matches.
- *  - Credentials go only to the registry's own origin: a redirect to
- *    another host or scheme carries no Authorization header, and an upload
- *    Location on another origin is refused.
+ *  - Credentials, custom headers and client certificates go only to the
+ *    registry's own origin: redirects are followed by lade itself, and a
+ *    request to another host, port or scheme carries none of them; an
+ *    upload Location on another origin is refused.
+ *  - Failures that may pass (network errors, 408, 429, 5xx) are retried
+ *    with exponential backoff and jitter, honouring Retry-After.
  *  - Manifests are sent with the Content-Type of their mediaType, and
  *    fetched with the OCI and Docker manifest types in Accept.
  */
@@ -25,17 +28,24 @@ extern "C" {
 #endif
 
 /*
- * The authorization hook. Called when the registry answers 401 with a
- * WWW-Authenticate challenge; writes the full Authorization header value
- * (e.g. "Basic dXNlcjpwYXNz" or "Bearer <token>") into out.
+ * A custom authorization hook, for schemes lade does not speak. Called when
+ * the registry answers 401 with a WWW-Authenticate challenge; writes the
+ * full Authorization header value into out.
  *   challenge: the WWW-Authenticate value, borrowed for the call
  *   scope:     the access wanted, e.g. "repository:foo/bar:pull,push"
  * Return 0 with out filled, or LADE_EAUTH (with a message) to give up.
- * The default hook answers Basic challenges with the options' username and
- * password; the Bearer-token flow plugs in here.
+ * Without a hook lade answers Basic challenges with the username and
+ * password, and Bearer challenges with the token flow: GET the realm with
+ * service and scope (Basic credentials when there are some), or the OAuth2
+ * refresh_token POST when an identity token is held, falling back to GET.
+ * Tokens are kept per scope for the target's life and renewed when they
+ * expire or the registry rejects them.
  */
 typedef int (*lade_auth_cb)(void *payload, const char *host, const char *challenge, const char *scope,
 			    lade_buf *out);
+
+/* One line of a --debug trace, secrets already redacted. */
+typedef void (*lade_debug_cb)(void *payload, const char *line);
 
 #define LADE_REGISTRY_OPTIONS_VERSION 1
 
@@ -45,12 +55,30 @@ typedef struct lade_registry_options {
 	const char *username;       /* borrowed for the target's life; NULL for anonymous */
 	const char *password;       /* borrowed for the target's life */
 	unsigned int concurrency;   /* blob transfers at once; 0 means 4 */
-	lade_auth_cb auth;          /* NULL: the built-in Basic hook */
+	lade_auth_cb auth;          /* NULL: lade's Basic and Bearer token flows */
 	void *auth_payload;
 	const char *user_agent;     /* NULL: "lade/<version>" */
+	const char *identity_token; /* borrowed; an OAuth2 refresh token (docker's identitytoken) */
+	const char *registry_token; /* borrowed; a bearer token to send as it is */
+	int credentials_stored;     /* credentials came from a config file: when the token service rejects
+				       them, try anonymously (a public repository) before failing */
+	int insecure;               /* https without certificate checks */
+	const char *ca_file;        /* borrowed; PEM CA bundle to trust */
+	const char *cert_file;      /* borrowed; PEM client certificate (mTLS), sent to the registry only */
+	const char *key_file;       /* borrowed; its key */
+	const char *const *resolve; /* borrowed; "host:port:address" entries, as curl --resolve */
+	size_t resolve_count;
+	const char *const *headers; /* borrowed; "Name: value" lines sent to the registry only */
+	size_t header_count;
+	uint64_t limit_rate;        /* bytes a second per transfer, 0 for no limit */
+	unsigned int retries;       /* attempts after the first for network errors, 408, 429, 5xx; 0 means 5 */
+	lade_debug_cb debug;        /* a trace of every request and response, secrets redacted; may be NULL */
+	void *debug_payload;
 } lade_registry_options;
 
-#define LADE_REGISTRY_OPTIONS_INIT {LADE_REGISTRY_OPTIONS_VERSION, -1, NULL, NULL, 4, NULL, NULL, NULL}
+#define LADE_REGISTRY_OPTIONS_INIT                                                                             \
+	{LADE_REGISTRY_OPTIONS_VERSION, -1, NULL, NULL, 4, NULL, NULL, NULL, NULL, NULL, 0, 0, NULL, NULL, NULL,  \
+	 NULL, 0, NULL, 0, 0, 0, NULL, NULL}
 
 /*
  * Open the repository that ref names (its tag and digest are ignored).
@@ -58,6 +86,13 @@ typedef struct lade_registry_options {
  * with lade_target_free. Returns 0, LADE_EINVALID or LADE_ENOMEM.
  */
 LADE_EXTERN int lade_registry_open(lade_target **out, const lade_ref *ref, const lade_registry_options *opts);
+
+/*
+ * Check that the registry answers and accepts the target's credentials:
+ * GET /v2/, answering its challenge. Returns 0, LADE_EAUTH (rejected or
+ * missing), LADE_ENET, or another error.
+ */
+LADE_EXTERN int lade_registry_ping(lade_target *t);
 
 /* Counters of what a registry target sent and received. */
 typedef struct lade_registry_stats {
