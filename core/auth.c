@@ -490,18 +490,29 @@ static int save_config(const char *path, cJSON *config)
 	return err;
 }
 
-int lade_credentials_store(const lade_credentials_options *opts, const char *registry, const lade_credential *cred)
+/* The key for registry and the first config file (the one store and erase change), loaded. */
+static int load_first_config(const lade_credentials_options *opts, const char *registry, char *key, size_t keylen,
+			     char *path, size_t pathlen, cJSON **config)
 {
 	const char **paths;
-	char fallback[4096], key[256];
+	char fallback[4096];
+	size_t count;
+	int err;
+	if ((err = lade_credentials_key(registry, key, keylen)) < 0 ||
+	    (err = config_paths(opts, &paths, &count, fallback, sizeof(fallback))) < 0 ||
+	    (err = lade__snprintf(path, pathlen, "%s", paths[0])) < 0)
+		return err;
+	return load_config(path, config);
+}
+
+int lade_credentials_store(const lade_credentials_options *opts, const char *registry, const lade_credential *cred)
+{
+	char path[4096], key[256];
 	cJSON *config = NULL, *auths, *entry;
 	const char *helper;
-	size_t count;
 	int plaintext, err;
 
-	if ((err = lade_credentials_key(registry, key, sizeof(key))) < 0 ||
-	    (err = config_paths(opts, &paths, &count, fallback, sizeof(fallback))) < 0 ||
-	    (err = load_config(paths[0], &config)) < 0)
+	if ((err = load_first_config(opts, registry, key, sizeof(key), path, sizeof(path), &config)) < 0)
 		return err;
 	helper = helper_for(config, key, &plaintext);
 	if (helper) {
@@ -536,7 +547,7 @@ int lade_credentials_store(const lade_credentials_options *opts, const char *reg
 		auths = cJSON_AddObjectToObject(config, "auths");
 	} else if (!cJSON_IsObject(auths)) {
 		cJSON_Delete(config);
-		return lade__error(LADE_EINVALID, "'%s': \"auths\" is not an object", paths[0]);
+		return lade__error(LADE_EINVALID, "'%s': \"auths\" is not an object", path);
 	}
 	entry = cJSON_CreateObject();
 	if (!auths || !entry) {
@@ -564,23 +575,19 @@ int lade_credentials_store(const lade_credentials_options *opts, const char *reg
 	}
 	cJSON_DeleteItemFromObjectCaseSensitive(auths, key);
 	cJSON_AddItemToObject(auths, key, entry);
-	err = save_config(paths[0], config);
+	err = save_config(path, config);
 	cJSON_Delete(config);
 	return err;
 }
 
 int lade_credentials_erase(const lade_credentials_options *opts, const char *registry)
 {
-	const char **paths;
-	char fallback[4096], key[256];
+	char path[4096], key[256];
 	cJSON *config = NULL, *entry;
 	const char *helper;
-	size_t count;
 	int plaintext, err;
 
-	if ((err = lade_credentials_key(registry, key, sizeof(key))) < 0 ||
-	    (err = config_paths(opts, &paths, &count, fallback, sizeof(fallback))) < 0 ||
-	    (err = load_config(paths[0], &config)) < 0)
+	if ((err = load_first_config(opts, registry, key, sizeof(key), path, sizeof(path), &config)) < 0)
 		return err;
 	helper = helper_for(config, key, &plaintext);
 	if (helper) {
@@ -601,10 +608,10 @@ int lade_credentials_erase(const lade_credentials_options *opts, const char *reg
 	}
 	if (!(entry = find_auth(config, key, registry))) {
 		cJSON_Delete(config);
-		return lade__error(LADE_ENOTFOUND, "no stored credentials for '%s' in '%s'", registry, paths[0]);
+		return lade__error(LADE_ENOTFOUND, "no stored credentials for '%s' in '%s'", registry, path);
 	}
 	cJSON_Delete(cJSON_DetachItemViaPointer(cJSON_GetObjectItemCaseSensitive(config, "auths"), entry));
-	err = save_config(paths[0], config);
+	err = save_config(path, config);
 	cJSON_Delete(config);
 	return err;
 }

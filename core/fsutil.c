@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <sys/file.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -237,6 +238,78 @@ int lade__sink_write(lade__sink *s, const void *data, size_t len)
 	return 0;
 }
 
+int lade__sink_open_resumable(lade__sink *s, const char *dest, const lade_descriptor *desc)
+{
+	const char *base = strrchr(dest, '/');
+	char *chunk = NULL;
+	struct stat st;
+	int err;
+	ssize_t n;
+
+	memset(s, 0, sizeof(*s));
+	s->fd = -1;
+	s->desc = desc;
+	base = base ? base + 1 : dest;
+	if ((err = lade__snprintf(s->dest, sizeof(s->dest), "%s", dest)) < 0 ||
+	    (err = lade__snprintf(s->tmp, sizeof(s->tmp), "%.*s.%s.%.16s.lade-partial", (int)(base - dest), dest, base,
+				  lade_digest_hex(&desc->digest))) < 0)
+		return err;
+	if ((s->fd = open(s->tmp, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600)) < 0) {
+		err = io_error("create a temporary file for", dest);
+		s->tmp[0] = '\0';
+		return err;
+	}
+	if (flock(s->fd, LOCK_EX | LOCK_NB) < 0) {
+		close(s->fd);
+		s->fd = -1;
+		s->tmp[0] = '\0'; /* not ours to remove */
+		return lade__error(LADE_EEXISTS, "another lade is fetching '%s' right now", dest);
+	}
+	s->keep_partial = 1;
+	if ((err = lade_hasher_new(&s->hasher, desc->digest.alg)) < 0)
+		goto fail;
+	if (fstat(s->fd, &st) < 0) {
+		err = io_error("read", s->tmp);
+		goto fail;
+	}
+	if ((uint64_t)st.st_size > desc->size && ftruncate(s->fd, 0) < 0) {
+		err = io_error("rewind", s->tmp);
+		goto fail;
+	}
+	/* What an earlier run left: hash it again, then carry on after it. */
+	if ((uint64_t)st.st_size <= desc->size && st.st_size > 0) {
+		if (!(chunk = malloc(COPY_CHUNK))) {
+			err = lade__error_oom();
+			goto fail;
+		}
+		while ((n = read(s->fd, chunk, COPY_CHUNK)) != 0) {
+			if (n < 0) {
+				if (errno == EINTR)
+					continue;
+				err = io_error("read", s->tmp);
+				goto fail;
+			}
+			if ((err = lade_hasher_update(s->hasher, chunk, (size_t)n)) < 0)
+				goto fail;
+			s->written += (uint64_t)n;
+		}
+		free(chunk);
+		chunk = NULL;
+	}
+	if (lseek(s->fd, (off_t)s->written, SEEK_SET) < 0) {
+		err = io_error("seek in", s->tmp);
+		goto fail;
+	}
+	if (desc->size - s->written >= LADE_SINK_PIPE_MIN)
+		pipe_start(s);
+	return 0;
+fail:
+	free(chunk);
+	s->keep_partial = 0;
+	lade__sink_abort(s);
+	return err;
+}
+
 int lade__sink_restart(lade__sink *s)
 {
 	int err, piped = s->pipe != NULL;
@@ -290,6 +363,7 @@ int lade__sink_commit(lade__sink *s)
 	s->hasher = NULL;
 	return 0;
 fail:
+	s->keep_partial = 0; /* content that proved wrong is never resumed */
 	lade__sink_abort(s);
 	return err;
 }
@@ -300,7 +374,7 @@ void lade__sink_abort(lade__sink *s)
 	if (s->fd >= 0)
 		close(s->fd);
 	s->fd = -1;
-	if (s->tmp[0])
+	if (s->tmp[0] && !(s->keep_partial && s->written > 0))
 		unlink(s->tmp);
 	s->tmp[0] = '\0';
 	lade_hasher_free(s->hasher);

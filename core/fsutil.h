@@ -24,6 +24,7 @@ typedef struct lade__sink {
 	uint64_t written;
 	const lade_descriptor *desc; /* borrowed: valid until commit or abort */
 	struct lade__sink_pipe *pipe; /* large blobs: a worker thread hashes and writes */
+	int keep_partial;             /* abort keeps what arrived, for the next run to resume */
 } lade__sink;
 
 /*
@@ -34,6 +35,15 @@ typedef struct lade__sink {
  */
 #define LADE_SINK_PIPE_MIN ((uint64_t)4 * 1024 * 1024)
 int lade__sink_open(lade__sink *s, const char *dest, const char *tmpdir, const lade_descriptor *desc);
+
+/*
+ * As lade__sink_open, but the temporary file has a fixed name beside dest
+ * (.<name>.<digest prefix>.lade-partial) and survives an interrupted run:
+ * when it is there, its bytes are hashed again and the sink continues after
+ * them (s->written tells where). It is locked while in use, removed when
+ * its content proves wrong, and renamed into place when complete.
+ */
+int lade__sink_open_resumable(lade__sink *s, const char *dest, const lade_descriptor *desc);
 
 /* Append bytes; fails with LADE_EDIGEST once more than desc->size arrive. */
 int lade__sink_write(lade__sink *s, const void *data, size_t len);

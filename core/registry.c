@@ -1211,13 +1211,14 @@ static int task_prepare(task *tk)
 		return request_setup(&tk->rq, M_PUT, tk->put_url, NULL, LADE_ERROR_BODY_MAX);
 	case T_GET:
 		if (!tk->sink_open) {
-			if ((err = lade__sink_open(&tk->sink, tk->job->path, NULL, d)) < 0)
+			/* A partial blob an earlier run left beside the destination is continued, not refetched. */
+			if ((err = lade__sink_open_resumable(&tk->sink, tk->job->path, d)) < 0)
 				return err;
 			tk->sink_open = 1;
 		}
 		tk->rq.sink = &tk->sink;
 		/* After a dropped connection, ask for the rest; the hash carries on where it was. */
-		tk->rq.resume_from = tk->sink.written;
+		tk->rq.resume_from = tk->sink.written < d->size ? tk->sink.written : 0;
 		if (!tk->get_url[0] && (err = url_for(r, tk->get_url, sizeof(tk->get_url), "/v2/%s/blobs/%s", d->digest.str)) < 0)
 			return err;
 		return request_setup(&tk->rq, M_GET, tk->get_url, NULL, LADE_ERROR_BODY_MAX);
@@ -1243,6 +1244,8 @@ static int task_advance(task *tk, CURLcode cc)
 			tk->state = T_POST;
 		return 2;
 	}
+	if (rq->callback_error && tk->sink_open)
+		tk->sink.keep_partial = 0; /* content that went wrong is not worth resuming */
 	if (cc != CURLE_OK || rq->callback_error)
 		return request_error(rq, cc, tk->what);
 	if (rq->status == 401 && !rq->foreign) {
@@ -1286,6 +1289,7 @@ static int task_advance(task *tk, CURLcode cc)
 			return (err = follow_redirect(rq, tk->get_url, sizeof(tk->get_url))) < 0 ? err : 1;
 		}
 		if (rq->status != 200 && rq->status != 206) {
+			tk->sink.keep_partial = 0; /* the blob is gone or refused: nothing to resume */
 			lade__sink_abort(&tk->sink);
 			tk->sink_open = 0;
 			return request_error(rq, cc, tk->what);

@@ -8,6 +8,8 @@ Script: {"rules": [{"method": "GET", "path": "^/v2/x/manifests/.*$",
                     "status": 200, "headers": {"K": "V"},
                     "body": "text" | "body_hex": "..." | "body_file": "path"
                     | "body_repeat": ["x", 5242880],
+                    "range": true,       (answer "Range: bytes=N-" with 206)
+                    "cut_after": 1000,   (send this many body bytes, then drop the connection)
                     "times": 1}, ...]}
 Rules are tried in order; a rule with "times" is used that many times and
 then skipped. Unmatched requests get 404. GET /v2/ answers 200 unless a
@@ -81,6 +83,12 @@ def main():
                 status, headers, payload = (200, {}, b"{}") if self.path == "/v2/" else (404, {}, b"")
             else:
                 status, headers, payload = chosen.get("status", 200), chosen.get("headers", {}), load_body(chosen)
+            cut = chosen.get("cut_after") if chosen else None
+            asked = self.headers.get("Range", "")
+            if chosen and chosen.get("range") and asked.startswith("bytes=") and asked.endswith("-"):
+                start = int(asked[6:-1])
+                headers = dict(headers, **{"Content-Range": f"bytes {start}-{len(payload) - 1}/{len(payload)}"})
+                status, payload = 206, payload[start:]
             self.send_response(status)
             for k, v in headers.items():
                 self.send_header(k, v)
@@ -88,7 +96,16 @@ def main():
                 self.send_header("Content-Length", str(len(payload)))
             self.end_headers()
             if self.command != "HEAD":
-                self.wfile.write(payload)
+                if cut is not None:
+                    # Half a body, then the connection goes: what a dropped link looks like.
+                    self.wfile.write(payload[:cut])
+                    self.wfile.flush()
+                    self.close_connection = True
+                    self.connection.shutdown(2)
+                    return
+                view = memoryview(payload)
+                for at in range(0, len(view), 1 << 20):
+                    self.wfile.write(view[at:at + (1 << 20)])
 
         do_GET = do_HEAD = do_PUT = do_POST = do_PATCH = do_DELETE = handle_any
 
