@@ -9,6 +9,10 @@
 
 static const char BLOB_HELP[] =
 	"Usage: lade blob fetch [options] <ref>@<digest> (-o FILE | -o -)\n"
+	"       lade blob push [options] <ref> <file|->\n"
+	"\n"
+	"push sends one blob and prints its digest; '-' reads standard input of\n"
+	"any size, hashed as it is sent (POST, one streaming PATCH, PUT).\n"
 	"\n"
 	"Fetch one blob. With -o FILE it streams to a temporary file beside FILE\n"
 	"and takes the final name only once size and digest match. With -o - it\n"
@@ -16,7 +20,8 @@ static const char BLOB_HELP[] =
 	"so nothing unverified is ever written out.\n"
 	"\n"
 	"Options:\n"
-	"  -o, --output FILE|-       where to write (required)\n"
+	"  -o, --output FILE|-       where to write (fetch; required)\n"
+	"      --media-type TYPE     the blob's media type in the printed descriptor (push)\n"
 	"      --descriptor          print the blob's descriptor instead\n";
 
 enum { OPT_DESCRIPTOR = 2201 };
@@ -42,19 +47,58 @@ static int copy_to_stdout(const char *path)
 	return rc;
 }
 
+static int blob_push(int argc, char **argv, target_opts *topts, const char *media_type)
+{
+	opened_target ot;
+	lade_descriptor desc;
+	lade_blob_job job;
+	int rc = EXIT_FAILURE_;
+	if (argc != 2)
+		return usage_error("blob", "blob push takes a reference and a file (or -)");
+	if (target_opts_finish(topts) < 0)
+		return usage_error("blob", "bad credentials options");
+	if (lade_mediatype_validate(media_type, "media type") < 0)
+		return fail();
+	if (open_target(&ot, argv[0], topts, 1) < 0)
+		return open_failed(&ot);
+	memset(&desc, 0, sizeof(desc));
+	desc.media_type = (char *)media_type;
+	if (strcmp(argv[1], "-") == 0) {
+		if (lade_target_push_stream(ot.target, STDIN_FILENO, "standard input", &desc) < 0)
+			goto failed;
+	} else {
+		memset(&job, 0, sizeof(job));
+		job.desc = &desc;
+		job.path = argv[1];
+		if (lade_digest_file(&desc.digest, &desc.size, LADE_DIGEST_SHA256, argv[1]) < 0 ||
+		    lade_target_push_files(ot.target, &job, 1) < 0)
+			goto failed;
+	}
+	printf("{\"mediaType\":\"%s\",\"digest\":\"%s\",\"size\":%llu}\n", media_type, desc.digest.str,
+	       (unsigned long long)desc.size);
+	rc = EXIT_OK;
+	goto done;
+failed:
+	rc = fail();
+done:
+	opened_target_dispose(&ot);
+	return rc;
+}
+
 int cmd_blob(int argc, char **argv)
 {
 	static const struct option long_options[] = {
 		TARGET_LONG_OPTIONS,
 		{"output", required_argument, NULL, 'o'},
 		{"descriptor", no_argument, NULL, OPT_DESCRIPTOR},
+		{"media-type", required_argument, NULL, OPT_MEDIA_TYPE},
 		{NULL, 0, NULL, 0},
 	};
 	target_opts topts;
 	opened_target ot;
 	lade_descriptor desc;
 	lade_blob_job job;
-	const char *output = NULL;
+	const char *output = NULL, *media_type = "application/octet-stream";
 	char tmpdir[] = "/tmp/lade-blob-XXXXXX", tmpfile[64];
 	int opt, handled, rc = EXIT_FAILURE_, descriptor = 0, to_stdout;
 
@@ -71,13 +115,16 @@ int cmd_blob(int argc, char **argv)
 			output = optarg;
 		} else if (opt == OPT_DESCRIPTOR) {
 			descriptor = 1;
+		} else if (opt == OPT_MEDIA_TYPE) {
+			media_type = optarg;
 		} else {
 			return usage_error("blob", "bad arguments");
 		}
 	}
-	if (argc - optind < 1 || strcmp(argv[optind], "fetch") != 0)
-		return usage_error("blob", "blob takes a subcommand: fetch");
-	optind++;
+	if (argc - optind < 1 || (strcmp(argv[optind], "fetch") != 0 && strcmp(argv[optind], "push") != 0))
+		return usage_error("blob", "blob takes a subcommand: fetch or push");
+	if (strcmp(argv[optind++], "push") == 0)
+		return blob_push(argc - optind, argv + optind, &topts, media_type);
 	if (argc - optind != 1)
 		return usage_error("blob", "blob fetch takes exactly one reference");
 	if (!output && !descriptor)

@@ -26,6 +26,7 @@ const char TARGET_OPTIONS_HELP[] =
 	"      --resolve H:P:ADDR    connect to ADDR for host H port P (repeatable)\n"
 	"  -H, --header 'N: V'       an extra header for the registry (repeatable)\n"
 	"      --limit-rate BYTES    per transfer, e.g. 500K or 2M a second\n"
+	"      --chunk-size BYTES    upload in PATCH chunks of this size (e.g. 16M)\n"
 	"      --debug               trace every request and response (secrets redacted)\n"
 	"  -h, --help                show this help\n";
 
@@ -48,6 +49,7 @@ void target_opts_registry(const target_opts *o, lade_registry_options *ro)
 	ro->headers = o->headers;
 	ro->header_count = o->header_count;
 	ro->limit_rate = o->limit_rate;
+	ro->chunk_size = o->chunk_size;
 	if (o->debug)
 		ro->debug = print_debug;
 }
@@ -57,6 +59,25 @@ void target_opts_init(target_opts *o)
 	memset(o, 0, sizeof(*o));
 	o->plain_http = -1;
 	o->concurrency = 4;
+}
+
+/* "500K", "2M", "1G" or plain bytes. */
+static int parse_bytes(const char *arg, uint64_t *out)
+{
+	double v;
+	char *unit;
+	errno = 0;
+	v = strtod(arg, &unit);
+	if (errno || v <= 0 || (*unit && (!strchr("kKmMgG", *unit) || unit[1])))
+		return -1;
+	if (*unit == 'k' || *unit == 'K')
+		v *= 1024;
+	else if (*unit == 'm' || *unit == 'M')
+		v *= 1024 * 1024;
+	else if (*unit == 'g' || *unit == 'G')
+		v *= 1024.0 * 1024 * 1024;
+	*out = (uint64_t)v;
+	return 0;
 }
 
 int target_opts_handle(target_opts *o, int opt, const char *arg)
@@ -112,22 +133,15 @@ int target_opts_handle(target_opts *o, int opt, const char *arg)
 		else
 			o->resolve[o->resolve_count++] = arg;
 		return 1;
-	case OPT_LIMIT_RATE: {
-		double v;
-		char *unit;
-		errno = 0;
-		v = strtod(arg, &unit);
-		if (errno || v <= 0 || (*unit && strchr("kKmMgG", *unit) == NULL) || (*unit && unit[1])) {
-			fprintf(stderr, "lade: --limit-rate takes bytes a second, like 500K or 2M, not '%s'\n", arg);
+	case OPT_LIMIT_RATE:
+	case OPT_CHUNK_SIZE: {
+		uint64_t bytes;
+		if (parse_bytes(arg, &bytes) < 0) {
+			fprintf(stderr, "lade: --%s takes a size like 500K or 2M, not '%s'\n",
+				opt == OPT_LIMIT_RATE ? "limit-rate" : "chunk-size", arg);
 			return -1;
 		}
-		if (*unit == 'k' || *unit == 'K')
-			v *= 1024;
-		else if (*unit == 'm' || *unit == 'M')
-			v *= 1024 * 1024;
-		else if (*unit == 'g' || *unit == 'G')
-			v *= 1024.0 * 1024 * 1024;
-		o->limit_rate = (uint64_t)v;
+		*(opt == OPT_LIMIT_RATE ? &o->limit_rate : &o->chunk_size) = bytes;
 		return 1;
 	}
 	case OPT_DEBUG:

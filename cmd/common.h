@@ -33,6 +33,7 @@ typedef struct target_opts {
 	const char *headers[16];
 	size_t header_count;
 	uint64_t limit_rate;
+	uint64_t chunk_size;
 	int debug;
 	char password_buf[4096];
 } target_opts;
@@ -61,6 +62,7 @@ enum {
 	OPT_RESOLVE,
 	OPT_LIMIT_RATE,
 	OPT_DEBUG,
+	OPT_CHUNK_SIZE,
 	OPT_HELP
 };
 
@@ -76,7 +78,8 @@ enum {
 		{"cert-file", required_argument, NULL, OPT_CERT_FILE},                                        \
 		{"key-file", required_argument, NULL, OPT_KEY_FILE},                                          \
 		{"resolve", required_argument, NULL, OPT_RESOLVE}, {"header", required_argument, NULL, 'H'},  \
-		{"limit-rate", required_argument, NULL, OPT_LIMIT_RATE}, {"debug", no_argument, NULL, OPT_DEBUG}
+		{"limit-rate", required_argument, NULL, OPT_LIMIT_RATE}, {"debug", no_argument, NULL, OPT_DEBUG}, \
+		{"chunk-size", required_argument, NULL, OPT_CHUNK_SIZE}
 
 /* The help text of target options, for the commands' --help. */
 extern const char TARGET_OPTIONS_HELP[];

@@ -8,6 +8,7 @@
 
 static const char PUSH_HELP[] =
 	"Usage: lade push [options] <ref>[:tag1,tag2...] <file>[:mediatype]...\n"
+	"       ('-' reads one layer from standard input, titled \"stdin\")\n"
 	"\n"
 	"Push files as the layers of one artifact. Each file is titled with its\n"
 	"path (org.opencontainers.image.title); the config is the empty\n"
@@ -272,12 +273,16 @@ int cmd_push(int argc, char **argv)
 			rc = usage_error("push", "empty file name in '%s'", argv[optind + 1 + i]);
 			goto done;
 		}
+		st.files[i].path = path;
+		st.files[i].media_type = type;
+		st.files[i].annotations = &st.file_annotations[i];
+		st.files[i].title = lade_annotations_get(&st.file_annotations[i], LADE_ANNOTATION_TITLE);
+		if (strcmp(path, "-") == 0) /* standard input: a plain file of unknown size */
+			continue;
 		if (lade_kinds_probe(&st.inputs[i], path) < 0) {
 			rc = fail();
 			goto done;
 		}
-		st.files[i].path = path;
-		st.files[i].media_type = type;
 		st.files[i].kind = forced_kind ? forced_kind : lade_kinds_detect(&st.inputs[i]);
 		st.files[i].input = &st.inputs[i];
 		st.files[i].annotations = &st.file_annotations[i];
@@ -308,7 +313,7 @@ int cmd_push(int argc, char **argv)
 	popts.annotations = &st.manifest_annotations;
 	popts.config_annotations = &st.config_annotations;
 	/* An artifact kind names its repository (Helm: the chart) and its default tag (the version). */
-	if (st.file_count == 1 && st.files[0].kind->naming &&
+	if (st.file_count == 1 && st.files[0].kind && st.files[0].kind->naming &&
 	    st.files[0].kind->naming(st.files[0].kind, &st.inputs[0], &implied_name, &implied_tag) < 0) {
 		rc = fail();
 		goto done;
@@ -377,7 +382,7 @@ int cmd_push(int argc, char **argv)
 	printf("Pushed %s", ot.display);
 	for (i = 0; i < popts.tag_count; i++)
 		printf("%c%s", i ? ',' : ':', popts.tags[i]);
-	printf("\nKind: %s\n", st.file_count == 1 ? st.files[0].kind->name : "files");
+	printf("\nKind: %s\n", st.file_count == 1 && st.files[0].kind ? st.files[0].kind->name : "files");
 	if (result.manifest.artifact_type)
 		printf("ArtifactType: %s\n", result.manifest.artifact_type);
 	printf("Blobs: %zu pushed (%s), %zu already present\n", result.blobs_pushed,

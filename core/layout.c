@@ -261,6 +261,63 @@ static int layout_push_files(lade_target *t, lade_blob_job *jobs, size_t count)
 	return 0;
 }
 
+/* A stream into ingest/ while hashing, then renamed to the name its digest gives it. */
+static int layout_push_stream(lade_target *t, int fd, const char *name, lade_descriptor *desc)
+{
+	layout *l = (layout *)t;
+	char tmp[PATH_MAX], dest[PATH_MAX], alg_dir[PATH_MAX];
+	lade_hasher *h = NULL;
+	char *chunk = malloc(256 * 1024);
+	int out = -1, err;
+	ssize_t n;
+
+	if (!chunk)
+		return lade__error_oom();
+	if ((err = lade__snprintf(tmp, sizeof(tmp), "%s/ingest", l->root)) < 0 || (err = lade__mkdirs(tmp, 0755)) < 0 ||
+	    (err = lade__snprintf(tmp, sizeof(tmp), "%s/ingest/stream-XXXXXX", l->root)) < 0 ||
+	    (err = lade_hasher_new(&h, LADE_DIGEST_SHA256)) < 0)
+		goto done;
+	if ((out = mkstemp(tmp)) < 0) {
+		err = lade__error(LADE_EIO, "cannot create a file in '%s/ingest': %s", l->root, strerror(errno));
+		tmp[0] = '\0';
+		goto done;
+	}
+	while ((n = read(fd, chunk, 256 * 1024)) != 0) {
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			err = lade__error(LADE_EIO, "cannot read %s: %s", name, strerror(errno));
+			goto done;
+		}
+		if ((err = lade_hasher_update(h, chunk, (size_t)n)) < 0 || (err = lade__write_all(out, chunk, (size_t)n, tmp)) < 0)
+			goto done;
+	}
+	desc->size = lade_hasher_size(h);
+	if ((err = lade_hasher_final(h, &desc->digest)) < 0 || (err = blob_path(l, desc, dest, sizeof(dest))) < 0 ||
+	    (err = lade__snprintf(alg_dir, sizeof(alg_dir), "%s/blobs/sha256", l->root)) < 0 ||
+	    (err = lade__mkdirs(alg_dir, 0755)) < 0)
+		goto done;
+	if (fchmod(out, 0644) < 0 || close(out) < 0) {
+		out = -1;
+		err = lade__error(LADE_EIO, "cannot write '%s': %s", tmp, strerror(errno));
+		goto done;
+	}
+	out = -1;
+	if (rename(tmp, dest) < 0) {
+		err = lade__error(LADE_EIO, "cannot rename into '%s': %s", dest, strerror(errno));
+		goto done;
+	}
+	tmp[0] = '\0';
+done:
+	if (out >= 0)
+		close(out);
+	if (tmp[0])
+		unlink(tmp);
+	lade_hasher_free(h);
+	free(chunk);
+	return err;
+}
+
 static int descriptor_from_entry(lade_descriptor *out, const cJSON *entry, const char *root)
 {
 	char what[PATH_MAX + 32];
@@ -403,6 +460,7 @@ static const lade_target_ops layout_ops = {
 	.fetch_files = layout_fetch_files,
 	.push_bytes = layout_push_bytes,
 	.push_files = layout_push_files,
+	.push_stream = layout_push_stream,
 	.resolve = layout_resolve,
 	.tag = layout_tag,
 	.list_tags = layout_list_tags,

@@ -114,6 +114,24 @@ static int complete_layer(lade_kind_layer *kl, const char *input_path)
 	return lade_digest_file(&kl->desc.digest, &kl->desc.size, LADE_DIGEST_SHA256, path);
 }
 
+static int copy_annotations(lade_annotations *dst, const lade_annotations *src);
+
+/* Standard input ("-") is sent as it is read: its digest and size are known only after. */
+static int layer_from_stream(lade_target *target, lade_kind_layer *kl, const lade_push_file *f)
+{
+	int err;
+	memset(kl, 0, sizeof(*kl));
+	if (!(kl->desc.media_type = lade__strdup(f->media_type ? f->media_type : DEFAULT_FILE_MEDIA_TYPE)))
+		return LADE_ENOMEM;
+	if ((err = lade_annotations_set(&kl->desc.annotations, LADE_ANNOTATION_TITLE, f->title ? f->title : "stdin")) < 0 ||
+	    (err = copy_annotations(&kl->desc.annotations, f->annotations)) < 0 ||
+	    (err = lade_target_push_stream(target, STDIN_FILENO, "standard input", &kl->desc)) < 0) {
+		lade_kind_layer_dispose(kl);
+		return err;
+	}
+	return 0;
+}
+
 /* One input of a layer kind (or no kind) becomes one layer. */
 static int layer_from_input(lade_kind_layer *kl, const lade_push_file *f)
 {
@@ -173,8 +191,14 @@ static int compare_layer_digests(const void *a, const void *b)
 }
 
 /* Layers, config and annotations from the inputs, before anything is sent. */
-static int plan_artifact(const lade_push_options *opts, lade_kind_artifact *art, int *from_kind)
+static int is_stdin(const lade_push_file *f)
 {
+	return strcmp(f->path, "-") == 0;
+}
+
+static int plan_artifact(lade_target *target, const lade_push_options *opts, lade_kind_artifact *art, int *from_kind)
+{
+	size_t streams = 0;
 	size_t i;
 	int err;
 
@@ -202,12 +226,17 @@ static int plan_artifact(const lade_push_options *opts, lade_kind_artifact *art,
 		return 0;
 	}
 
+	for (i = 0; i < opts->file_count; i++)
+		if (is_stdin(&opts->files[i]) && ++streams > 1)
+			return lade__error(LADE_EINVALID, "standard input ('-') can be pushed once");
 	for (i = 0; i < opts->file_count; i++) {
 		lade_kind_layer *kl;
 		const char *title;
 		size_t j;
 		/* A failed layer is left zeroed, which the artifact's dispose skips over. */
-		if ((err = lade_kind_artifact_add_layer(art, &kl)) < 0 || (err = layer_from_input(kl, &opts->files[i])) < 0)
+		if ((err = lade_kind_artifact_add_layer(art, &kl)) < 0 ||
+		    (err = is_stdin(&opts->files[i]) ? layer_from_stream(target, kl, &opts->files[i])
+						     : layer_from_input(kl, &opts->files[i])) < 0)
 			return err;
 		title = lade_annotations_get(&kl->desc.annotations, LADE_ANNOTATION_TITLE);
 		for (j = 0; title && j + 1 < art->layer_count; j++) {
@@ -240,7 +269,7 @@ int lade_push(lade_target *target, const lade_push_options *opts, lade_push_resu
 	m.schema_version = 2;
 
 	/* Describe every input first, so a bad one fails the push before anything is sent. */
-	if ((err = plan_artifact(opts, &art, &from_kind)) < 0)
+	if ((err = plan_artifact(target, opts, &art, &from_kind)) < 0)
 		goto done;
 	if (!(jobs = calloc(art.layer_count + 1, sizeof(*jobs)))) {
 		err = lade__error_oom();
@@ -294,6 +323,11 @@ int lade_push(lade_target *target, const lade_push_options *opts, lade_push_resu
 
 	/* Blobs first, several at once; the manifest only once they are all there. */
 	for (i = 0; i < m.layer_count; i++) {
+		if (!from_kind && is_stdin(&opts->files[i])) {
+			res.blobs_pushed++; /* sent while it was read */
+			res.bytes_pushed += m.layers[i].size;
+			continue;
+		}
 		jobs[njobs].desc = &m.layers[i];
 		jobs[njobs++].path = art.layers[i].path[0] ? art.layers[i].path : opts->files[from_kind ? 0 : i].path;
 	}

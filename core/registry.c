@@ -48,8 +48,11 @@ typedef struct source {
 	int fd;              /* file source, or -1 */
 	const char *data;    /* memory source */
 	size_t len;
-	uint64_t pos;
-	uint64_t size;
+	uint64_t offset;     /* where in the file this body starts (a chunk) */
+	uint64_t pos;        /* bytes of this body sent */
+	uint64_t size;       /* bytes in this body; unknown for a stream */
+	int stream;          /* read to end of input, size unknown, not replayable */
+	lade_hasher *hash;   /* a stream is hashed as it is read */
 	const char *path;    /* for messages */
 } source;
 
@@ -78,6 +81,9 @@ typedef struct request {
 	int body_seen;        /* the current response has started its body */
 	long retry_after;     /* seconds from Retry-After, -1 when absent */
 	char content_range[128];
+	char upload_range[64];        /* the Range header of an upload reply: "0-<last byte>" */
+	uint64_t chunk_min;           /* OCI-Chunk-Min-Length, 0 when absent */
+	char send_range[64];          /* Content-Range to send with a PATCH, "" for none */
 	char errbuf[CURL_ERROR_SIZE];
 } request;
 
@@ -104,6 +110,7 @@ struct registry {
 	const char *const *headers;       /* borrowed custom headers, registry origin only */
 	size_t header_count;
 	uint64_t limit_rate;
+	uint64_t chunk_size;
 	unsigned int retries;
 	lade_debug_cb debug;
 	void *debug_payload;
@@ -145,6 +152,8 @@ static size_t header_cb(char *data, size_t size, size_t nitems, void *userdata)
 		rq->www_authenticate[0] = rq->link[0] = rq->content_range[0] = '\0';
 		rq->retry_after = -1;
 		rq->body_seen = 0;
+		rq->upload_range[0] = '\0';
+		rq->chunk_min = 0;
 		return len;
 	}
 	colon = memchr(data, ':', len);
@@ -170,6 +179,11 @@ static size_t header_cb(char *data, size_t size, size_t nitems, void *userdata)
 	} else if (HEADER_IS("Content-Range")) {
 		dst = rq->content_range;
 		dstlen = sizeof(rq->content_range);
+	} else if (HEADER_IS("Range")) {
+		dst = rq->upload_range;
+		dstlen = sizeof(rq->upload_range);
+	} else if (HEADER_IS("OCI-Chunk-Min-Length")) {
+		rq->chunk_min = strtoull(colon + 1, NULL, 10);
 	} else if (HEADER_IS("Retry-After")) {
 		char value[64];
 		snprintf(value, sizeof(value), "%.*s", (int)(len - namelen - 1), colon + 1);
@@ -373,6 +387,10 @@ static size_t read_cb(char *buffer, size_t size, size_t nitems, void *userdata)
 	size_t want = size * nitems;
 	if (rq->src.fd >= 0) {
 		ssize_t n;
+		if (!rq->src.stream && want > rq->src.size - rq->src.pos)
+			want = (size_t)(rq->src.size - rq->src.pos);
+		if (!want)
+			return 0;
 		do {
 			n = read(rq->src.fd, buffer, want);
 		} while (n < 0 && errno == EINTR);
@@ -380,8 +398,12 @@ static size_t read_cb(char *buffer, size_t size, size_t nitems, void *userdata)
 			stop_with(rq, lade__error(LADE_EIO, "cannot read '%s': %s", rq->src.path, strerror(errno)));
 			return CURL_READFUNC_ABORT;
 		}
-		if (n == 0 && rq->src.pos < rq->src.size) {
+		if (n == 0 && !rq->src.stream && rq->src.pos < rq->src.size) {
 			stop_with(rq, lade__error(LADE_EDIGEST, "'%s' shrank while it was pushed", rq->src.path));
+			return CURL_READFUNC_ABORT;
+		}
+		if (rq->src.hash && n > 0 && lade_hasher_update(rq->src.hash, buffer, (size_t)n) < 0) {
+			stop_with(rq, LADE_ERROR);
 			return CURL_READFUNC_ABORT;
 		}
 		rq->src.pos += (uint64_t)n;
@@ -398,8 +420,13 @@ static size_t read_cb(char *buffer, size_t size, size_t nitems, void *userdata)
 
 static int source_rewind(request *rq)
 {
+	if (rq->src.stream) {
+		if (rq->src.pos)
+			return lade__error(LADE_EUNSUPPORTED, "cannot send '%s' again: it is a stream", rq->src.path);
+		return 0;
+	}
 	rq->src.pos = 0;
-	if (rq->src.fd >= 0 && lseek(rq->src.fd, 0, SEEK_SET) < 0)
+	if (rq->src.fd >= 0 && lseek(rq->src.fd, (off_t)rq->src.offset, SEEK_SET) < 0)
 		return lade__error(LADE_EIO, "cannot rewind '%s': %s", rq->src.path, strerror(errno));
 	return 0;
 }
@@ -416,6 +443,8 @@ static void request_reset(request *rq)
 	rq->errbuf[0] = '\0';
 	rq->retry_after = -1;
 	rq->body_seen = 0;
+	rq->upload_range[0] = '\0';
+	rq->chunk_min = 0;
 }
 
 static int request_init(request *rq, registry *r)
@@ -450,7 +479,7 @@ static int add_header(request *rq, const char *line)
 	return 0;
 }
 
-enum method { M_GET, M_HEAD, M_POST, M_PUT };
+enum method { M_GET, M_HEAD, M_POST, M_PUT, M_PATCH };
 
 /*
  * Prepare rq for method on url. Bodies come from rq->src (set before) for
@@ -509,6 +538,11 @@ static int request_setup(request *rq, enum method method, const char *url, const
 		if ((err = add_header(rq, line)) < 0)
 			return err;
 	}
+	if (rq->send_range[0]) {
+		snprintf(line, sizeof(line), "Content-Range: %s", rq->send_range);
+		if ((err = add_header(rq, line)) < 0)
+			return err;
+	}
 	switch (method) {
 	case M_GET:
 		curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
@@ -525,12 +559,16 @@ static int request_setup(request *rq, enum method method, const char *url, const
 			return err;
 		break;
 	case M_PUT:
+	case M_PATCH:
 		if ((err = source_rewind(rq)) < 0)
 			return err;
 		curl_easy_setopt(e, CURLOPT_UPLOAD, 1L);
+		if (method == M_PATCH)
+			curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, "PATCH");
 		curl_easy_setopt(e, CURLOPT_READFUNCTION, read_cb);
 		curl_easy_setopt(e, CURLOPT_READDATA, rq);
-		curl_easy_setopt(e, CURLOPT_INFILESIZE_LARGE, (curl_off_t)rq->src.size);
+		/* A stream of unknown size goes with chunked transfer encoding. */
+		curl_easy_setopt(e, CURLOPT_INFILESIZE_LARGE, rq->src.stream ? (curl_off_t)-1 : (curl_off_t)rq->src.size);
 		curl_easy_setopt(e, CURLOPT_UPLOAD_BUFFERSIZE, (long)UPLOAD_BUFFER);
 		/* No 100-continue round trip: the registry reads the body anyway. */
 		if ((err = add_header(rq, "Expect:")) < 0)
@@ -1150,7 +1188,10 @@ done:
 
 /* ---- blob tasks: several transfers at once on the multi handle ---- */
 
-enum task_state { T_HEAD, T_POST, T_PUT, T_GET };
+enum task_state { T_HEAD, T_POST, T_PUT, T_PATCH, T_STATUS, T_GET };
+
+/* Chunks when a registry asks for them or the size is not known: 8 MiB, or its minimum if larger. */
+#define DEFAULT_CHUNK ((uint64_t)8 << 20)
 
 typedef struct task {
 	request rq; /* first: CURLOPT_PRIVATE points here */
@@ -1158,13 +1199,22 @@ typedef struct task {
 	enum task_state state;
 	lade__sink sink;
 	int sink_open;
-	const void *memory; /* push from memory instead of job->path */
+	const void *memory;  /* push from memory instead of job->path */
+	int fd;              /* the file (or stream) pushed, -1 until opened */
+	int stream;          /* pushing a stream of unknown size: digest and size come at the end */
+	lade_hasher *stream_hash;
+	lade_descriptor *stream_desc; /* where a stream's digest and size go (job->desc, writable) */
+	int chunked;         /* PATCH chunks, then an empty PUT */
+	uint64_t offset;     /* bytes the registry has of this upload */
+	uint64_t chunk_min;  /* the registry's OCI-Chunk-Min-Length */
+	const char *mount_from; /* a repository of the same registry that may have the blob */
+	char upload_url[URL_MAX]; /* the upload session, as the last Location gave it */
 	char put_url[URL_MAX];
-	char get_url[URL_MAX]; /* where the blob GET goes now (after redirects) */
+	char get_url[URL_MAX];    /* where the blob GET goes now (after redirects) */
 	int redirects;
 	int attempt;         /* retries used */
 	long wake_ms;        /* > 0: waiting to retry until this time (monotonic ms) */
-	char scope[600];
+	char scope[1300];
 	char what[300];
 } task;
 
@@ -1175,40 +1225,99 @@ static long now_ms(void)
 	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+static uint64_t chunk_length(const task *tk)
+{
+	uint64_t want = tk->rq.reg->chunk_size ? tk->rq.reg->chunk_size : DEFAULT_CHUNK;
+	uint64_t left = tk->job->desc->size - tk->offset;
+	if (want < tk->chunk_min)
+		want = tk->chunk_min;
+	return want < left ? want : left;
+}
+
+static int open_source(task *tk)
+{
+	struct stat st;
+	if (tk->fd >= 0 || tk->memory)
+		return 0;
+	if ((tk->fd = open(tk->job->path, O_RDONLY | O_CLOEXEC)) < 0)
+		return lade__error(errno == ENOENT ? LADE_ENOTFOUND : LADE_EIO, "cannot open '%s': %s", tk->job->path,
+				   strerror(errno));
+	if (fstat(tk->fd, &st) < 0 || (uint64_t)st.st_size != tk->job->desc->size)
+		return lade__error(LADE_EDIGEST, "'%s' changed since it was hashed", tk->job->path);
+	posix_fadvise(tk->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+	return 0;
+}
+
 static int task_prepare(task *tk)
 {
 	registry *r = tk->rq.reg;
 	const lade_descriptor *d = tk->job->desc;
+	request *rq = &tk->rq;
 	char url[URL_MAX];
 	int err;
 
-	tk->rq.content_type = NULL;
-	tk->rq.resume_from = 0;
+	rq->content_type = NULL;
+	rq->resume_from = 0;
+	rq->send_range[0] = '\0';
+	memset(&rq->src, 0, sizeof(rq->src));
+	rq->src.fd = -1;
+	rq->src.path = tk->job->path ? tk->job->path : d->digest.str;
 	switch (tk->state) {
 	case T_HEAD:
 		if ((err = url_for(r, url, sizeof(url), "/v2/%s/blobs/%s", d->digest.str)) < 0)
 			return err;
-		return request_setup(&tk->rq, M_HEAD, url, NULL, LADE_ERROR_BODY_MAX);
+		return request_setup(rq, M_HEAD, url, NULL, LADE_ERROR_BODY_MAX);
 	case T_POST:
-		if ((err = url_for(r, url, sizeof(url), "/v2/%s/blobs/uploads/%s", "")) < 0)
+		if (tk->mount_from) {
+			/* Cross-repository mount: the registry links the blob, or opens an upload (202). */
+			char query[URL_MAX];
+			char *from = curl_easy_escape(rq->easy, tk->mount_from, 0);
+			err = lade__snprintf(query, sizeof(query), "?mount=%s&from=%s", d->digest.str, from ? from : "");
+			curl_free(from);
+			if (err < 0 || (err = url_for(r, url, sizeof(url), "/v2/%s/blobs/uploads/%s", query)) < 0)
+				return err;
+		} else if ((err = url_for(r, url, sizeof(url), "/v2/%s/blobs/uploads/%s", "")) < 0) {
 			return err;
-		return request_setup(&tk->rq, M_POST, url, NULL, LADE_ERROR_BODY_MAX);
-	case T_PUT:
-		if (tk->rq.src.fd < 0 && !tk->memory) {
-			struct stat st;
-			if ((tk->rq.src.fd = open(tk->job->path, O_RDONLY | O_CLOEXEC)) < 0)
-				return lade__error(errno == ENOENT ? LADE_ENOTFOUND : LADE_EIO, "cannot open '%s': %s",
-						   tk->job->path, strerror(errno));
-			if (fstat(tk->rq.src.fd, &st) < 0 || (uint64_t)st.st_size != d->size)
-				return lade__error(LADE_EDIGEST, "'%s' changed since it was hashed", tk->job->path);
-			posix_fadvise(tk->rq.src.fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 		}
-		tk->rq.src.size = d->size;
-		tk->rq.src.path = tk->job->path;
-		tk->rq.src.data = tk->memory;
-		tk->rq.src.len = (size_t)d->size;
-		tk->rq.content_type = "application/octet-stream";
-		return request_setup(&tk->rq, M_PUT, tk->put_url, NULL, LADE_ERROR_BODY_MAX);
+		return request_setup(rq, M_POST, url, NULL, LADE_ERROR_BODY_MAX);
+	case T_PUT:
+		rq->content_type = "application/octet-stream";
+		if (tk->chunked) {
+			/* Every byte went in PATCHes: the PUT only closes the session with the digest. */
+			rq->src.data = "";
+		} else {
+			if ((err = open_source(tk)) < 0)
+				return err;
+			rq->src.fd = tk->fd;
+			rq->src.data = tk->memory;
+			rq->src.len = (size_t)d->size;
+			rq->src.size = d->size;
+		}
+		if ((err = lade__snprintf(tk->put_url, sizeof(tk->put_url), "%s", tk->upload_url)) < 0 ||
+		    (err = append_digest(tk->put_url, sizeof(tk->put_url), &d->digest)) < 0)
+			return err;
+		return request_setup(rq, M_PUT, tk->put_url, NULL, LADE_ERROR_BODY_MAX);
+	case T_PATCH:
+		rq->content_type = "application/octet-stream";
+		if (tk->stream) {
+			rq->src.fd = tk->fd;
+			rq->src.stream = 1;
+			rq->src.hash = tk->stream_hash;
+		} else {
+			uint64_t len = chunk_length(tk);
+			if ((err = open_source(tk)) < 0)
+				return err;
+			rq->src.fd = tk->fd;
+			rq->src.data = tk->memory ? (const char *)tk->memory + tk->offset : NULL;
+			rq->src.len = (size_t)len;
+			rq->src.offset = tk->offset;
+			rq->src.size = len;
+			snprintf(rq->send_range, sizeof(rq->send_range), "%llu-%llu", (unsigned long long)tk->offset,
+				 (unsigned long long)(tk->offset + len - 1));
+		}
+		return request_setup(rq, M_PATCH, tk->upload_url, NULL, LADE_ERROR_BODY_MAX);
+	case T_STATUS:
+		return request_setup(rq, M_GET, tk->upload_url, NULL, LADE_ERROR_BODY_MAX);
 	case T_GET:
 		if (!tk->sink_open) {
 			/* A partial blob an earlier run left beside the destination is continued, not refetched. */
@@ -1216,14 +1325,23 @@ static int task_prepare(task *tk)
 				return err;
 			tk->sink_open = 1;
 		}
-		tk->rq.sink = &tk->sink;
+		rq->sink = &tk->sink;
 		/* After a dropped connection, ask for the rest; the hash carries on where it was. */
-		tk->rq.resume_from = tk->sink.written < d->size ? tk->sink.written : 0;
+		rq->resume_from = tk->sink.written < d->size ? tk->sink.written : 0;
 		if (!tk->get_url[0] && (err = url_for(r, tk->get_url, sizeof(tk->get_url), "/v2/%s/blobs/%s", d->digest.str)) < 0)
 			return err;
-		return request_setup(&tk->rq, M_GET, tk->get_url, NULL, LADE_ERROR_BODY_MAX);
+		return request_setup(rq, M_GET, tk->get_url, NULL, LADE_ERROR_BODY_MAX);
 	}
 	return lade__error(LADE_ERROR, "bad task state");
+}
+
+/* Where the next PATCH goes, and (when told) how much the registry has. */
+static int take_upload_location(task *tk)
+{
+	request *rq = &tk->rq;
+	if (rq->location[0])
+		return resolve_location(rq->reg, rq->location, tk->upload_url, sizeof(tk->upload_url), tk->what);
+	return 0;
 }
 
 /* A step finished: 1 = the next step was set up, 2 = retry later, 0 = the job is done, <0 = failed. */
@@ -1237,11 +1355,13 @@ static int task_advance(task *tk, CURLcode cc)
 	curl_easy_getinfo(rq->easy, CURLINFO_RESPONSE_CODE, &rq->status);
 	curl_easy_getinfo(rq->easy, CURLINFO_NUM_CONNECTS, &connects);
 	r->stats.connections += (uint64_t)connects;
-	if (!rq->callback_error && retryable(cc, rq->status) && tk->attempt < (int)r->retries) {
+	if (!rq->callback_error && !tk->stream && retryable(cc, rq->status) && tk->attempt < (int)r->retries) {
 		tk->wake_ms = now_ms() + backoff_ms(tk->attempt++, rq->retry_after);
-		/* An upload session may be gone after a failed PUT: start it again. */
-		if (tk->state == T_PUT)
-			tk->state = T_POST;
+		/* A failed chunk: ask the registry how much it has. A failed PUT: start the upload again. */
+		if (tk->state == T_PATCH)
+			tk->state = T_STATUS;
+		else if (tk->state == T_PUT)
+			tk->state = T_POST, tk->offset = 0;
 		return 2;
 	}
 	if (rq->callback_error && tk->sink_open)
@@ -1251,7 +1371,7 @@ static int task_advance(task *tk, CURLcode cc)
 	if (rq->status == 401 && !rq->foreign) {
 		if ((err = handle_unauthorized(rq)) < 0)
 			return err;
-		if (err == 1)
+		if (err == 1 && !(tk->stream && rq->src.pos))
 			return 1; /* same step again, now with credentials */
 		return request_error(rq, cc, tk->what);
 	}
@@ -1267,15 +1387,50 @@ static int task_advance(task *tk, CURLcode cc)
 		tk->state = T_POST;
 		return 1;
 	case T_POST:
-		if (rq->status == 201) /* a registry that already completed the upload */
+		if (rq->status == 201) { /* mounted from another repository: nothing to send */
+			tk->job->skipped = 1;
 			return 0;
+		}
 		if (rq->status != 202)
 			return request_error(rq, cc, tk->what);
-		if ((err = resolve_location(r, rq->location, tk->put_url, sizeof(tk->put_url), tk->what)) < 0 ||
-		    (err = append_digest(tk->put_url, sizeof(tk->put_url), &tk->job->desc->digest)) < 0)
+		if ((err = resolve_location(r, rq->location, tk->upload_url, sizeof(tk->upload_url), tk->what)) < 0)
 			return err;
-		tk->state = T_PUT;
+		tk->chunk_min = rq->chunk_min;
+		tk->chunked = tk->stream || r->chunk_size || rq->chunk_min;
+		tk->offset = 0;
+		tk->state = tk->chunked ? T_PATCH : T_PUT;
 		return 1;
+	case T_PATCH:
+		if (rq->status != 202 && rq->status != 204)
+			return request_error(rq, cc, tk->what);
+		if ((err = take_upload_location(tk)) < 0)
+			return err;
+		if (tk->stream) {
+			/* The whole stream went in one PATCH: now its digest and size are known. */
+			tk->stream_desc->size = lade_hasher_size(tk->stream_hash);
+			if ((err = lade_hasher_final(tk->stream_hash, &tk->stream_desc->digest)) < 0)
+				return err;
+			tk->offset = tk->stream_desc->size;
+		} else {
+			tk->offset += rq->src.size;
+		}
+		tk->state = tk->offset < tk->job->desc->size ? T_PATCH : T_PUT;
+		return 1;
+	case T_STATUS: {
+		unsigned long long first = 0, last = 0;
+		if (rq->status != 204 && rq->status != 200)
+			return request_error(rq, cc, tk->what);
+		if ((err = take_upload_location(tk)) < 0)
+			return err;
+		/* "0-<last byte>"; distribution says 0-0 for nothing at all, so trust it only forward of zero. */
+		if (sscanf(rq->upload_range + (strncmp(rq->upload_range, "bytes=", 6) ? 0 : 6), "%llu-%llu", &first, &last) == 2 &&
+		    first == 0 && last > 0 && last + 1 <= tk->job->desc->size)
+			tk->offset = last + 1;
+		else
+			tk->offset = 0;
+		tk->state = T_PATCH;
+		return 1;
+	}
 	case T_PUT:
 		if (rq->status != 201 && rq->status != 204)
 			return request_error(rq, cc, tk->what);
@@ -1308,6 +1463,12 @@ static void task_dispose(task *tk)
 	if (tk->sink_open)
 		lade__sink_abort(&tk->sink);
 	tk->sink_open = 0;
+	if (tk->fd >= 0 && !tk->stream)
+		close(tk->fd);
+	tk->fd = -1;
+	tk->rq.src.fd = -1; /* the task's, closed above */
+	lade_hasher_free(tk->stream_hash);
+	tk->stream_hash = NULL;
 	request_dispose(&tk->rq);
 }
 
@@ -1416,6 +1577,7 @@ static int run_jobs(registry *r, lade_blob_job *jobs, size_t count, int push, co
 		tk->job->skipped = 0;
 		tk->job->transferred = 0;
 		tk->memory = memory;
+		tk->fd = -1;
 		tk->state = push ? T_HEAD : T_GET;
 		scope_for(r, tk->scope, sizeof(tk->scope), push);
 		tk->rq.scope = tk->scope;
@@ -1429,6 +1591,37 @@ static int run_jobs(registry *r, lade_blob_job *jobs, size_t count, int push, co
 		for (i = 0; i < count; i++)
 			task_dispose(&tasks[i]);
 	free(tasks);
+	return err;
+}
+
+/* A stream of unknown size: POST, one streaming PATCH hashed on the way, then PUT with its digest. */
+static int reg_push_stream(lade_target *t, int fd, const char *name, lade_descriptor *desc)
+{
+	registry *r = (registry *)t;
+	lade_blob_job job = {0};
+	task *tk = calloc(1, sizeof(*tk));
+	int err;
+	if (!tk)
+		return lade__error_oom();
+	if ((err = request_init(&tk->rq, r)) < 0) {
+		free(tk);
+		return err;
+	}
+	job.desc = desc;
+	job.path = name;
+	tk->job = &job;
+	tk->fd = fd;
+	tk->stream = 1;
+	tk->stream_desc = desc;
+	tk->state = T_POST;
+	scope_for(r, tk->scope, sizeof(tk->scope), 1);
+	tk->rq.scope = tk->scope;
+	snprintf(tk->what, sizeof(tk->what), "cannot push %s to '%s/%s'", name, r->host, r->repository);
+	if ((err = lade_hasher_new(&tk->stream_hash, LADE_DIGEST_SHA256)) == 0)
+		err = run_tasks(r, tk, 1);
+	else
+		task_dispose(tk);
+	free(tk);
 	return err;
 }
 
@@ -1634,6 +1827,7 @@ static void reg_free(lade_target *t)
 static const lade_target_ops registry_ops = {
 	.exists = reg_exists,
 	.blob_size = reg_blob_size,
+	.push_stream = reg_push_stream,
 	.fetch_bytes = reg_fetch_bytes,
 	.fetch_files = reg_fetch_files,
 	.push_bytes = reg_push_bytes,
@@ -1688,6 +1882,7 @@ int lade_registry_open(lade_target **out, const lade_ref *ref, const lade_regist
 	r->headers = opts->headers;
 	r->header_count = opts->header_count;
 	r->limit_rate = opts->limit_rate;
+	r->chunk_size = opts->chunk_size;
 	r->retries = opts->retries ? opts->retries : 5;
 	r->debug = opts->debug;
 	r->debug_payload = opts->debug_payload;
@@ -1741,4 +1936,59 @@ int lade_registry_stats_get(lade_target *t, lade_registry_stats *out)
 		return lade__error(LADE_EINVALID, "not a registry target");
 	*out = ((registry *)t)->stats;
 	return 0;
+}
+
+int lade_registry_mount(lade_target *t, const lade_descriptor *desc, const char *from_repository, int *mounted)
+{
+	registry *r = (registry *)t;
+	lade_blob_job job = {0};
+	task *tk;
+	int err;
+	if (t->ops != &registry_ops)
+		return lade__error(LADE_EINVALID, "not a registry target");
+	if (!(tk = calloc(1, sizeof(*tk))))
+		return lade__error_oom();
+	if ((err = request_init(&tk->rq, r)) < 0) {
+		free(tk);
+		return err;
+	}
+	job.desc = desc;
+	tk->job = &job;
+	tk->fd = -1;
+	tk->mount_from = from_repository;
+	tk->state = T_POST;
+	/* One token for both: pull on the source, pull and push here (formats.md §2.7). */
+	snprintf(tk->scope, sizeof(tk->scope), "repository:%s:pull,push repository:%s:pull", r->repository, from_repository);
+	tk->rq.scope = tk->scope;
+	snprintf(tk->what, sizeof(tk->what), "cannot mount %s from '%s' into '%s/%s'", desc->digest.str, from_repository,
+		 r->host, r->repository);
+	/* Mount only: with no file to send, a 202 ends the task at its PUT, which is never sent. */
+	if ((err = task_prepare(tk)) == 0) {
+		CURLcode cc = perform(&tk->rq);
+		err = task_advance(tk, cc);
+		while (err == 1 && tk->state == T_POST) {
+			if ((err = task_prepare(tk)) < 0)
+				break;
+			err = task_advance(tk, perform(&tk->rq));
+		}
+		if (err == 1 || err == 2) {
+			/* 202: not mounted. Close the session the registry opened. */
+			request cancel;
+			if (request_init(&cancel, r) == 0) {
+				cancel.scope = tk->scope;
+				if (request_setup(&cancel, M_GET, tk->upload_url, NULL, LADE_ERROR_BODY_MAX) == 0) {
+					curl_easy_setopt(cancel.easy, CURLOPT_CUSTOMREQUEST, "DELETE");
+					perform(&cancel);
+				}
+				request_dispose(&cancel);
+			}
+			*mounted = 0;
+			err = 0;
+		} else if (err == 0) {
+			*mounted = 1;
+		}
+	}
+	task_dispose(tk);
+	free(tk);
+	return err;
 }

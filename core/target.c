@@ -31,6 +31,11 @@ int lade_target_push_files(lade_target *t, lade_blob_job *jobs, size_t count)
 	return t->ops->push_files(t, jobs, count);
 }
 
+int lade_target_push_stream(lade_target *t, int fd, const char *name, lade_descriptor *desc)
+{
+	return t->ops->push_stream(t, fd, name, desc);
+}
+
 int lade_target_resolve(lade_target *t, const char *reference, lade_descriptor *out)
 {
 	return t->ops->resolve(t, reference, out);

@@ -10,6 +10,7 @@ Script: {"rules": [{"method": "GET", "path": "^/v2/x/manifests/.*$",
                     | "body_repeat": ["x", 5242880],
                     "range": true,       (answer "Range: bytes=N-" with 206)
                     "cut_after": 1000,   (send this many body bytes, then drop the connection)
+                    "max_body": 0,       (match only requests with at most this many body bytes)
                     "times": 1}, ...]}
 Rules are tried in order; a rule with "times" is used that many times and
 then skipped. Unmatched requests get 404. GET /v2/ answers 200 unless a
@@ -59,7 +60,17 @@ def main():
 
         def handle_any(self):
             length = int(self.headers.get("Content-Length") or 0)
-            body = self.rfile.read(length) if length else b""
+            if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
+                body = b""
+                while True:
+                    size = int(self.rfile.readline().strip().split(b";")[0], 16)
+                    if not size:
+                        self.rfile.readline()
+                        break
+                    body += self.rfile.read(size)
+                    self.rfile.readline()
+            else:
+                body = self.rfile.read(length) if length else b""
             with lock:
                 log.write(json.dumps({"method": self.command, "path": self.path,
                                       "headers": dict(self.headers.items()),
@@ -72,6 +83,8 @@ def main():
                     if rule.get("method", self.command) != self.command:
                         continue
                     if not re.match(rule["path"], self.path):
+                        continue
+                    if "max_body" in rule and len(body) > rule["max_body"]:
                         continue
                     if "times" in rule:
                         if rule["times"] <= 0:

@@ -21,9 +21,9 @@
 extern "C" {
 #endif
 
-/* One input to push: a file, or a folder with the dir kind. */
+/* One input to push: a file, a folder with the dir kind, or "-" for standard input. */
 typedef struct lade_push_file {
-	const char *path;        /* borrowed */
+	const char *path;        /* borrowed; "-": standard input, sent while read (title "stdin") */
 	const char *media_type;  /* borrowed; NULL: the kind's, else "application/octet-stream" */
 	const char *title;       /* borrowed; NULL: the path, or its base name when absolute or outside "." */
 	const lade_kind *kind;   /* borrowed; NULL: a plain file */

@@ -74,11 +74,13 @@ typedef struct lade_registry_options {
 	unsigned int retries;       /* attempts after the first for network errors, 408, 429, 5xx; 0 means 5 */
 	lade_debug_cb debug;        /* a trace of every request and response, secrets redacted; may be NULL */
 	void *debug_payload;
+	uint64_t chunk_size;        /* > 0: upload in PATCH chunks of this size (at least the registry's
+				       OCI-Chunk-Min-Length); 0: one PUT unless the registry asks for chunks */
 } lade_registry_options;
 
 #define LADE_REGISTRY_OPTIONS_INIT                                                                             \
 	{LADE_REGISTRY_OPTIONS_VERSION, -1, NULL, NULL, 4, NULL, NULL, NULL, NULL, NULL, 0, 0, NULL, NULL, NULL,  \
-	 NULL, 0, NULL, 0, 0, 0, NULL, NULL}
+	 NULL, 0, NULL, 0, 0, 0, NULL, NULL, 0}
 
 /*
  * Open the repository that ref names (its tag and digest are ignored).
@@ -93,6 +95,16 @@ LADE_EXTERN int lade_registry_open(lade_target **out, const lade_ref *ref, const
  * missing), LADE_ENET, or another error.
  */
 LADE_EXTERN int lade_registry_ping(lade_target *t);
+
+/*
+ * Cross-repository mount: ask the registry to link desc's blob from
+ * from_repository (same registry) into the target's repository, sending no
+ * blob bytes. *mounted = 1 when it did (201); 0 when it answered 202
+ * instead (the upload session it opened is cancelled). The token asked for
+ * covers pull on from_repository and pull,push on the target.
+ */
+LADE_EXTERN int lade_registry_mount(lade_target *t, const lade_descriptor *desc, const char *from_repository,
+				    int *mounted);
 
 /* Counters of what a registry target sent and received. */
 typedef struct lade_registry_stats {

@@ -59,6 +59,12 @@ typedef struct lade_target_ops {
 	int (*push_bytes)(lade_target *t, const lade_descriptor *desc, const void *data, size_t len);
 	/* Store blobs from files, skipping what is there. Returns the first job error. */
 	int (*push_files)(lade_target *t, lade_blob_job *jobs, size_t count);
+	/*
+	 * Store a blob read from fd to its end, size unknown beforehand (standard
+	 * input); name is for messages. desc->media_type is the caller's; its
+	 * digest and size are filled in. Not retried: a stream cannot be read twice.
+	 */
+	int (*push_stream)(lade_target *t, int fd, const char *name, lade_descriptor *desc);
 	/* Resolve a tag or digest to the descriptor of a manifest. Caller disposes *out. */
 	int (*resolve)(lade_target *t, const char *reference, lade_descriptor *out);
 	/*
@@ -88,6 +94,7 @@ LADE_EXTERN int lade_target_fetch_bytes(lade_target *t, const lade_descriptor *d
 LADE_EXTERN int lade_target_fetch_files(lade_target *t, lade_blob_job *jobs, size_t count);
 LADE_EXTERN int lade_target_push_bytes(lade_target *t, const lade_descriptor *desc, const void *data, size_t len);
 LADE_EXTERN int lade_target_push_files(lade_target *t, lade_blob_job *jobs, size_t count);
+LADE_EXTERN int lade_target_push_stream(lade_target *t, int fd, const char *name, lade_descriptor *desc);
 LADE_EXTERN int lade_target_resolve(lade_target *t, const char *reference, lade_descriptor *out);
 LADE_EXTERN int lade_target_tag(lade_target *t, const lade_descriptor *desc, const void *data, size_t len,
 				const char *tag);
