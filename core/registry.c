@@ -762,6 +762,8 @@ static int token_request(registry *r, const lade_challenge *ch, const char *scop
 	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(e, CURLOPT_USERAGENT, r->user_agent);
 	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, errbuf);
+	/* The realm gets lade's TLS settings; the client certificate only when it is the registry's origin. */
+	apply_transport(r, e, !same_origin(r, url.ptr));
 	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT, 30L);
 	curl_easy_setopt(e, CURLOPT_TIMEOUT, 120L);
 	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");

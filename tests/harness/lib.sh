@@ -36,8 +36,9 @@ wait_for_http() { # url [extra accepted code]; succeeds on 200 or 401 (or the ex
   return 1
 }
 
-# start_registry plain|basic|token|tls -> sets REGISTRY (host:port), REG_USER, REG_PASS;
-# token also sets TOKEN_LOG (the issuer's request log); tls sets CA_FILE.
+# start_registry plain|basic|token|tls|mtls -> sets REGISTRY (host:port), REG_USER, REG_PASS;
+# token also sets TOKEN_LOG (the issuer's request log); tls sets CA_FILE; mtls also
+# CLIENT_CERT and CLIENT_KEY (the registry requires a client certificate).
 # TOKEN_EXPIRES (seconds, default 300) sets the token lifetime.
 start_registry() {
   local mode=$1 port dir auth="" tls="" scheme=http
@@ -73,7 +74,7 @@ start_registry() {
     service: lade-test
     issuer: lade-test-issuer
     rootcertbundle: $dir/token-cert.pem"
-  elif [ "$mode" = tls ]; then
+  elif [ "$mode" = tls ] || [ "$mode" = mtls ]; then
     CA_FILE="$dir/ca.pem"
     openssl req -x509 -newkey rsa:2048 -nodes -keyout "$dir/ca-key.pem" -out "$CA_FILE" -days 2 \
       -subj /CN=lade-test-ca > /dev/null 2>&1
@@ -86,6 +87,18 @@ start_registry() {
     certificate: $dir/server.pem
     key: $dir/server-key.pem"
     scheme=https
+    if [ "$mode" = mtls ]; then
+      # The registry asks for a client certificate signed by the test CA.
+      CLIENT_CERT="$dir/client.pem"
+      CLIENT_KEY="$dir/client-key.pem"
+      openssl req -newkey rsa:2048 -nodes -keyout "$CLIENT_KEY" -out "$dir/client.csr" -subj /CN=lade-client \
+        > /dev/null 2>&1
+      openssl x509 -req -in "$dir/client.csr" -CA "$CA_FILE" -CAkey "$dir/ca-key.pem" -CAcreateserial \
+        -out "$CLIENT_CERT" -days 2 > /dev/null 2>&1
+      tls="$tls
+    clientcas:
+      - $CA_FILE"
+    fi
   fi
   cat > "$dir/config.yml" <<YML
 version: 0.1
@@ -107,6 +120,15 @@ YML
   docker-registry serve "$dir/config.yml" > "$dir/log" 2>&1 &
   PIDS+=($!)
   REGISTRY=127.0.0.1:$port
+  if [ "$mode" = mtls ]; then
+    local i
+    for i in $(seq 1 100); do
+      curl -s --cacert "$CA_FILE" --cert "$CLIENT_CERT" --key "$CLIENT_KEY" -o /dev/null "https://$REGISTRY/v2/" && return 0
+      sleep 0.1
+    done
+    echo "registry at $REGISTRY did not come up" >&2
+    return 1
+  fi
   wait_for_http "$scheme://$REGISTRY/v2/"
 }
 

@@ -20,4 +20,12 @@ rm -rf out2 && "$LADE" pull --ca-file "$CA_FILE" --resolve "lade.test:$port:127.
   > /dev/null || fail "pull through --resolve"
 cmp data.bin out2/data.bin || fail "--resolve round trip differs"
 pass "--resolve with the certificate's name"
+# Mutual TLS: a second registry that wants a client certificate.
+start_registry mtls
+expect_fail 1 "SSL|certificate|handshake|Recv failure|reset" -- "$LADE" push --ca-file "$CA_FILE" "$REGISTRY/m/files:v1" data.bin
+"$LADE" push --ca-file "$CA_FILE" --cert-file "$CLIENT_CERT" --key-file "$CLIENT_KEY" "$REGISTRY/m/files:v1" data.bin \
+  > /dev/null || fail "push with a client certificate"
+rm -rf out3 && "$LADE" pull --ca-file "$CA_FILE" --cert-file "$CLIENT_CERT" --key-file "$CLIENT_KEY" "$REGISTRY/m/files:v1" \
+  -o out3 > /dev/null && cmp data.bin out3/data.bin || fail "mTLS round trip"
+pass "mutual TLS: refused without a client certificate, works with --cert-file and --key-file"
 echo "registry_tls: all passed"
