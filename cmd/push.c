@@ -285,6 +285,9 @@ int cmd_push(int argc, char **argv)
 		}
 		st.files[i].kind = forced_kind ? forced_kind : lade_kinds_detect(&st.inputs[i]);
 		st.files[i].input = &st.inputs[i];
+		/* libmagic now, before libcurl and OpenSSL load: its database then costs no peak memory. */
+		if (!type && st.files[i].kind == lade_kinds_find("file"))
+			lade_kinds_probe_mime(&st.inputs[i]);
 		st.files[i].annotations = &st.file_annotations[i];
 		st.files[i].title = lade_annotations_get(&st.file_annotations[i], LADE_ANNOTATION_TITLE);
 	}

@@ -230,18 +230,17 @@ static cJSON *find_auth(cJSON *config, const char *key, const char *registry)
 	return NULL;
 }
 
-/* The helper suffix for key: credHelpers (an empty value means "use auths"), else credsStore. */
-static const char *helper_for(cJSON *config, const char *key, int *explicit_plaintext)
+/*
+ * The helper suffix for key: credHelpers, else credsStore. An empty
+ * credHelpers value means the plaintext auths, credsStore ignored (docker/cli).
+ */
+static const char *helper_for(cJSON *config, const char *key)
 {
 	cJSON *helpers = cJSON_GetObjectItemCaseSensitive(config, "credHelpers");
 	cJSON *h = cJSON_IsObject(helpers) ? cJSON_GetObjectItemCaseSensitive(helpers, key) : NULL;
 	cJSON *store = cJSON_GetObjectItemCaseSensitive(config, "credsStore");
-	*explicit_plaintext = 0;
-	if (cJSON_IsString(h)) {
-		if (!*h->valuestring)
-			*explicit_plaintext = 1; /* docker/cli: plaintext auths, credsStore ignored */
+	if (cJSON_IsString(h))
 		return *h->valuestring ? h->valuestring : NULL;
-	}
 	return cJSON_IsString(store) && *store->valuestring ? store->valuestring : NULL;
 }
 
@@ -421,10 +420,9 @@ int lade_credentials_get(const lade_credentials_options *opts, const char *regis
 	for (i = 0; i < count; i++) {
 		cJSON *config = NULL, *entry;
 		const char *helper;
-		int plaintext;
 		if ((err = load_config(paths[i], &config)) < 0)
 			return err;
-		helper = helper_for(config, key, &plaintext);
+		helper = helper_for(config, key);
 		if (helper) {
 			err = helper_get(helper, key, out);
 			cJSON_Delete(config);
@@ -510,11 +508,11 @@ int lade_credentials_store(const lade_credentials_options *opts, const char *reg
 	char path[4096], key[256];
 	cJSON *config = NULL, *auths, *entry;
 	const char *helper;
-	int plaintext, err;
+	int err;
 
 	if ((err = load_first_config(opts, registry, key, sizeof(key), path, sizeof(path), &config)) < 0)
 		return err;
-	helper = helper_for(config, key, &plaintext);
+	helper = helper_for(config, key);
 	if (helper) {
 		cJSON *msg = cJSON_CreateObject();
 		char *text;
@@ -585,11 +583,11 @@ int lade_credentials_erase(const lade_credentials_options *opts, const char *reg
 	char path[4096], key[256];
 	cJSON *config = NULL, *entry;
 	const char *helper;
-	int plaintext, err;
+	int err;
 
 	if ((err = load_first_config(opts, registry, key, sizeof(key), path, sizeof(path), &config)) < 0)
 		return err;
-	helper = helper_for(config, key, &plaintext);
+	helper = helper_for(config, key);
 	if (helper) {
 		lade_buf reply;
 		int status = 0;

@@ -10,11 +10,10 @@
  * inside, no devices or FIFOs, the tar digest verified.
  */
 #include "internal.h"
+#include "archive_loader.h"
 #include "kinds.h"
 #include "fsutil.h"
 
-#include <archive.h>
-#include <archive_entry.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -237,6 +236,8 @@ static int dir_layer(const lade_kind *k, const lade_kind_input *in, lade_kind_la
 	p.fd = -1;
 	if (!title)
 		return lade__error(LADE_EINVALID, "folder '%s' has no title", in->path);
+	if ((err = lade__archive_load()) < 0)
+		return err;
 	if (!out->desc.media_type && !(out->desc.media_type = lade__strdup(LADE_MEDIATYPE_LAYER_TAR_GZIP)))
 		return LADE_ENOMEM;
 	if ((err = lade__snprintf(out->path, sizeof(out->path), "%s/lade-dir-XXXXXX.tar.gz", tmp ? tmp : "/tmp")) < 0)
@@ -594,6 +595,8 @@ static int dir_unpack(const lade_kind *k, const lade_descriptor *layer, const ch
 	memset(&u, 0, sizeof(u));
 	u.dest = dest;
 	u.opts = opts;
+	if ((err = lade__archive_load()) < 0)
+		return err;
 	/* Entries are named after the folder's title, "./" and trailing slashes aside. */
 	if ((err = lade__snprintf(prefix, sizeof(prefix), "%s", title)) < 0)
 		return err;

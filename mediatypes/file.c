@@ -5,8 +5,10 @@
  */
 #include "internal.h"
 #include "kinds.h"
+#include "lade/kinds.h"
 
 #include <magic.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -27,7 +29,13 @@ static int is_uninformative(const char *mime)
  * here, when no media type was given: loading its database costs time and
  * several MiB that no other path needs.
  */
-static void magic_mime(const lade_kind_input *in, char *out, size_t outlen)
+void lade_kinds_probe_mime(lade_kind_input *in)
+{
+	if (!in->is_dir)
+		lade__magic_mime(in, in->mime, sizeof(in->mime));
+}
+
+void lade__magic_mime(const lade_kind_input *in, char *out, size_t outlen)
 {
 	magic_t cookie = magic_open(MAGIC_MIME_TYPE | MAGIC_NO_CHECK_COMPRESS | MAGIC_ERROR);
 	const char *mime;
@@ -37,6 +45,8 @@ static void magic_mime(const lade_kind_input *in, char *out, size_t outlen)
 	if (in->head_len && magic_load(cookie, NULL) == 0 && (mime = magic_buffer(cookie, in->head, in->head_len)))
 		snprintf(out, outlen, "%s", mime);
 	magic_close(cookie);
+	/* Give libmagic's freed database memory back now, not at exit: it is the biggest thing lade loads. */
+	malloc_trim(0);
 }
 
 static int file_layer(const lade_kind *k, const lade_kind_input *in, lade_kind_layer *out)
@@ -45,7 +55,10 @@ static int file_layer(const lade_kind *k, const lade_kind_input *in, lade_kind_l
 	(void)k;
 	if (out->desc.media_type)
 		return 0;
-	magic_mime(in, mime, sizeof(mime));
+	if (in->mime[0])
+		snprintf(mime, sizeof(mime), "%s", in->mime);
+	else
+		lade__magic_mime(in, mime, sizeof(mime));
 	if (is_uninformative(mime) || lade_mediatype_validate(mime, "media type") < 0) {
 		lade_error_clear();
 		out->desc.media_type = lade__strdup("application/octet-stream");

@@ -10,10 +10,9 @@
  * manifest. On pull the chart comes back as <name>-<version>.tgz.
  */
 #include "internal.h"
+#include "archive_loader.h"
 #include "kinds.h"
 
-#include <archive.h>
-#include <archive_entry.h>
 #include <cjson/cJSON.h>
 #include <ctype.h>
 #include <limits.h>
@@ -69,7 +68,7 @@ static int check_chart_path(const char *archive, const char *name, char *clean, 
 
 static int scan_chart(const char *path, chart_scan *scan)
 {
-	struct archive *a = archive_read_new();
+	struct archive *a;
 	struct archive_entry *entry;
 	char clean[PATH_MAX], chunk[65536];
 	uint64_t total = 0;
@@ -77,7 +76,9 @@ static int scan_chart(const char *path, chart_scan *scan)
 
 	memset(scan, 0, sizeof(*scan));
 	lade_buf_init(&scan->chart_yaml, MAX_FILE);
-	if (!a)
+	if ((err = lade__archive_load()) < 0)
+		return err;
+	if (!(a = archive_read_new()))
 		return lade__error_oom();
 	archive_read_support_filter_gzip(a);
 	archive_read_support_format_tar(a);

@@ -1,9 +1,8 @@
 #include "internal.h"
+#include "archive_loader.h"
 #include "kinds.h"
 #include "lade/kinds.h"
 
-#include <archive.h>
-#include <archive_entry.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -63,10 +62,14 @@ void lade__format_time(int64_t seconds, char *out, size_t outlen)
  */
 static void probe_tar(lade_kind_input *in)
 {
-	struct archive *a = archive_read_new();
+	struct archive *a;
 	struct archive_entry *entry;
 	int i;
-	if (!a)
+	if (lade__archive_load() < 0) {
+		lade_error_clear(); /* without libarchive nothing is a tar */
+		return;
+	}
+	if (!(a = archive_read_new()))
 		return;
 	archive_read_support_filter_gzip(a);
 	archive_read_support_filter_zstd(a);

@@ -20,6 +20,9 @@ extern const lade_kind lade__kind_wasm;
 /* The base name of a path, without trailing slashes, into out. */
 int lade__base_name(const char *path, char *out, size_t outlen);
 
+/* libmagic's bare MIME type for in's first bytes into out ("" when unknown). */
+void lade__magic_mime(const lade_kind_input *in, char *out, size_t outlen);
+
 /* RFC 3339 UTC ("2006-01-02T15:04:05Z") of a time in seconds. out needs 32 bytes. */
 void lade__format_time(int64_t seconds, char *out, size_t outlen);
 

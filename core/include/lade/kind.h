@@ -33,6 +33,7 @@ typedef struct lade_kind_input {
 	const char *path;                        /* borrowed */
 	int is_dir;
 	uint64_t size;
+	char mime[128];                          /* libmagic's bare MIME type when asked for (lade_kinds_probe_mime), else "" */
 	char compression[16];                    /* "gzip", "zstd", "" (none or unknown) */
 	int is_tar;                              /* a tar archive, possibly compressed */
 	char first_entry[256];                   /* a tar's first entry name, "" if none */

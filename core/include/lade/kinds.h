@@ -28,6 +28,15 @@ LADE_EXTERN const lade_kind *lade_kinds_find(const char *name);
  */
 LADE_EXTERN int lade_kinds_probe(lade_kind_input *in, const char *path);
 
+/*
+ * Ask libmagic for in's MIME type (from the bytes probed) and keep it in
+ * in->mime. The file kind asks by itself when it has to; a program that
+ * calls this first, before anything else big is loaded (libcurl, OpenSSL),
+ * keeps its peak memory lower, as libmagic's database costs several MiB
+ * while it is open.
+ */
+LADE_EXTERN void lade_kinds_probe_mime(lade_kind_input *in);
+
 /* The kind that claims in most surely (the generic file kind at worst). */
 LADE_EXTERN const lade_kind *lade_kinds_detect(const lade_kind_input *in);
 
