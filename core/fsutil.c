@@ -13,26 +13,28 @@
 #include <unistd.h>
 
 #define COPY_CHUNK (256 * 1024)
-#define PIPE_CHUNKS 4
+#define PIPE_CHUNKS 8
 #define PIPE_CHUNK_SIZE (256 * 1024)
 
 /*
- * A bounded hand-off from the thread that receives bytes to a worker that
- * hashes and writes them: PIPE_CHUNKS buffers of PIPE_CHUNK_SIZE, so memory
- * stays at 1 MiB a blob whatever its size.
+ * A bounded hand-off from the thread that receives bytes to two workers,
+ * one hashing and one writing, so that neither waits for the other:
+ * PIPE_CHUNKS buffers of PIPE_CHUNK_SIZE (2 MiB a blob, whatever its size).
+ * Counters only grow; chunk n lives in slot n % PIPE_CHUNKS and is free
+ * again once both workers are past it.
  */
 struct lade__sink_pipe {
-	pthread_t thread;
+	pthread_t hasher, writer;
 	pthread_mutex_t lock;
 	pthread_cond_t changed;
 	char *chunks[PIPE_CHUNKS];
 	size_t lengths[PIPE_CHUNKS];
-	size_t head;     /* the chunk the producer fills */
-	size_t tail;     /* the next chunk the worker takes */
-	size_t queued;   /* chunks handed over, not yet done */
-	size_t fill;     /* bytes in the producer's chunk */
-	int closing;     /* no more chunks will come */
-	int error;       /* the worker's failure, 0 if none */
+	uint64_t produced;  /* chunks handed over */
+	uint64_t hashed;    /* chunks the hasher is done with */
+	uint64_t written;   /* chunks the writer is done with */
+	size_t fill;        /* bytes in the producer's chunk (slot produced % PIPE_CHUNKS) */
+	int closing;        /* no more chunks will come */
+	int error;          /* the first worker failure, 0 if none */
 	lade_error error_detail;
 	lade__sink *sink;
 };
@@ -109,30 +111,44 @@ static int hash_and_write(lade__sink *s, const char *p, size_t len)
 	return lade__write_all(s->fd, p, len, s->tmp);
 }
 
-static void *pipe_worker(void *arg)
+/* One worker: the hasher (hash = 1) or the writer. */
+static void work(struct lade__sink_pipe *pp, int hash)
 {
-	struct lade__sink_pipe *pp = arg;
+	uint64_t *done = hash ? &pp->hashed : &pp->written;
 	pthread_mutex_lock(&pp->lock);
 	for (;;) {
 		size_t at;
-		int err;
-		while (!pp->queued && !pp->closing)
+		int err = 0, failed;
+		while (*done == pp->produced && !pp->closing)
 			pthread_cond_wait(&pp->changed, &pp->lock);
-		if (!pp->queued)
+		if (*done == pp->produced)
 			break;
-		at = pp->tail;
+		at = (size_t)(*done % PIPE_CHUNKS);
+		failed = pp->error;
 		pthread_mutex_unlock(&pp->lock);
-		err = pp->error ? 0 : hash_and_write(pp->sink, pp->chunks[at], pp->lengths[at]);
+		if (!failed)
+			err = hash ? lade_hasher_update(pp->sink->hasher, pp->chunks[at], pp->lengths[at])
+				   : lade__write_all(pp->sink->fd, pp->chunks[at], pp->lengths[at], pp->sink->tmp);
 		pthread_mutex_lock(&pp->lock);
 		if (err < 0 && !pp->error) {
 			pp->error = err;
 			pp->error_detail = *lade_error_last();
 		}
-		pp->tail = (pp->tail + 1) % PIPE_CHUNKS;
-		pp->queued--;
+		(*done)++;
 		pthread_cond_broadcast(&pp->changed);
 	}
 	pthread_mutex_unlock(&pp->lock);
+}
+
+static void *hash_worker(void *arg)
+{
+	work(arg, 1);
+	return NULL;
+}
+
+static void *write_worker(void *arg)
+{
+	work(arg, 0);
 	return NULL;
 }
 
@@ -146,7 +162,7 @@ static void pipe_free(struct lade__sink_pipe *pp)
 	free(pp);
 }
 
-/* Start the worker; on any failure the sink simply stays synchronous. */
+/* Start the workers; on any failure the sink simply stays synchronous. */
 static void pipe_start(lade__sink *s)
 {
 	struct lade__sink_pipe *pp = calloc(1, sizeof(*pp));
@@ -162,31 +178,39 @@ static void pipe_start(lade__sink *s)
 			return;
 		}
 	}
-	if (pthread_create(&pp->thread, NULL, pipe_worker, pp) != 0) {
+	if (pthread_create(&pp->hasher, NULL, hash_worker, pp) != 0) {
+		pipe_free(pp);
+		return;
+	}
+	if (pthread_create(&pp->writer, NULL, write_worker, pp) != 0) {
+		pthread_mutex_lock(&pp->lock);
+		pp->closing = 1;
+		pthread_cond_broadcast(&pp->changed);
+		pthread_mutex_unlock(&pp->lock);
+		pthread_join(pp->hasher, NULL);
 		pipe_free(pp);
 		return;
 	}
 	s->pipe = pp;
 }
 
-/* Hand the producer's chunk to the worker and wait for a free one. */
+/* Hand the producer's chunk to the workers and wait until its next slot is free. */
 static int pipe_hand_over(struct lade__sink_pipe *pp)
 {
 	int err;
 	pthread_mutex_lock(&pp->lock);
-	pp->lengths[pp->head] = pp->fill;
-	pp->head = (pp->head + 1) % PIPE_CHUNKS;
-	pp->queued++;
+	pp->lengths[pp->produced % PIPE_CHUNKS] = pp->fill;
+	pp->produced++;
 	pp->fill = 0;
 	pthread_cond_broadcast(&pp->changed);
-	while (pp->queued == PIPE_CHUNKS && !pp->error)
+	while (!pp->error && pp->produced - (pp->hashed < pp->written ? pp->hashed : pp->written) == PIPE_CHUNKS)
 		pthread_cond_wait(&pp->changed, &pp->lock);
 	err = pp->error;
 	pthread_mutex_unlock(&pp->lock);
 	return err;
 }
 
-/* Flush what is left, stop the worker, and report its failure if any. */
+/* Flush what is left, stop the workers, and report a failure if any. */
 static int pipe_finish(lade__sink *s)
 {
 	struct lade__sink_pipe *pp = s->pipe;
@@ -199,7 +223,8 @@ static int pipe_finish(lade__sink *s)
 	pp->closing = 1;
 	pthread_cond_broadcast(&pp->changed);
 	pthread_mutex_unlock(&pp->lock);
-	pthread_join(pp->thread, NULL);
+	pthread_join(pp->hasher, NULL);
+	pthread_join(pp->writer, NULL);
 	if (pp->error) {
 		err = pp->error;
 		*(lade_error *)lade_error_last() = pp->error_detail;
@@ -225,7 +250,7 @@ int lade__sink_write(lade__sink *s, const void *data, size_t len)
 	}
 	while (len) {
 		size_t room = PIPE_CHUNK_SIZE - pp->fill, take = len < room ? len : room;
-		memcpy(pp->chunks[pp->head] + pp->fill, p, take);
+		memcpy(pp->chunks[pp->produced % PIPE_CHUNKS] + pp->fill, p, take);
 		pp->fill += take;
 		p += take;
 		len -= take;

@@ -23,15 +23,15 @@ typedef struct lade__sink {
 	lade_hasher *hasher;
 	uint64_t written;
 	const lade_descriptor *desc; /* borrowed: valid until commit or abort */
-	struct lade__sink_pipe *pipe; /* large blobs: a worker thread hashes and writes */
+	struct lade__sink_pipe *pipe; /* large blobs: one worker thread hashes, another writes */
 	int keep_partial;             /* abort keeps what arrived, for the next run to resume */
 } lade__sink;
 
 /*
  * Open a temporary file for dest; tmpdir NULL means dest's own folder.
  * For blobs of LADE_SINK_PIPE_MIN bytes or more, hashing and writing run on
- * a worker thread fed through a few bounded chunks, so they overlap with
- * the caller's reading from the network.
+ * two worker threads fed through a few bounded chunks, so they overlap with
+ * each other and with the caller's reading from the network.
  */
 #define LADE_SINK_PIPE_MIN ((uint64_t)4 * 1024 * 1024)
 int lade__sink_open(lade__sink *s, const char *dest, const char *tmpdir, const lade_descriptor *desc);
