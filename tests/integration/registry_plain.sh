@@ -44,9 +44,13 @@ done
 [ "$(lade repo tags "$R" | sort | tr "\n" " ")" = "big latest single1 single2 single3 v1 v2 " ] || fail "tags: $(lade repo tags "$R")"
 pass "several tags point at one digest"
 
-(cd in && lade push "$R:v1,v2,latest" empty one-mib.bin "name with spaces.txt" notes.md:text/markdown) > push2.out
+(cd in && lade push --debug "$R:v1,v2,latest" empty one-mib.bin "name with spaces.txt" notes.md:text/markdown) \
+  > push2.out 2> push2.trace
 grep -q "^Digest: $digest\$" push2.out || fail "second push gave another digest"
 grep -q '^Blobs: 0 pushed (0 B), 4 already present$' push2.out || fail "second push sent blobs: $(cat push2.out)"
+# The wire says the same: blobs were only asked about (HEAD), never uploaded.
+grep -q 'debug: > HEAD /v2/lade/files/blobs/' push2.trace || fail "the second push did not check blobs"
+grep -qE 'debug: > (POST|PATCH) |debug: > PUT /v2/lade/files/blobs/' push2.trace && fail "the second push started an upload"
 pass "a second identical push sends no blob bytes and gives the same digest"
 
 skopeo inspect --raw --tls-verify=false "docker://$R:v1" > skopeo.json
