@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <termios.h>
+#include <unistd.h>
 
 const char TARGET_OPTIONS_HELP[] =
 	"Target options:\n"
@@ -214,24 +215,31 @@ int read_secret(const char *prompt, char *out, size_t outlen, int echo)
 {
 	struct termios old, quiet;
 	FILE *tty = fopen("/dev/tty", "r+");
+	FILE *in = tty, *shown = tty;
 	size_t n;
 	int restore = 0;
-	if (!tty)
-		return read_stdin_line(out, outlen, prompt);
-	fputs(prompt, tty);
-	fflush(tty);
-	if (!echo && tcgetattr(fileno(tty), &old) == 0) {
+	if (!tty) {
+		/* No controlling terminal: standard input, prompting only when it is a terminal itself. */
+		if (!isatty(STDIN_FILENO))
+			return read_stdin_line(out, outlen, prompt);
+		in = stdin;
+		shown = stderr;
+	}
+	fputs(prompt, shown);
+	fflush(shown);
+	if (!echo && tcgetattr(fileno(in), &old) == 0) {
 		quiet = old;
 		quiet.c_lflag &= ~(tcflag_t)ECHO;
-		restore = tcsetattr(fileno(tty), TCSAFLUSH, &quiet) == 0;
+		restore = tcsetattr(fileno(in), TCSAFLUSH, &quiet) == 0;
 	}
-	if (!fgets(out, (int)outlen, tty))
+	if (!fgets(out, (int)outlen, in))
 		out[0] = '\0';
 	if (restore) {
-		tcsetattr(fileno(tty), TCSAFLUSH, &old);
-		fputc('\n', tty);
+		tcsetattr(fileno(in), TCSAFLUSH, &old);
+		fputc('\n', shown);
 	}
-	fclose(tty);
+	if (tty)
+		fclose(tty);
 	n = strlen(out);
 	while (n && (out[n - 1] == '\n' || out[n - 1] == '\r'))
 		out[--n] = '\0';

@@ -5,7 +5,7 @@ source "$(dirname "$0")/../harness/lib.sh"
 start_registry basic
 export DOCKER_CONFIG="$WORK/docker"
 python3 - "$LADE" "$REGISTRY" "$REG_USER" "$REG_PASS" > "$WORK/tty.out" <<'PY' || fail "login on a terminal: $(cat "$WORK/tty.out")"
-import os, pty, sys, time
+import os, pty, select, signal, sys, time
 lade, reg, user, password = sys.argv[1:5]
 pid, fd = pty.fork()
 if pid == 0:
@@ -15,12 +15,19 @@ def read_until(token, timeout=15):
     global out
     end = time.time() + timeout
     while token not in out and time.time() < end:
+        ready, _, _ = select.select([fd], [], [], max(0.0, end - time.time()))
+        if not ready:
+            break
         try:
-            out += os.read(fd, 1024)
+            chunk = os.read(fd, 1024)
         except OSError:
             break
+        if not chunk:
+            break
+        out += chunk
     if token not in out:
-        print(out.decode(errors="replace")); sys.exit(1)
+        os.kill(pid, signal.SIGKILL)
+        print(f"waited for {token!r}, saw: {out.decode(errors='replace')!r}"); sys.exit(1)
 read_until(b"Username: "); os.write(fd, user.encode() + b"\n")
 read_until(b"Password: "); os.write(fd, password.encode() + b"\n")
 read_until(b"Login Succeeded")
