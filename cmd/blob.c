@@ -26,27 +26,6 @@ static const char BLOB_HELP[] =
 
 enum { OPT_DESCRIPTOR = 2201 };
 
-static int copy_to_stdout(const char *path)
-{
-	char buf[1 << 16];
-	ssize_t n;
-	int fd = open(path, O_RDONLY | O_CLOEXEC), rc = EXIT_OK;
-	if (fd < 0)
-		return failf("cannot open '%s': %s", path, strerror(errno));
-	while ((n = read(fd, buf, sizeof(buf))) > 0) {
-		if (fwrite(buf, 1, (size_t)n, stdout) != (size_t)n) {
-			rc = failf("cannot write standard output: %s", strerror(errno));
-			break;
-		}
-	}
-	if (n < 0)
-		rc = failf("cannot read '%s': %s", path, strerror(errno));
-	close(fd);
-	if (fflush(stdout) != 0 && rc == EXIT_OK)
-		rc = failf("cannot write standard output: %s", strerror(errno));
-	return rc;
-}
-
 static int blob_push(int argc, char **argv, target_opts *topts, const char *media_type)
 {
 	opened_target ot;
@@ -99,8 +78,7 @@ int cmd_blob(int argc, char **argv)
 	lade_descriptor desc;
 	lade_blob_job job;
 	const char *output = NULL, *media_type = "application/octet-stream";
-	char tmpdir[] = "/tmp/lade-blob-XXXXXX", tmpfile[64];
-	int opt, handled, rc = EXIT_FAILURE_, descriptor = 0, to_stdout;
+	int opt, handled, rc = EXIT_FAILURE_, descriptor = 0;
 
 	target_opts_init(&topts);
 	while ((opt = getopt_long(argc, argv, TARGET_SHORT_OPTIONS "o:", long_options, NULL)) != -1) {
@@ -150,25 +128,15 @@ int cmd_blob(int argc, char **argv)
 		rc = EXIT_OK;
 		goto done;
 	}
-	to_stdout = strcmp(output, "-") == 0;
-	if (to_stdout) {
-		if (!mkdtemp(tmpdir)) {
-			rc = failf("cannot make a temporary folder: %s", strerror(errno));
-			goto done;
-		}
-		snprintf(tmpfile, sizeof(tmpfile), "%s/blob", tmpdir);
+	if (strcmp(output, "-") == 0) {
+		/* Verified in a temporary file first, then copied out. */
+		rc = lade_blob_fetch_fd(ot.target, &desc, STDOUT_FILENO) < 0 ? fail() : EXIT_OK;
+		goto done;
 	}
 	memset(&job, 0, sizeof(job));
 	job.desc = &desc;
-	job.path = to_stdout ? tmpfile : output;
-	if (lade_target_fetch_files(ot.target, &job, 1) < 0)
-		rc = fail();
-	else
-		rc = to_stdout ? copy_to_stdout(tmpfile) : EXIT_OK;
-	if (to_stdout) {
-		unlink(tmpfile);
-		rmdir(tmpdir);
-	}
+	job.path = output;
+	rc = lade_target_fetch_files(ot.target, &job, 1) < 0 ? fail() : EXIT_OK;
 done:
 	opened_target_dispose(&ot);
 	return rc;

@@ -30,4 +30,7 @@ char *lade__strdup(const char *s);
 /* printf into a bounded buffer; LADE_ETOOLARGE (with message) when it does not fit. */
 int lade__snprintf(char *out, size_t outlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
+/* The last component of a path, trailing slashes ignored ("a/b/" gives "b"), into out. */
+int lade__base_name(const char *path, char *out, size_t outlen);
+
 #endif

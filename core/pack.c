@@ -71,24 +71,16 @@ static int default_title(const char *path, char *out, size_t outlen)
 /* A folder is titled with its own name, so the same tree gives the same layer wherever it lies. */
 static int folder_title(const char *path, char *out, size_t outlen)
 {
-	char work[PATH_MAX];
-	char *base;
-	size_t len;
-	if (lade__snprintf(work, sizeof(work), "%s", path) < 0)
-		return LADE_ETOOLARGE;
-	len = strlen(work);
-	while (len > 1 && work[len - 1] == '/')
-		work[--len] = '\0';
-	base = strrchr(work, '/');
-	base = base ? base + 1 : work;
-	if (!*base || strcmp(base, ".") == 0 || strcmp(base, "..") == 0 || strcmp(base, "/") == 0) {
-		char cwd[PATH_MAX];
-		/* "." and the like: the folder's real name. */
-		if (!realpath(path, cwd) || !(base = strrchr(cwd, '/')) || !base[1])
-			return lade__error(LADE_EINVALID, "cannot name folder '%s': give a title", path);
-		return lade__snprintf(out, outlen, "%s", base + 1);
-	}
-	return lade__snprintf(out, outlen, "%s", base);
+	char real[PATH_MAX];
+	int err;
+	if ((err = lade__base_name(path, out, outlen)) < 0)
+		return err;
+	if (*out && strcmp(out, ".") != 0 && strcmp(out, "..") != 0 && strcmp(out, "/") != 0)
+		return 0;
+	/* "." and the like: the folder's real name. */
+	if (!realpath(path, real) || lade__base_name(real, out, outlen) < 0 || !*out || !strcmp(out, "/"))
+		return lade__error(LADE_EINVALID, "cannot name folder '%s': give a title", path);
+	return 0;
 }
 
 /* Stat an input: regular files always, folders only for a kind that packs them. */

@@ -144,6 +144,38 @@ static int copy_to_fd(const char *path, int fd)
 	return err;
 }
 
+/* A new folder only this process uses, under $TMPDIR (or /tmp). */
+static int private_tmpdir(char *out, size_t outlen)
+{
+	const char *base = getenv("TMPDIR");
+	int err;
+	if ((err = lade__snprintf(out, outlen, "%s/lade-XXXXXX", base && *base ? base : "/tmp")) < 0)
+		return err;
+	if (!mkdtemp(out)) {
+		err = lade__error(LADE_EIO, "cannot make a temporary folder: %s", strerror(errno));
+		out[0] = '\0';
+		return err;
+	}
+	return 0;
+}
+
+int lade_blob_fetch_fd(lade_target *target, const lade_descriptor *desc, int fd)
+{
+	char dir[PATH_MAX], path[PATH_MAX];
+	lade_blob_job job;
+	int err;
+	if ((err = private_tmpdir(dir, sizeof(dir))) < 0)
+		return err;
+	memset(&job, 0, sizeof(job));
+	job.desc = desc;
+	job.path = path;
+	if ((err = lade__snprintf(path, sizeof(path), "%s/blob", dir)) == 0 &&
+	    (err = lade_target_fetch_files(target, &job, 1)) == 0)
+		err = copy_to_fd(path, fd);
+	lade__remove_tree(dir);
+	return err;
+}
+
 /* Unpack a fetched folder layer: into a new temporary folder, then renamed over dest. */
 static int unpack_into_place(const lade_kind *kind, const lade_descriptor *layer, const char *blob, const char *dest,
 			     const lade_pull_options *opts)
@@ -303,28 +335,27 @@ int lade_pull(lade_target *target, const char *reference, const lade_pull_option
 		err = lade__error(LADE_ENOTFOUND, "no layer of '%s' matches the selection", reference);
 		goto done;
 	}
-	if (opts->output_fd >= 0 && nselected != 1) {
-		err = lade__error(LADE_EINVALID, "standard output takes exactly one layer; %zu are selected (use --file)",
-				  nselected);
+	if (opts->output_fd >= 0) {
+		if (nselected != 1) {
+			err = lade__error(LADE_EINVALID,
+					  "standard output takes exactly one layer; %zu are selected (use --file)", nselected);
+			goto done;
+		}
+		for (i = 0; res.layers[i].skipped; i++)
+			;
+		if ((err = lade_blob_fetch_fd(target, &res.layers[i].desc, opts->output_fd)) == 0)
+			res.bytes_fetched = res.layers[i].desc.size;
 		goto done;
 	}
 
-	/* Folders and standard output go through a private temporary folder first. */
+	/* Folders are fetched into a private temporary folder first, then unpacked. */
 	for (i = 0; i < m.layer_count; i++) {
 		if (res.layers[i].skipped)
 			continue;
-		if ((unpackers[i] || opts->output_fd >= 0) && !tmpdir[0]) {
-			const char *base = getenv("TMPDIR");
-			if ((err = lade__snprintf(tmpdir, sizeof(tmpdir), "%s/lade-pull-XXXXXX", base ? base : "/tmp")) < 0)
-				goto done;
-			if (!mkdtemp(tmpdir)) {
-				err = lade__error(LADE_EIO, "cannot make a temporary folder: %s", strerror(errno));
-				tmpdir[0] = '\0';
-				goto done;
-			}
-		}
+		if (unpackers[i] && !tmpdir[0] && (err = private_tmpdir(tmpdir, sizeof(tmpdir))) < 0)
+			goto done;
 		jobs[njobs].desc = &res.layers[i].desc;
-		if (unpackers[i] || opts->output_fd >= 0) {
+		if (unpackers[i]) {
 			char blob[PATH_MAX];
 			char *copy;
 			if ((err = lade__snprintf(blob, sizeof(blob), "%s/layer-%zu", tmpdir, i)) < 0)
@@ -345,9 +376,7 @@ int lade_pull(lade_target *target, const char *reference, const lade_pull_option
 		if (res.layers[i].skipped)
 			continue;
 		res.bytes_fetched += jobs[k].transferred;
-		if (opts->output_fd >= 0)
-			err = copy_to_fd(jobs[k].path, opts->output_fd);
-		else if (unpackers[i])
+		if (unpackers[i])
 			err = unpack_into_place(unpackers[i], &res.layers[i].desc, jobs[k].path, res.layers[i].path, opts);
 		k++;
 		if (err < 0)

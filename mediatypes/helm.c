@@ -66,7 +66,12 @@ static int check_chart_path(const char *archive, const char *name, char *clean, 
 	return 0;
 }
 
-static int scan_chart(const char *path, chart_scan *scan)
+/*
+ * Read the chart archive: every entry checked against Helm's rules and
+ * limits (whole), or only as far as Chart.yaml (!whole, for naming: the
+ * push reads it whole again anyway).
+ */
+static int scan_chart(const char *path, chart_scan *scan, int whole)
 {
 	struct archive *a;
 	struct archive_entry *entry;
@@ -143,6 +148,8 @@ static int scan_chart(const char *path, chart_scan *scan)
 			err = lade__error(LADE_EINVALID, "chart '%s' is damaged: %s", path, archive_error_string(a));
 			goto done;
 		}
+		if (is_chart_yaml && !whole)
+			goto done;
 	}
 	if (r != ARCHIVE_EOF) {
 		err = lade__error(LADE_EINVALID, "chart '%s' is damaged: %s", path,
@@ -394,7 +401,7 @@ static void chart_dispose(chart *c)
 	memset(c, 0, sizeof(*c));
 }
 
-static int load_chart(const char *path, chart *c)
+static int load_chart(const char *path, chart *c, int whole)
 {
 	yaml_parser_t parser;
 	yaml_document_t doc;
@@ -405,7 +412,7 @@ static int load_chart(const char *path, chart *c)
 	int err;
 
 	memset(c, 0, sizeof(*c));
-	if ((err = scan_chart(path, &c->scan)) < 0)
+	if ((err = scan_chart(path, &c->scan, whole)) < 0)
 		return err;
 	text = (const unsigned char *)c->scan.chart_yaml.ptr;
 	len = c->scan.chart_yaml.size;
@@ -549,7 +556,7 @@ static int helm_artifact(const lade_kind *k, const lade_kind_input *in, const ch
 	int err;
 
 	(void)k;
-	if ((err = load_chart(in->path, &c)) < 0)
+	if ((err = load_chart(in->path, &c, 1)) < 0)
 		return err;
 	lade_buf_init(&out->config, LADE_MANIFEST_LIMIT);
 	out->omit_manifest_media_type = 1;
@@ -591,7 +598,7 @@ static int helm_naming(const lade_kind *k, const lade_kind_input *in, lade_buf *
 	const char *v;
 	int err;
 	(void)k;
-	if ((err = load_chart(in->path, &c)) < 0)
+	if ((err = load_chart(in->path, &c, 0)) < 0)
 		return err;
 	if ((err = lade_buf_puts(name, c.name)) == 0) {
 		/* OCI tags cannot hold '+': Helm writes it as '_' (formats.md §5.5). */

@@ -31,22 +31,6 @@ const lade_kind *lade_kinds_find(const char *name)
 	return NULL;
 }
 
-int lade__base_name(const char *path, char *out, size_t outlen)
-{
-	size_t len = strlen(path);
-	const char *start;
-	while (len > 1 && path[len - 1] == '/')
-		len--;
-	start = path + len;
-	while (start > path && start[-1] != '/')
-		start--;
-	if ((size_t)(path + len - start) >= outlen)
-		return lade__error(LADE_ETOOLARGE, "name in '%s' is too long", path);
-	memcpy(out, start, (size_t)(path + len - start));
-	out[path + len - start] = '\0';
-	return 0;
-}
-
 void lade__format_time(int64_t seconds, char *out, size_t outlen)
 {
 	time_t t = (time_t)seconds;

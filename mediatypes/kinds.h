@@ -17,9 +17,6 @@ extern const lade_kind lade__kind_wasm;
 #define LADE_MEDIATYPE_LAYER_TAR_GZIP "application/vnd.oci.image.layer.v1.tar+gzip"
 #define LADE_MEDIATYPE_LAYER_TAR_ZSTD "application/vnd.oci.image.layer.v1.tar+zstd"
 
-/* The base name of a path, without trailing slashes, into out. */
-int lade__base_name(const char *path, char *out, size_t outlen);
-
 /* libmagic's bare MIME type for in's first bytes into out ("" when unknown). */
 void lade__magic_mime(const lade_kind_input *in, char *out, size_t outlen);
 

@@ -121,6 +121,13 @@ LADE_EXTERN int lade_pull(lade_target *target, const char *reference, const lade
 LADE_EXTERN void lade_pull_result_dispose(lade_pull_result *result);
 
 /*
+ * Fetch one blob into a private temporary file, check its size and digest,
+ * and only then copy it to fd: nothing unverified is ever written there.
+ * Returns 0, a target error, or LADE_EIO.
+ */
+LADE_EXTERN int lade_blob_fetch_fd(lade_target *target, const lade_descriptor *desc, int fd);
+
+/*
  * Resolve reference and fetch its manifest bytes (capped at 4 MiB and
  * verified). Caller disposes desc and bytes.
  */
