@@ -225,17 +225,20 @@ int read_secret(const char *prompt, char *out, size_t outlen, int echo)
 		in = stdin;
 		shown = stderr;
 	}
-	fputs(prompt, shown);
-	fflush(shown);
+	/* Echo goes off before the prompt shows, and without flushing input:
+	 * whoever answers the prompt at once (a person typing ahead, a script
+	 * on a pty) must neither see the secret echoed nor have it discarded. */
 	if (!echo && tcgetattr(fileno(in), &old) == 0) {
 		quiet = old;
 		quiet.c_lflag &= ~(tcflag_t)ECHO;
-		restore = tcsetattr(fileno(in), TCSAFLUSH, &quiet) == 0;
+		restore = tcsetattr(fileno(in), TCSANOW, &quiet) == 0;
 	}
+	fputs(prompt, shown);
+	fflush(shown);
 	if (!fgets(out, (int)outlen, in))
 		out[0] = '\0';
 	if (restore) {
-		tcsetattr(fileno(in), TCSAFLUSH, &old);
+		tcsetattr(fileno(in), TCSANOW, &old);
 		fputc('\n', shown);
 	}
 	if (tty)
