@@ -174,15 +174,27 @@ int cmd_push(int argc, char **argv)
 	const char *annotation_file = NULL, *export_manifest = NULL, *epoch, *ref_arg;
 	const lade_kind *forced_kind = NULL;
 	lade_buf implied_name, implied_tag;
-	int opt, ntags, rc = EXIT_FAILURE_, handled, helm_style = 0;
-	size_t i;
+	int opt, ntags, rc = EXIT_FAILURE_, handled, helm_style = 0, k;
+	char **stdin_typed = NULL;
+	size_t i, stdin_typed_count = 0;
 
 	memset(&st, 0, sizeof(st));
 	memset(&ot, 0, sizeof(ot));
 	lade_buf_init(&implied_name, 256);
 	lade_buf_init(&implied_tag, 256);
 	target_opts_init(&topts);
+	/* "-:TYPE" is standard input with a media type, but getopt would read it
+	 * as the option ':'. It passes getopt as ":TYPE" and gets its dash back
+	 * afterwards, found by address: getopt only reorders argv's pointers. */
+	if (!(stdin_typed = calloc((size_t)argc, sizeof(*stdin_typed))))
+		goto done;
+	for (k = 1; k < argc && strcmp(argv[k], "--") != 0; k++)
+		if (strncmp(argv[k], "-:", 2) == 0)
+			stdin_typed[stdin_typed_count++] = ++argv[k];
 	while ((opt = getopt_long(argc, argv, TARGET_SHORT_OPTIONS "a:", long_options, NULL)) != -1) {
+		for (i = 0; optarg && i < stdin_typed_count; i++)
+			if (optarg == stdin_typed[i]) /* an option's value that began with "-:" */
+				optarg--;
 		if ((handled = target_opts_handle(&topts, opt, optarg)) < 0)
 			goto usage;
 		if (handled)
@@ -218,6 +230,10 @@ int cmd_push(int argc, char **argv)
 			goto usage;
 		}
 	}
+	for (k = optind; k < argc; k++)
+		for (i = 0; i < stdin_typed_count; i++)
+			if (argv[k] == stdin_typed[i])
+				argv[k]--;
 	if (argc - optind < 1) {
 		rc = usage_error("push", "push needs a reference");
 		goto done;
@@ -399,6 +415,7 @@ usage:
 done:
 	opened_target_dispose(&ot);
 	free(tags);
+	free(stdin_typed);
 	push_state_dispose(&st);
 	lade_buf_dispose(&implied_name);
 	lade_buf_dispose(&implied_tag);

@@ -14,13 +14,17 @@ rm -rf o1 && "$LADE" pull --plain-http "$REGISTRY/up/chunked:v1" -o o1 > /dev/nu
 pass "--chunk-size 1M: a 5 MB file in PATCH chunks against the real registry"
 
 "$LADE" push --plain-http "$REGISTRY/up/stdin:v1" -- -:application/x-test < five.bin > push.out || fail "stdin push"
-"$LADE" manifest fetch --plain-http "$REGISTRY/up/stdin:v1" > stdin-manifest.json
-python3 - stdin-manifest.json "sha256:$(sha256sum five.bin | cut -d' ' -f1)" <<'PY' || fail "stdin manifest"
+# "-:TYPE" is an operand with or without "--" before it, wherever it stands.
+"$LADE" push "$REGISTRY/up/stdin:v2" -:application/x-test --plain-http < five.bin > push.out || fail "stdin push without --"
+for tag in v1 v2; do
+  "$LADE" manifest fetch --plain-http "$REGISTRY/up/stdin:$tag" > stdin-manifest.json
+  python3 - stdin-manifest.json "sha256:$(sha256sum five.bin | cut -d' ' -f1)" <<'PY' || fail "stdin manifest ($tag)"
 import json, sys
 l = json.load(open(sys.argv[1]))["layers"][0]
 assert l["digest"] == sys.argv[2] and l["size"] == 5000000 and l["mediaType"] == "application/x-test", l
 assert l["annotations"]["org.opencontainers.image.title"] == "stdin", l
 PY
+done
 rm -rf o2 && "$LADE" pull --plain-http "$REGISTRY/up/stdin:v1" -o o2 > /dev/null && cmp five.bin o2/stdin || fail "stdin round trip"
 out=$("$LADE" blob push --plain-http "$REGISTRY/up/blob" - < five.bin) || fail "blob push -"
 echo "$out" | grep -q "\"digest\":\"sha256:$(sha256sum five.bin | cut -d' ' -f1)\",\"size\":5000000" || fail "blob push printed $out"
