@@ -10,12 +10,7 @@
 # then POST for an upload URL and `PUT -T` of the file. curl's pull is a GET
 # to a file followed by `openssl dgst`. skopeo copies a one-layer OCI layout
 # (--preserve-digests), with its blob-info cache removed before each run.
-set -euo pipefail
-: "${LADE:=$(cd "$(dirname "$0")/../.." && pwd)/build/cmd/lade}"
-LADE=$(cd "$(dirname "$LADE")" && pwd)/$(basename "$LADE")
-export LADE
-source "$(dirname "$0")/../harness/lib.sh"
-SIZE_MB=${SIZE_MB:-1024}
+source "$(dirname "$0")/lib.sh"
 RUNS=${RUNS:-5}
 command -v skopeo > /dev/null || { echo "skopeo is needed" >&2; exit 1; }
 [ -x /usr/bin/time ] || { echo "GNU time (/usr/bin/time) is needed" >&2; exit 1; }

@@ -6,12 +6,7 @@
 #
 #   LADE=build/cmd/lade tests/bench/kinds.sh          # 1 GiB each
 #   SIZE_MB=128 LADE=build/cmd/lade tests/bench/kinds.sh
-set -euo pipefail
-: "${LADE:=$(cd "$(dirname "$0")/../.." && pwd)/build/cmd/lade}"
-LADE=$(cd "$(dirname "$LADE")" && pwd)/$(basename "$LADE")
-export LADE
-source "$(dirname "$0")/../harness/lib.sh"
-SIZE_MB=${SIZE_MB:-1024}
+source "$(dirname "$0")/lib.sh"
 cd "$WORK"
 
 echo "making a ${SIZE_MB} MiB folder (half random, half text) and a ${SIZE_MB} MiB wasm module..." >&2

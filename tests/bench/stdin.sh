@@ -6,13 +6,8 @@
 #
 #   LADE=build/cmd/lade tests/bench/stdin.sh        # 1 GiB, median of 3
 #   SIZE_MB=128 RUNS=1 LADE=build/cmd/lade tests/bench/stdin.sh
-set -euo pipefail
-: "${LADE:=$(cd "$(dirname "$0")/../.." && pwd)/build/cmd/lade}"
-LADE=$(cd "$(dirname "$LADE")" && pwd)/$(basename "$LADE")
+source "$(dirname "$0")/lib.sh"
 MOUNT_CHECK=$(dirname "$LADE")/../tests/mount_check
-export LADE
-source "$(dirname "$0")/../harness/lib.sh"
-SIZE_MB=${SIZE_MB:-1024}
 RUNS=${RUNS:-3}
 start_registry plain
 cd "$WORK"

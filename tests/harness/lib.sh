@@ -1,7 +1,8 @@
 # tests/harness/lib.sh - shared by the integration tests and the benchmark.
 # Starts Debian's docker-registry (distribution 2.8) on 127.0.0.1 on a free
-# port in plain or basic-auth mode, with temporary storage, and stops it
-# when the calling script exits. Source it; call start_registry MODE.
+# port in plain, basic, token, tls or mtls mode, with temporary storage, and
+# the scriptable fault server; stops them when the calling script exits.
+# Source it; call start_registry MODE or start_fault_server.
 
 set -euo pipefail
 
