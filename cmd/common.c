@@ -63,7 +63,7 @@ void target_opts_init(target_opts *o)
 }
 
 /* "500K", "2M", "1G" or plain bytes. */
-static int parse_bytes(const char *arg, uint64_t *out)
+int parse_bytes(const char *arg, uint64_t *out)
 {
 	double v;
 	char *unit;

@@ -63,6 +63,8 @@ enum {
 	OPT_LIMIT_RATE,
 	OPT_DEBUG,
 	OPT_CHUNK_SIZE,
+	OPT_MAX_UNPACK_SIZE,
+	OPT_MAX_UNPACK_ENTRIES,
 	OPT_HELP
 };
 
@@ -129,6 +131,9 @@ int usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(pri
 
 /* Print a one-line error and return 1. */
 int failf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* "500K", "2M", "1G" or plain bytes; -1 when it is not a positive size. */
+int parse_bytes(const char *arg, uint64_t *out);
 
 /* Human size: "1.0 MiB". */
 const char *human_size(uint64_t bytes, char *buf, size_t len);

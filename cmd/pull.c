@@ -23,7 +23,10 @@ static const char PULL_HELP[] =
 	"      --media-type TYPE       pull only layers of this media type (repeatable)\n"
 	"  -k, --keep-old-files        do not replace existing files\n"
 	"  -T, --allow-path-traversal  allow titles outside the output folder\n"
-	"      --preserve-permissions  unpacked folders keep their files' exact modes\n";
+	"      --preserve-permissions  unpacked folders keep their files' exact modes\n"
+	"      --max-unpack-size SIZE  a folder may unpack to SIZE (500M, 20G; default\n"
+	"                              1 GiB or 20 times its compressed size)\n"
+	"      --max-unpack-entries N  a folder may hold N entries (default 1000000)\n";
 
 static int add_string(const char ***list, size_t *count, const char *value)
 {
@@ -45,6 +48,8 @@ int cmd_pull(int argc, char **argv)
 		{"file", required_argument, NULL, OPT_FILE},
 		{"media-type", required_argument, NULL, OPT_MEDIA_TYPE},
 		{"preserve-permissions", no_argument, NULL, OPT_PRESERVE_PERMISSIONS},
+		{"max-unpack-size", required_argument, NULL, OPT_MAX_UNPACK_SIZE},
+		{"max-unpack-entries", required_argument, NULL, OPT_MAX_UNPACK_ENTRIES},
 		{NULL, 0, NULL, 0},
 	};
 	target_opts topts;
@@ -94,6 +99,22 @@ int cmd_pull(int argc, char **argv)
 		case OPT_PRESERVE_PERMISSIONS:
 			popts.preserve_permissions = 1;
 			break;
+		case OPT_MAX_UNPACK_SIZE:
+			if (parse_bytes(optarg, &popts.max_unpack_size) < 0) {
+				rc = usage_error("pull", "--max-unpack-size '%s' is not a size (500M, 20G)", optarg);
+				goto done;
+			}
+			break;
+		case OPT_MAX_UNPACK_ENTRIES: {
+			char *end;
+			unsigned long long n = strtoull(optarg, &end, 10);
+			if (!*optarg || *end || n == 0) {
+				rc = usage_error("pull", "--max-unpack-entries '%s' is not a positive count", optarg);
+				goto done;
+			}
+			popts.max_unpack_entries = n;
+			break;
+		}
 		default:
 			rc = usage_error("pull", "bad arguments");
 			goto done;

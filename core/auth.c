@@ -348,8 +348,8 @@ static int helper_get(const char *name, const char *key, lade_credential *out)
 			err = lade__error(LADE_EAUTH, "docker-credential-%s get failed for '%s': %.200s", name, key, reply.ptr);
 		goto done;
 	}
-	if (!(json = cJSON_ParseWithLength(reply.ptr, reply.size)) || !cJSON_IsObject(json)) {
-		err = lade__error(LADE_EAUTH, "docker-credential-%s get: the reply is not JSON", name);
+	if (lade__json_parse(&json, reply.ptr, reply.size, HELPER_OUTPUT_MAX, "the reply") < 0) {
+		err = lade__error(LADE_EAUTH, "docker-credential-%s get: %s", name, lade_error_last()->message);
 		goto done;
 	}
 	user = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(json, "Username"));

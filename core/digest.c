@@ -1,4 +1,5 @@
 #include "internal.h"
+#include "fsutil.h"
 #include "lade/digest.h"
 
 #include <errno.h>
@@ -171,10 +172,8 @@ int lade_digest_file(lade_digest *out, uint64_t *size_out, lade_digest_alg alg, 
 	int fd, err = 0;
 	ssize_t n;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return lade__error(errno == ENOENT ? LADE_ENOTFOUND : LADE_EIO, "cannot open '%s': %s", path,
-				   strerror(errno));
+	if ((fd = lade__open_regular(path)) < 0)
+		return fd;
 	posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 	if (!(chunk = malloc(CHUNK))) {
 		err = lade__error_oom();

@@ -413,9 +413,9 @@ int lade__sink_copy_from(lade__sink *s, const char *src, uint64_t *copied)
 	ssize_t n;
 	if (!chunk)
 		return lade__error_oom();
-	if ((fd = open(src, O_RDONLY | O_CLOEXEC)) < 0) {
+	if ((fd = lade__open_regular(src)) < 0) {
 		free(chunk);
-		return io_error("open", src);
+		return fd;
 	}
 	posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 	while ((n = read(fd, chunk, COPY_CHUNK)) != 0) {
@@ -433,6 +433,32 @@ int lade__sink_copy_from(lade__sink *s, const char *src, uint64_t *copied)
 	close(fd);
 	free(chunk);
 	return err;
+}
+
+int lade__open_regular(const char *path)
+{
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK), flags;
+	const char *what;
+	if (fd < 0)
+		return io_error("open", path);
+	if (fstat(fd, &st) < 0) {
+		int err = io_error("read", path);
+		close(fd);
+		return err;
+	}
+	if (S_ISREG(st.st_mode)) {
+		if ((flags = fcntl(fd, F_GETFL)) >= 0)
+			fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
+		return fd;
+	}
+	close(fd);
+	what = S_ISDIR(st.st_mode)   ? "a folder"
+	       : S_ISFIFO(st.st_mode) ? "a FIFO"
+	       : S_ISSOCK(st.st_mode) ? "a socket"
+	       : S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode) ? "a device"
+							     : "not a regular file";
+	return lade__error(LADE_EINVALID, "'%s' is %s; refusing to read it", path, what);
 }
 
 int lade__mkdirs(const char *path, mode_t mode)
@@ -457,10 +483,10 @@ int lade__mkdirs(const char *path, mode_t mode)
 int lade__read_file(lade_buf *out, const char *path, size_t max)
 {
 	char chunk[65536];
-	int fd = open(path, O_RDONLY | O_CLOEXEC), err = 0;
+	int fd = lade__open_regular(path), err = 0;
 	ssize_t n;
 	if (fd < 0)
-		return io_error("open", path);
+		return fd;
 	lade_buf_init(out, max);
 	while ((n = read(fd, chunk, sizeof(chunk))) != 0) {
 		if (n < 0) {

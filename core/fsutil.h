@@ -57,6 +57,14 @@ int lade__sink_commit(lade__sink *s);
 /* Remove the temporary file; safe after commit and on a zeroed sink. */
 void lade__sink_abort(lade__sink *s);
 
+/*
+ * Open path for reading only when it is a regular file: opened with
+ * O_NONBLOCK so a FIFO cannot hold lade forever, checked with fstat, then
+ * set back to blocking. A FIFO, device, socket or folder is refused with
+ * LADE_EINVALID naming what it is. Returns the descriptor or an error.
+ */
+int lade__open_regular(const char *path);
+
 /* mkdir -p with mode for every missing folder. */
 int lade__mkdirs(const char *path, mode_t mode);
 
@@ -76,5 +84,56 @@ int lade__write_all(int fd, const void *data, size_t len, const char *what);
 
 /* Remove a folder and everything in it, not following symlinks. Best effort. */
 void lade__remove_tree(const char *path);
+
+/*
+ * A tree: a folder filled from names an attacker may have written (a
+ * folder artifact's tar entries, pulled titles). Every path below the root
+ * is walked from the root's file descriptor one component at a time with
+ * O_NOFOLLOW, so nothing is ever created, opened or linked through a
+ * symlink, whatever the tree holds or another entry made of it. A rel path
+ * is relative and clean: no empty, "." or ".." components (see
+ * lade__tree_clean).
+ */
+
+/*
+ * Clean a relative name: "./" and doubled slashes dropped; "..", absolute
+ * paths (LADE_EUNSAFE), overlong components and more than 128 levels
+ * (LADE_ETOOLARGE) refused with the reason alone as the message.
+ */
+int lade__tree_clean(const char *name, char *rel, size_t rellen);
+
+/*
+ * Open the folder that holds rel's last component, making missing folders
+ * with mode when create is set. *dirfd is the caller's to close; *leaf
+ * points into rel. A component that is a symlink or a file is refused
+ * with LADE_EUNSAFE and a message naming it, to which the caller adds
+ * what it was placing; what names the entry in other messages.
+ */
+int lade__tree_parent(int rootfd, const char *rel, int create, mode_t mode, int *dirfd, const char **leaf,
+		      const char *what);
+
+/*
+ * Does a symlink in folder dir_rel ("" for the root) whose text is target
+ * lead to a place inside the tree? Resolved as the kernel would, through
+ * the symlinks the tree holds now (at most 40 of them); a component that
+ * does not exist is taken as a folder. 0 when inside, LADE_EUNSAFE (with
+ * the message naming what) when it leads out or is absolute.
+ */
+int lade__tree_link_inside(int rootfd, const char *dir_rel, const char *target, const char *what);
+
+/*
+ * Where rel leads in the tree, its symlinks followed (at most 40): out gets
+ * the place as a clean rel path with no symlink in it ("" for the root).
+ * LADE_EUNSAFE when it leads outside. Absent components count as folders.
+ */
+int lade__tree_resolve(int rootfd, const char *rel, char *out, size_t outlen, const char *what);
+
+/*
+ * Check every symlink in the tree, as it stands now, with
+ * lade__tree_link_inside: links made earlier may lead out through links
+ * made later, so this runs once the tree is complete. Walks without
+ * following links; depth bounded by PATH_MAX.
+ */
+int lade__tree_check_links(int rootfd);
 
 #endif

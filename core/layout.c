@@ -467,13 +467,16 @@ static const lade_target_ops layout_ops = {
 	.free = layout_free,
 };
 
+static int check_own_folders(const layout *l);
+
 /* Create the layout's fixed files under the lock, so two creators cannot race. */
 static int create_layout(layout *l)
 {
 	char path[PATH_MAX];
 	struct stat st;
 	int lockfd = -1, err;
-	if ((err = lade__mkdirs(l->root, 0755)) < 0 || (err = lock_layout(l, &lockfd)) < 0)
+	if ((err = lade__mkdirs(l->root, 0755)) < 0 || (err = check_own_folders(l)) < 0 ||
+	    (err = lock_layout(l, &lockfd)) < 0)
 		return err;
 	if ((err = path_in(l, path, sizeof(path), "oci-layout")) < 0)
 		goto done;
@@ -492,6 +495,30 @@ done:
 	return err;
 }
 
+/*
+ * The layout's own folders must be folders inside it: a blobs/ that is a
+ * symlink would have every push write outside the layout, wherever the
+ * link points. Refused, whoever made the link.
+ */
+static int check_own_folders(const layout *l)
+{
+	static const char *const folders[] = {"blobs", "blobs/sha256", "blobs/sha512", "ingest"};
+	char path[PATH_MAX];
+	struct stat st;
+	size_t i;
+	int err;
+	for (i = 0; i < sizeof(folders) / sizeof(folders[0]); i++) {
+		if ((err = path_in(l, path, sizeof(path), folders[i])) < 0)
+			return err;
+		if (lstat(path, &st) < 0)
+			continue;
+		if (!S_ISDIR(st.st_mode))
+			return lade__error(LADE_EUNSAFE, "layout '%s': '%s' is %s, not a folder inside the layout; refusing it",
+					   l->root, folders[i], S_ISLNK(st.st_mode) ? "a symlink" : "not a folder");
+	}
+	return 0;
+}
+
 static int check_layout(layout *l)
 {
 	char path[PATH_MAX];
@@ -499,6 +526,8 @@ static int check_layout(layout *l)
 	cJSON *json = NULL;
 	const cJSON *version;
 	int err;
+	if ((err = check_own_folders(l)) < 0)
+		return err;
 	if ((err = path_in(l, path, sizeof(path), "oci-layout")) < 0)
 		return err;
 	if ((err = lade__read_file(&data, path, 64 * 1024)) < 0) {

@@ -176,12 +176,36 @@ int lade_mediatype_validate(const char *mt, const char *what)
 
 /* ---- JSON decoding ---- */
 
+/*
+ * Where a JSON text holds a NUL, raw or escaped as \u0000, or -1. cJSON
+ * would cut the string there, so "hel\u0000lo.txt" would name "hel": a
+ * string that becomes a name must never lose its tail silently.
+ */
+static long nul_offset(const char *data, size_t len)
+{
+	size_t i;
+	for (i = 0; i < len; i++) {
+		if (data[i] == '\0')
+			return (long)i;
+		if (data[i] != '\\' || i + 1 >= len)
+			continue;
+		if (data[i + 1] == 'u' && i + 5 < len && data[i + 2] == '0' && data[i + 3] == '0' && data[i + 4] == '0' &&
+		    data[i + 5] == '0')
+			return (long)i;
+		i++; /* the escaped character, so "\\u0000" is a backslash and text */
+	}
+	return -1;
+}
+
 int lade__json_parse(cJSON **out, const char *data, size_t len, size_t cap, const char *what)
 {
 	cJSON *json;
 	const char *end = NULL;
+	long nul;
 	if (len > cap)
 		return lade__error(LADE_ETOOLARGE, "%s is %zu bytes, over the %zu-byte limit", what, len, cap);
+	if ((nul = nul_offset(data, len)) >= 0)
+		return lade__error(LADE_EINVALID, "%s holds a NUL character (near byte %ld); refusing it", what, nul);
 	json = cJSON_ParseWithLengthOpts(data, len, &end, 0);
 	if (!json) {
 		size_t offset = end && end >= data ? (size_t)(end - data) : 0;

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,14 +27,20 @@ int lade_manifest_fetch(lade_target *target, const char *reference, lade_descrip
 
 /*
  * Where a title lands: output/title after folding "." and "..". A title
- * that is absolute or climbs above output is unsafe unless allowed.
+ * that is absolute or climbs above output is unsafe unless allowed; so is
+ * one whose folders lead outside through a symlink already in output
+ * (resolved through the tree helpers, before any folder is made). The
+ * title's folders are created; out gets the path with symlinks resolved.
  */
-static int destination(char *out, size_t outlen, const char *output, const char *title, int allow_traversal)
+static int destination(char *out, size_t outlen, const char *output, int rootfd, const char *title,
+		       int allow_traversal)
 {
-	char work[PATH_MAX], clean[PATH_MAX];
-	char *save = NULL, *part;
+	char work[PATH_MAX], clean[PATH_MAX], parent[PATH_MAX], placed[PATH_MAX];
+	char *save = NULL, *part, *slash;
+	const char *leaf, *dummy;
 	size_t len = 0;
-	int depth = 0;
+	int depth = 0, dirfd, err;
+	struct stat st;
 
 	if (!*title)
 		return lade__error(LADE_EUNSAFE, "refusing an empty title");
@@ -49,55 +56,53 @@ static int destination(char *out, size_t outlen, const char *output, const char 
 		if (strcmp(part, ".") == 0)
 			continue;
 		if (strcmp(part, "..") == 0) {
-			if (depth == 0 && !allow_traversal)
-				return lade__error(LADE_EUNSAFE,
-						   "refusing to write '%s': it leaves the output folder (use -T to allow)",
-						   title);
-			if (depth > 0) {
-				char *slash = strrchr(clean, '/');
-				len = slash ? (size_t)(slash - clean) : 0;
-				clean[len] = '\0';
-				depth--;
-				continue;
+			if (depth == 0) {
+				if (!allow_traversal)
+					return lade__error(LADE_EUNSAFE,
+							   "refusing to write '%s': it leaves the output folder (use -T to allow)",
+							   title);
+				/* Allowed to leave: the path as written, folders made as they come. */
+				if ((err = lade__snprintf(out, outlen, "%s/%s", output, title)) < 0)
+					return err;
+				if ((err = lade__snprintf(parent, sizeof(parent), "%s", out)) < 0)
+					return err;
+				*strrchr(parent, '/') = '\0';
+				return lade__mkdirs(parent, 0755);
 			}
-		} else {
-			depth++;
+			slash = strrchr(clean, '/');
+			len = slash ? (size_t)(slash - clean) : 0;
+			clean[len] = '\0';
+			depth--;
+			continue;
 		}
+		depth++;
 		if (len + strlen(part) + 2 > sizeof(clean))
 			return lade__error(LADE_ETOOLARGE, "title '%s' is too long", title);
 		len += (size_t)sprintf(clean + len, "%s%s", len ? "/" : "", part);
 	}
 	if (!len)
 		return lade__error(LADE_EUNSAFE, "refusing to write '%s': it names the output folder itself", title);
-	return lade__snprintf(out, outlen, "%s/%s", output, clean);
-}
-
-/* Make dest's parent folders and check that, symlinks resolved, they stay inside output. */
-static int prepare_parent(const char *dest, const char *output_real, const char *title, int allow_traversal)
-{
-	char parent[PATH_MAX], real[PATH_MAX];
-	char *slash;
-	size_t olen = strlen(output_real);
-	int err;
-	struct stat st;
-
-	if ((err = lade__snprintf(parent, sizeof(parent), "%s", dest)) < 0)
+	slash = strrchr(clean, '/');
+	leaf = slash ? slash + 1 : clean;
+	snprintf(parent, sizeof(parent), "%.*s", slash ? (int)(slash - clean) : 0, clean);
+	if (allow_traversal) {
+		if ((err = lade__snprintf(out, outlen, "%s/%s", output, clean)) < 0)
+			return err;
+		if (slash && (err = lade__snprintf(work, sizeof(work), "%s/%s", output, parent)) == 0)
+			err = lade__mkdirs(work, 0755);
 		return err;
-	slash = strrchr(parent, '/');
-	if (!slash)
-		return 0;
-	*slash = '\0';
-	if (parent[0] && (err = lade__mkdirs(parent, 0755)) < 0)
+	}
+	/* Where the folders lead, symlinks in output followed; then make them without following any. */
+	if ((err = lade__tree_resolve(rootfd, parent, work, sizeof(work), title)) < 0)
 		return err;
-	if (!realpath(parent[0] ? parent : "/", real))
-		return lade__error(LADE_EIO, "cannot resolve '%s': %s", parent, strerror(errno));
-	if (!allow_traversal &&
-	    !(strncmp(real, output_real, olen) == 0 && (real[olen] == '\0' || real[olen] == '/' || olen == 1)))
-		return lade__error(LADE_EUNSAFE, "refusing to write '%s': a symlink leads outside the output folder",
-				   title);
-	if (lstat(dest, &st) == 0 && S_ISDIR(st.st_mode))
-		return lade__error(LADE_EEXISTS, "cannot write '%s': a folder is in the way", dest);
-	return 0;
+	if ((err = lade__snprintf(placed, sizeof(placed), "%s%s%s", work, work[0] ? "/" : "", leaf)) < 0 ||
+	    (err = lade__tree_parent(rootfd, placed, 1, 0755, &dirfd, &dummy, title)) < 0)
+		return lade__error(err, "refusing to write '%s': %s", title, lade_error_last()->message);
+	err = fstatat(dirfd, dummy, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode)
+		      ? lade__error(LADE_EEXISTS, "cannot write '%s': a folder is in the way", title)
+		      : 0;
+	close(dirfd);
+	return err < 0 ? err : lade__snprintf(out, outlen, "%s/%s", output, placed);
 }
 
 static int selected(const lade_pull_options *opts, const lade_descriptor *layer, const char *name)
@@ -181,7 +186,8 @@ static int unpack_into_place(const lade_kind *kind, const lade_descriptor *layer
 			     const lade_pull_options *opts)
 {
 	char tmp[PATH_MAX], old[PATH_MAX];
-	lade_unpack_options uo = {opts->preserve_permissions, opts->keep_old_files};
+	lade_unpack_options uo = {opts->preserve_permissions, opts->keep_old_files, opts->max_unpack_size,
+				  opts->max_unpack_entries};
 	struct stat st;
 	int err, had_old;
 	if ((err = lade__snprintf(tmp, sizeof(tmp), "%s.lade-XXXXXX", dest)) < 0 ||
@@ -220,8 +226,9 @@ fail:
 int lade_pull(lade_target *target, const char *reference, const lade_pull_options *opts, lade_pull_result *result)
 {
 	static const lade_pull_options defaults = LADE_PULL_OPTIONS_INIT;
+	lade_pull_options v1;
 	const char *output;
-	char output_real[PATH_MAX], media_type[256], tmpdir[PATH_MAX] = "";
+	char media_type[256], tmpdir[PATH_MAX] = "";
 	lade_pull_result res;
 	lade_manifest m;
 	lade_buf bytes, config;
@@ -229,10 +236,17 @@ int lade_pull(lade_target *target, const char *reference, const lade_pull_option
 	const lade_kind **unpackers = NULL;
 	lade_pull_context ctx;
 	size_t i, k, njobs = 0, nselected = 0;
-	int err, best = 0;
+	int err, best = 0, rootfd = -1;
 
 	if (!opts)
 		opts = &defaults;
+	if (opts->version == 1) {
+		/* Built against version 1: its fields, the later ones at their defaults. */
+		v1 = defaults;
+		memcpy(&v1, opts, offsetof(lade_pull_options, max_unpack_size));
+		v1.version = LADE_PULL_OPTIONS_VERSION;
+		opts = &v1;
+	}
 	output = opts->output_dir ? opts->output_dir : ".";
 	memset(&res, 0, sizeof(res));
 	memset(&m, 0, sizeof(m));
@@ -271,8 +285,8 @@ int lade_pull(lade_target *target, const char *reference, const lade_pull_option
 	if (opts->output_fd < 0) {
 		if ((err = lade__mkdirs(output, 0755)) < 0)
 			goto done;
-		if (!realpath(output, output_real)) {
-			err = lade__error(LADE_EIO, "cannot resolve '%s': %s", output, strerror(errno));
+		if ((rootfd = open(output, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
+			err = lade__error(LADE_EIO, "cannot open '%s': %s", output, strerror(errno));
 			goto done;
 		}
 	}
@@ -294,9 +308,16 @@ int lade_pull(lade_target *target, const char *reference, const lade_pull_option
 			goto done;
 		res.layer_count++;
 		res.layers[i].skipped = 1;
-		if (!title && res.kind && res.kind->name_on_pull &&
-		    res.kind->name_on_pull(res.kind, &ctx, i, name, sizeof(name)) == 0)
-			title = name;
+		if (!title && res.kind && res.kind->name_on_pull) {
+			/* No name of its own is a skip; a name the kind cannot make safely fails the pull. */
+			int named = res.kind->name_on_pull(res.kind, &ctx, i, name, sizeof(name));
+			if (named == 0)
+				title = name;
+			else if (named != LADE_ENOTFOUND) {
+				err = named;
+				goto done;
+			}
+		}
 		lade_error_clear();
 		if (!title || strcmp(layer->media_type, LADE_MEDIATYPE_EMPTY) == 0 || !selected(opts, layer, title))
 			continue;
@@ -312,8 +333,7 @@ int lade_pull(lade_target *target, const char *reference, const lade_pull_option
 			}
 			continue; /* fetched once the selection is known to be one layer */
 		}
-		if ((err = destination(dest, sizeof(dest), output, title, opts->allow_path_traversal)) < 0 ||
-		    (err = prepare_parent(dest, output_real, title, opts->allow_path_traversal)) < 0)
+		if ((err = destination(dest, sizeof(dest), output, rootfd, title, opts->allow_path_traversal)) < 0)
 			goto done;
 		if (opts->keep_old_files && lstat(dest, &st) == 0) {
 			err = lade__error(LADE_EEXISTS, "'%s' exists; not replacing it (--keep-old-files)", dest);
@@ -383,6 +403,8 @@ int lade_pull(lade_target *target, const char *reference, const lade_pull_option
 			goto done;
 	}
 done:
+	if (rootfd >= 0)
+		close(rootfd);
 	for (i = 0; jobs && i < njobs; i++)
 		if (tmpdir[0] && strncmp(jobs[i].path, tmpdir, strlen(tmpdir)) == 0)
 			free((char *)jobs[i].path);

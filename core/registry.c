@@ -588,7 +588,8 @@ static void parse_error_body(const request *rq, char *code, size_t codelen, char
 	code[0] = msg[0] = '\0';
 	if (!rq->body.size)
 		return;
-	json = cJSON_ParseWithLength(rq->body.ptr, rq->body.size);
+	if (lade__json_parse(&json, rq->body.ptr, rq->body.size, LADE_ERROR_BODY_MAX, "error body") < 0)
+		lade_error_clear(); /* not the spec's JSON: the raw line below says what it was */
 	first = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(json, "errors"), 0);
 	c = cJSON_GetObjectItemCaseSensitive(first, "code");
 	m = cJSON_GetObjectItemCaseSensitive(first, "message");
@@ -1241,9 +1242,8 @@ static int open_source(task *tk)
 	struct stat st;
 	if (tk->fd >= 0 || tk->memory)
 		return 0;
-	if ((tk->fd = open(tk->job->path, O_RDONLY | O_CLOEXEC)) < 0)
-		return lade__error(errno == ENOENT ? LADE_ENOTFOUND : LADE_EIO, "cannot open '%s': %s", tk->job->path,
-				   strerror(errno));
+	if ((tk->fd = lade__open_regular(tk->job->path)) < 0)
+		return tk->fd;
 	if (fstat(tk->fd, &st) < 0 || (uint64_t)st.st_size != tk->job->desc->size)
 		return lade__error(LADE_EDIGEST, "'%s' changed since it was hashed", tk->job->path);
 	posix_fadvise(tk->fd, 0, 0, POSIX_FADV_SEQUENTIAL);

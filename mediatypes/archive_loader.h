@@ -24,6 +24,7 @@
 	X(int, archive_read_support_format_raw, (struct archive *))                                           \
 	X(int, archive_read_support_format_tar, (struct archive *))                                           \
 	X(int, archive_read_open_filename, (struct archive *, const char *, size_t))                          \
+	X(int, archive_read_open_fd, (struct archive *, int, size_t))                                         \
 	X(int, archive_read_open, (struct archive *, void *, archive_open_callback *, archive_read_callback *, \
 				   archive_close_callback *))                                                 \
 	X(int, archive_read_next_header, (struct archive *, struct archive_entry **))                         \
@@ -82,6 +83,7 @@ int lade__archive_load(void);
 #define archive_read_support_format_raw lade__archive.archive_read_support_format_raw
 #define archive_read_support_format_tar lade__archive.archive_read_support_format_tar
 #define archive_read_open_filename lade__archive.archive_read_open_filename
+#define archive_read_open_fd lade__archive.archive_read_open_fd
 #define archive_read_open lade__archive.archive_read_open
 #define archive_read_next_header lade__archive.archive_read_next_header
 #define archive_read_data lade__archive.archive_read_data

@@ -5,9 +5,11 @@
  * order, times, owners and owner names zeroed, a gzip header without time
  * or name. Symlinks stay links; hard links are stored as files.
  *
- * On pull the tar is unpacked with the rules of formats.md §7.4: every
- * entry inside the folder, no symlink in a parent path, link targets
- * inside, no devices or FIFOs, the tar digest verified.
+ * On pull the tar is unpacked with the rules of formats.md §7.4 through
+ * core's tree helpers: every entry inside the folder, nothing made through
+ * a symlink, hard links only to files unpacked before, every symlink
+ * resolving inside the finished folder, no devices or FIFOs, size and
+ * entry count bounded (lade_unpack_options), the tar digest verified.
  */
 #include "internal.h"
 #include "archive_loader.h"
@@ -22,7 +24,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/time.h>
 #include <unistd.h>
 
 #define ANNOTATION_CONTENT_DIGEST "io.deis.oras.content.digest"
@@ -30,9 +31,6 @@
 #define COPY_CHUNK (256 * 1024)
 #define TAR_BLOCK 10240
 
-/* Limits on what one folder layer may unpack to. */
-#define UNPACK_MAX_ENTRIES 1000000
-#define UNPACK_MAX_BYTES ((uint64_t)100 << 30)
 
 static int dir_detect(const lade_kind *k, const lade_kind_input *in)
 {
@@ -132,7 +130,7 @@ static void free_names(char **names, size_t count)
 
 static int write_file_data(packer *p, const char *path)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW), err = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK), err = 0;
 	ssize_t n;
 	if (fd < 0)
 		return lade__error(LADE_EIO, "cannot open '%s': %s", path, strerror(errno));
@@ -317,6 +315,13 @@ done:
 
 /* ---- unpacking ---- */
 
+/*
+ * Every entry is placed through the tree helpers (fsutil.h): parents are
+ * walked from the new folder's descriptor without following symlinks, a
+ * hard link may only name a regular file already unpacked, and once the
+ * tar is read every symlink in the folder is resolved through the others
+ * and must stay inside.
+ */
 typedef struct unpacker {
 	struct archive *outer;   /* decompresses the blob (any filter, raw format) */
 	struct archive *tar;     /* reads the tar that outer yields, through tar_read */
@@ -324,11 +329,13 @@ typedef struct unpacker {
 	char buffer[64 * 1024];
 	int outer_done;
 	int error;
-	const char *dest;        /* the new folder everything goes in */
+	int rootfd;              /* the new folder everything goes in */
 	const char *prefix;      /* entries must be "<prefix>" or "<prefix>/..." */
 	const lade_unpack_options *opts;
+	uint64_t max_bytes, max_entries;
 	uint64_t total;
-	size_t entries;
+	uint64_t entries;
+	size_t links;            /* symlinks made: the final check runs only when there are some */
 	char *chunk;
 } unpacker;
 
@@ -354,139 +361,77 @@ static la_ssize_t tar_read(struct archive *a, void *ctx, const void **buf)
 }
 
 /*
- * The path under dest for an entry name, folded and checked: it must be the
- * prefix folder or lie inside it. rel gets the part after the prefix ("" for
- * the folder itself).
+ * The entry's place below the new folder: it must be the prefix folder or
+ * lie inside it. rel gets the clean part after the prefix ("" for the
+ * folder itself).
  */
 static int entry_path(const unpacker *u, const char *name, char *rel, size_t rellen)
 {
-	char work[PATH_MAX];
-	char *save = NULL, *part;
-	size_t len = 0, plen = strlen(u->prefix);
-	const char *rest;
-
+	size_t plen = strlen(u->prefix);
+	const char *entry = name;
 	if (name[0] == '/')
 		return lade__error(LADE_EUNSAFE, "refusing entry '%s': absolute path", name);
 	while (name[0] == '.' && name[1] == '/')
 		name += 2;
 	if (strncmp(name, u->prefix, plen) != 0 || (name[plen] != '\0' && name[plen] != '/'))
 		return lade__error(LADE_EUNSAFE, "refusing entry '%s': it is outside the folder '%s'", name, u->prefix);
-	rest = name + plen;
-	if (lade__snprintf(work, sizeof(work), "%s", rest) < 0)
-		return LADE_ETOOLARGE;
-	rel[0] = '\0';
-	for (part = strtok_r(work, "/", &save); part; part = strtok_r(NULL, "/", &save)) {
-		if (strcmp(part, ".") == 0)
-			continue;
-		if (strcmp(part, "..") == 0)
-			return lade__error(LADE_EUNSAFE, "refusing entry '%s': '..' in its path", name);
-		if (len + strlen(part) + 2 > rellen)
-			return lade__error(LADE_ETOOLARGE, "entry '%s' has too long a path", name);
-		len += (size_t)snprintf(rel + len, rellen - len, "%s%s", len ? "/" : "", part);
-	}
+	name += plen;
+	while (*name == '/')
+		name++;
+	if (lade__tree_clean(name, rel, rellen) < 0)
+		return lade__error(lade_error_last()->code, "refusing entry '%s': %s", entry, lade_error_last()->message);
 	return 0;
 }
 
-/* No symlink may stand in any parent folder of rel under dest. */
-static int check_parents(const unpacker *u, const char *rel, const char *name)
+/* Make room for a new entry at leaf: whatever non-folder was there goes (never followed). */
+static int clear_leaf(unpacker *u, int dirfd, const char *leaf, const char *name)
 {
-	char path[PATH_MAX];
-	const char *slash = rel;
 	struct stat st;
-	while ((slash = strchr(slash, '/')) != NULL) {
-		if (lade__snprintf(path, sizeof(path), "%s/%.*s", u->dest, (int)(slash - rel), rel) < 0)
-			return LADE_ETOOLARGE;
-		if (lstat(path, &st) == 0 && !S_ISDIR(st.st_mode))
-			return lade__error(LADE_EUNSAFE, "refusing entry '%s': '%.*s' is a %s, not a folder", name,
-					   (int)(slash - rel), rel, S_ISLNK(st.st_mode) ? "symlink" : "file");
-		slash++;
-	}
-	return 0;
-}
-
-/* A link target (relative to the link's own folder) must stay inside dest. */
-static int check_link_target(const char *rel, const char *target, const char *name)
-{
-	char work[PATH_MAX];
-	char *save = NULL, *part;
-	int depth = 0;
-	const char *slash = strrchr(rel, '/');
-	if (target[0] == '/')
-		return lade__error(LADE_EUNSAFE, "refusing link '%s': its target '%s' is absolute", name, target);
-	/* Start from the depth of the link's folder. */
-	if (slash) {
-		const char *p;
-		depth = 1;
-		for (p = rel; p < slash; p++)
-			depth += *p == '/';
-	}
-	if (lade__snprintf(work, sizeof(work), "%s", target) < 0)
-		return LADE_ETOOLARGE;
-	for (part = strtok_r(work, "/", &save); part; part = strtok_r(NULL, "/", &save)) {
-		if (strcmp(part, ".") == 0)
-			continue;
-		if (strcmp(part, "..") == 0) {
-			if (--depth < 0)
-				return lade__error(LADE_EUNSAFE, "refusing link '%s': its target '%s' leaves the folder", name,
-						   target);
-		} else {
-			depth++;
-		}
-	}
-	return 0;
-}
-
-static int ensure_parent(const unpacker *u, const char *rel)
-{
-	char path[PATH_MAX];
-	const char *slash = strrchr(rel, '/');
-	if (!slash)
+	if (fstatat(dirfd, leaf, &st, AT_SYMLINK_NOFOLLOW) < 0)
 		return 0;
-	if (lade__snprintf(path, sizeof(path), "%s/%.*s", u->dest, (int)(slash - rel), rel) < 0)
-		return LADE_ETOOLARGE;
-	return lade__mkdirs(path, 0755);
+	if (S_ISDIR(st.st_mode))
+		return lade__error(LADE_EINVALID, "entry '%s': a folder of that name is already there", name);
+	if (u->opts->keep_old_files)
+		return lade__error(LADE_EEXISTS, "entry '%s' exists; not replacing it (--keep-old-files)", name);
+	if (unlinkat(dirfd, leaf, 0) < 0)
+		return lade__error(LADE_EIO, "cannot replace '%s': %s", name, strerror(errno));
+	return 0;
 }
 
-static int extract_file(unpacker *u, struct archive_entry *entry, const char *path, const char *name)
+static int extract_file(unpacker *u, struct archive_entry *entry, int dirfd, const char *leaf, const char *name)
 {
 	mode_t mode = archive_entry_perm(entry) & 0777;
-	int fd, err = 0;
-	struct stat st;
+	int fd, err;
 	la_ssize_t n;
 
-	/* A file lands on whatever was there before (a symlink included) by replacing it, never through it. */
-	if (lstat(path, &st) == 0) {
-		if (S_ISDIR(st.st_mode))
-			return lade__error(LADE_EINVALID, "entry '%s': a folder of that name is already there", name);
-		if (u->opts->keep_old_files)
-			return lade__error(LADE_EEXISTS, "entry '%s' exists; not replacing it (--keep-old-files)", name);
-		unlink(path);
-	}
-	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode ? mode : 0644);
+	if ((err = clear_leaf(u, dirfd, leaf, name)) < 0)
+		return err;
+	fd = openat(dirfd, leaf, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode ? mode : 0644);
 	if (fd < 0)
-		return lade__error(LADE_EIO, "cannot create '%s': %s", path, strerror(errno));
+		return lade__error(LADE_EIO, "cannot create '%s': %s", name, strerror(errno));
 	while ((n = archive_read_data(u->tar, u->chunk, COPY_CHUNK)) != 0) {
 		if (n < 0) {
 			err = u->error ? u->error : archive_failure(u->tar, "cannot read the folder's tar");
 			break;
 		}
 		u->total += (uint64_t)n;
-		if (u->total > UNPACK_MAX_BYTES) {
-			err = lade__error(LADE_ETOOLARGE, "the folder unpacks to more than %llu bytes; refusing",
-					  (unsigned long long)UNPACK_MAX_BYTES);
+		if (u->total > u->max_bytes) {
+			err = lade__error(LADE_ETOOLARGE,
+					  "the folder unpacks to more than %llu bytes (the limit; --max-unpack-size raises it)",
+					  (unsigned long long)u->max_bytes);
 			break;
 		}
-		if ((err = lade__write_all(fd, u->chunk, (size_t)n, path)) < 0)
+		if ((err = lade__write_all(fd, u->chunk, (size_t)n, name)) < 0)
 			break;
 	}
 	if (err == 0 && u->opts->preserve_permissions && fchmod(fd, archive_entry_perm(entry) & 01777) < 0)
-		err = lade__error(LADE_EIO, "cannot set the mode of '%s': %s", path, strerror(errno));
-	if (close(fd) < 0 && err == 0)
-		err = lade__error(LADE_EIO, "cannot write '%s': %s", path, strerror(errno));
+		err = lade__error(LADE_EIO, "cannot set the mode of '%s': %s", name, strerror(errno));
 	if (err == 0 && archive_entry_mtime(entry) > 0) {
-		struct timeval tv[2] = {{archive_entry_mtime(entry), 0}, {archive_entry_mtime(entry), 0}};
-		utimes(path, tv); /* best effort, as ORAS does */
+		struct timespec ts[2] = {{archive_entry_mtime(entry), 0}, {archive_entry_mtime(entry), 0}};
+		futimens(fd, ts); /* best effort, as ORAS does */
 	}
+	if (close(fd) < 0 && err == 0)
+		err = lade__error(LADE_EIO, "cannot write '%s': %s", name, strerror(errno));
 	return err;
 }
 
@@ -498,79 +443,100 @@ static mode_t folder_mode(struct archive_entry *entry)
 	return ((archive_entry_perm(entry) & 0777) | 0700) & ~mask;
 }
 
+/* A hard link: its target must be a regular file already unpacked, reached without any symlink. */
+static int extract_hardlink(unpacker *u, const char *target_name, int dirfd, const char *leaf, const char *name)
+{
+	char target_rel[PATH_MAX];
+	const char *target_leaf;
+	struct stat st;
+	int tdirfd, err;
+
+	if ((err = entry_path(u, target_name, target_rel, sizeof(target_rel))) < 0)
+		return lade__error(err, "refusing hard link '%s': %s", name, lade_error_last()->message);
+	if (!target_rel[0])
+		return lade__error(LADE_EUNSAFE, "refusing hard link '%s': its target is the folder itself", name);
+	if ((err = lade__tree_parent(u->rootfd, target_rel, 0, 0, &tdirfd, &target_leaf, name)) < 0)
+		return err == LADE_ENOTFOUND
+			       ? lade__error(LADE_EUNSAFE, "refusing hard link '%s': its target is not a file in the folder", name)
+			       : lade__error(err, "refusing hard link '%s': %s", name, lade_error_last()->message);
+	if (fstatat(tdirfd, target_leaf, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode)) {
+		close(tdirfd);
+		return lade__error(LADE_EUNSAFE, "refusing hard link '%s': its target is not a file in the folder", name);
+	}
+	if ((err = clear_leaf(u, dirfd, leaf, name)) == 0 && linkat(tdirfd, target_leaf, dirfd, leaf, 0) < 0)
+		err = lade__error(LADE_EIO, "cannot link '%s': %s", name, strerror(errno));
+	close(tdirfd);
+	return err;
+}
+
 static int extract_entry(unpacker *u, struct archive_entry *entry)
 {
-	const char *name = archive_entry_pathname(entry);
-	char rel[PATH_MAX], path[PATH_MAX];
+	const char *name = archive_entry_pathname(entry), *leaf;
+	char rel[PATH_MAX];
 	mode_t type = archive_entry_filetype(entry);
 	struct stat st;
-	int err;
+	int err, dirfd = -1;
 
 	if (!name)
 		return lade__error(LADE_EINVALID, "an entry of the folder has no name");
-	if (++u->entries > UNPACK_MAX_ENTRIES)
-		return lade__error(LADE_ETOOLARGE, "the folder has more than %d entries; refusing", UNPACK_MAX_ENTRIES);
+	if (++u->entries > u->max_entries)
+		return lade__error(LADE_ETOOLARGE, "the folder has more than %llu entries (the limit); refusing",
+				   (unsigned long long)u->max_entries);
 	if ((err = entry_path(u, name, rel, sizeof(rel))) < 0)
 		return err;
 	if (!rel[0]) {
-		if (type != AE_IFDIR)
+		if (type != AE_IFDIR || archive_entry_hardlink(entry))
 			return lade__error(LADE_EUNSAFE, "refusing entry '%s': the folder itself must be a folder", name);
 		/* dest was made private by mkdtemp: give it the mode a new folder would get. */
-		return chmod(u->dest, folder_mode(entry)) < 0
-			       ? lade__error(LADE_EIO, "cannot set the mode of '%s': %s", u->dest, strerror(errno))
+		return fchmod(u->rootfd, folder_mode(entry)) < 0
+			       ? lade__error(LADE_EIO, "cannot set the mode of '%s': %s", name, strerror(errno))
 			       : 0;
 	}
-	if ((err = check_parents(u, rel, name)) < 0 || (err = ensure_parent(u, rel)) < 0 ||
-	    (err = lade__snprintf(path, sizeof(path), "%s/%s", u->dest, rel)) < 0)
-		return err;
+	if ((err = lade__tree_parent(u->rootfd, rel, 1, 0755, &dirfd, &leaf, name)) < 0)
+		return lade__error(err, "refusing entry '%s': %s", name, lade_error_last()->message);
 	/* A hard link comes with no file type of its own in some tars: look at the link first. */
 	if (archive_entry_hardlink(entry)) {
-		char target_rel[PATH_MAX], target_path[PATH_MAX];
-		if ((err = entry_path(u, archive_entry_hardlink(entry), target_rel, sizeof(target_rel))) < 0)
-			return lade__error(err, "refusing hard link '%s': %s", name, lade_error_last()->message);
-		if ((err = lade__snprintf(target_path, sizeof(target_path), "%s/%s", u->dest, target_rel)) < 0)
-			return err;
-		if (lstat(target_path, &st) < 0 || !S_ISREG(st.st_mode))
-			return lade__error(LADE_EUNSAFE, "refusing hard link '%s': its target is not a file in the folder",
-					   name);
-		if (lstat(path, &st) == 0)
-			unlink(path);
-		if (link(target_path, path) < 0)
-			return lade__error(LADE_EIO, "cannot link '%s': %s", path, strerror(errno));
-		return 0;
+		err = extract_hardlink(u, archive_entry_hardlink(entry), dirfd, leaf, name);
+		goto done;
 	}
 	switch (type) {
 	case AE_IFDIR:
-		if (lstat(path, &st) == 0 && !S_ISDIR(st.st_mode))
-			return lade__error(LADE_EUNSAFE, "refusing entry '%s': a %s of that name is already there", name,
-					   S_ISLNK(st.st_mode) ? "symlink" : "file");
-		if (mkdir(path, folder_mode(entry)) < 0 && errno != EEXIST)
-			return lade__error(LADE_EIO, "cannot create '%s': %s", path, strerror(errno));
-		return 0;
+		if (fstatat(dirfd, leaf, &st, AT_SYMLINK_NOFOLLOW) == 0 && !S_ISDIR(st.st_mode))
+			err = lade__error(LADE_EUNSAFE, "refusing entry '%s': a %s of that name is already there", name,
+					  S_ISLNK(st.st_mode) ? "symlink" : "file");
+		else if (mkdirat(dirfd, leaf, folder_mode(entry)) < 0 && errno != EEXIST)
+			err = lade__error(LADE_EIO, "cannot create '%s': %s", name, strerror(errno));
+		break;
 	case AE_IFREG:
-		return extract_file(u, entry, path, name);
+		err = extract_file(u, entry, dirfd, leaf, name);
+		break;
 	case AE_IFLNK: {
 		const char *target = archive_entry_symlink(entry);
-		if (!target || !*target)
-			return lade__error(LADE_EINVALID, "link '%s' has no target", name);
-		if ((err = check_link_target(rel, target, name)) < 0)
-			return err;
-		if (lstat(path, &st) == 0) {
-			if (S_ISDIR(st.st_mode))
-				return lade__error(LADE_EINVALID, "entry '%s': a folder of that name is already there", name);
-			unlink(path);
+		char folder[PATH_MAX];
+		if (!target || !*target) {
+			err = lade__error(LADE_EINVALID, "link '%s' has no target", name);
+			break;
 		}
-		if (symlink(target, path) < 0)
-			return lade__error(LADE_EIO, "cannot create link '%s': %s", path, strerror(errno));
-		return 0;
+		/* Checked now for a clear message, and again over the finished tree. */
+		snprintf(folder, sizeof(folder), "%.*s", (int)(leaf - rel ? leaf - rel - 1 : 0), rel);
+		if ((err = lade__tree_link_inside(u->rootfd, folder, target, name)) < 0 ||
+		    (err = clear_leaf(u, dirfd, leaf, name)) < 0)
+			break;
+		if (symlinkat(target, dirfd, leaf) < 0)
+			err = lade__error(LADE_EIO, "cannot create link '%s': %s", name, strerror(errno));
+		u->links++;
+		break;
 	}
 	default:
-		return lade__error(LADE_EUNSAFE, "refusing entry '%s': lade creates files, folders and links only, not %s",
-				   name,
-				   type == AE_IFCHR || type == AE_IFBLK ? "devices"
-				   : type == AE_IFIFO		       ? "FIFOs"
-									       : "special files");
+		err = lade__error(LADE_EUNSAFE, "refusing entry '%s': lade creates files, folders and links only, not %s",
+				  name,
+				  type == AE_IFCHR || type == AE_IFBLK ? "devices"
+				  : type == AE_IFIFO		      ? "FIFOs"
+									      : "special files");
 	}
+done:
+	close(dirfd);
+	return err;
 }
 
 static int dir_unpacks(const lade_kind *k, const lade_descriptor *layer)
@@ -593,8 +559,10 @@ static int dir_unpack(const lade_kind *k, const lade_descriptor *layer, const ch
 
 	(void)k;
 	memset(&u, 0, sizeof(u));
-	u.dest = dest;
+	u.rootfd = -1;
 	u.opts = opts;
+	u.max_bytes = opts->max_bytes ? opts->max_bytes : LADE_UNPACK_DEFAULT_MAX_BYTES(layer->size);
+	u.max_entries = opts->max_entries ? opts->max_entries : LADE_UNPACK_DEFAULT_MAX_ENTRIES;
 	if ((err = lade__archive_load()) < 0)
 		return err;
 	/* Entries are named after the folder's title, "./" and trailing slashes aside. */
@@ -609,6 +577,10 @@ static int dir_unpack(const lade_kind *k, const lade_descriptor *layer, const ch
 	}
 	if ((err = lade_hasher_new(&u.tar_hash, LADE_DIGEST_SHA256)) < 0)
 		goto done;
+	if ((u.rootfd = open(dest, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0) {
+		err = lade__error(LADE_EIO, "cannot open '%s': %s", dest, strerror(errno));
+		goto done;
+	}
 	archive_read_support_filter_all(u.outer);
 	archive_read_support_format_raw(u.outer);
 	archive_read_support_format_tar(u.tar);
@@ -630,6 +602,9 @@ static int dir_unpack(const lade_kind *k, const lade_descriptor *layer, const ch
 		err = u.error ? u.error : archive_failure(u.tar, "cannot read the folder's tar");
 		goto done;
 	}
+	/* A link made early may lead out through one made later: the finished tree is checked whole. */
+	if (u.links && (err = lade__tree_check_links(u.rootfd)) < 0)
+		goto done;
 	/* Hash what the tar reader left unread (end-of-archive padding) before comparing. */
 	while (!u.outer_done) {
 		const void *ignored;
@@ -649,6 +624,8 @@ static int dir_unpack(const lade_kind *k, const lade_descriptor *layer, const ch
 					  expected.str, got.str);
 	}
 done:
+	if (u.rootfd >= 0)
+		close(u.rootfd);
 	if (u.tar)
 		archive_read_free(u.tar);
 	if (u.outer)

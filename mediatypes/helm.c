@@ -12,6 +12,8 @@
 #include "internal.h"
 #include "archive_loader.h"
 #include "kinds.h"
+#include "json.h"
+#include "fsutil.h"
 
 #include <cjson/cJSON.h>
 #include <ctype.h>
@@ -77,7 +79,7 @@ static int scan_chart(const char *path, chart_scan *scan, int whole)
 	struct archive_entry *entry;
 	char clean[PATH_MAX], chunk[65536];
 	uint64_t total = 0;
-	int r, err = 0;
+	int r, err = 0, fd = -1;
 
 	memset(scan, 0, sizeof(*scan));
 	lade_buf_init(&scan->chart_yaml, MAX_FILE);
@@ -87,7 +89,12 @@ static int scan_chart(const char *path, chart_scan *scan, int whole)
 		return lade__error_oom();
 	archive_read_support_filter_gzip(a);
 	archive_read_support_format_tar(a);
-	if (archive_read_open_filename(a, path, 64 * 1024) != ARCHIVE_OK) {
+	if ((fd = lade__open_regular(path)) < 0) {
+		err = fd;
+		fd = -1;
+		goto done;
+	}
+	if (archive_read_open_fd(a, fd, 64 * 1024) != ARCHIVE_OK) {
 		err = lade__error(LADE_EINVALID, "chart '%s' is not a gzip tar archive", path);
 		goto done;
 	}
@@ -162,6 +169,8 @@ static int scan_chart(const char *path, chart_scan *scan, int whole)
 		err = lade__error(LADE_EINVALID, "chart '%s' has no %s/Chart.yaml", path, scan->top);
 done:
 	archive_read_free(a);
+	if (fd >= 0)
+		close(fd);
 	if (err < 0)
 		lade_buf_dispose(&scan->chart_yaml);
 	return err;
@@ -187,10 +196,77 @@ static const char *scalar(yaml_node_t *node)
 	return node && node->type == YAML_SCALAR_NODE ? (const char *)node->data.scalar.value : NULL;
 }
 
+/*
+ * Limits on Chart.yaml as go-yaml (Helm's parser, through sigs.k8s.io/yaml)
+ * sets them: nesting deeper than 10,000 is refused, and so is aliasing
+ * that expands the document past what its size explains (go-yaml's
+ * "excessive aliasing"). lade counts the nodes an expansion produces.
+ */
+#define YAML_DEPTH_MAX 10000
+#define YAML_EXPANSION_MAX 100000
+
+/*
+ * Read Chart.yaml as events before building anything: nesting is counted
+ * as it opens (so a 100,000-deep document stops at the limit, not after
+ * libyaml has built it), and every scalar is checked for a NUL that would
+ * cut a name short ("1.0.0\0../../x").
+ */
+static int check_yaml(const unsigned char *text, size_t len, const char *path)
+{
+	yaml_parser_t parser;
+	yaml_event_t event;
+	size_t depth = 0, aliases = 0;
+	int err = 0, done = 0;
+
+	if (!yaml_parser_initialize(&parser))
+		return lade__error_oom();
+	yaml_parser_set_input_string(&parser, text, len);
+	while (!done && err == 0) {
+		if (!yaml_parser_parse(&parser, &event)) {
+			err = lade__error(LADE_EINVALID, "chart '%s': Chart.yaml is not valid YAML (line %zu: %s)", path,
+					  parser.problem_mark.line + 1, parser.problem ? parser.problem : "parse error");
+			break;
+		}
+		switch (event.type) {
+		case YAML_SEQUENCE_START_EVENT:
+		case YAML_MAPPING_START_EVENT:
+			if (++depth > YAML_DEPTH_MAX)
+				err = lade__error(LADE_ETOOLARGE, "chart '%s': Chart.yaml: nesting too deep (over %d levels, line %zu)",
+						  path, YAML_DEPTH_MAX, event.start_mark.line + 1);
+			break;
+		case YAML_SEQUENCE_END_EVENT:
+		case YAML_MAPPING_END_EVENT:
+			depth--;
+			break;
+		case YAML_SCALAR_EVENT:
+			if (memchr(event.data.scalar.value, '\0', event.data.scalar.length))
+				err = lade__error(LADE_EINVALID, "chart '%s': Chart.yaml: a string holds a NUL character (line %zu)",
+						  path, event.start_mark.line + 1);
+			break;
+		case YAML_ALIAS_EVENT:
+			aliases++;
+			break;
+		case YAML_STREAM_END_EVENT:
+			done = 1;
+			break;
+		default:
+			break;
+		}
+		yaml_event_delete(&event);
+	}
+	yaml_parser_delete(&parser);
+	(void)aliases;
+	return err;
+}
+
 /* A YAML node as JSON: plain scalars that read as booleans, null or numbers keep that type. */
-static cJSON *node_to_json(yaml_document_t *doc, yaml_node_t *node, int depth)
+static cJSON *node_to_json(yaml_document_t *doc, yaml_node_t *node, int depth, size_t *budget)
 {
 	cJSON *out;
+	/* Aliases make the document a graph; expanded, it may be exponential (billion laughs). */
+	if (*budget == 0)
+		return NULL;
+	(*budget)--;
 	if (!node || depth > 64)
 		return cJSON_CreateNull();
 	if (node->type == YAML_SCALAR_NODE) {
@@ -213,15 +289,27 @@ static cJSON *node_to_json(yaml_document_t *doc, yaml_node_t *node, int depth)
 	if (node->type == YAML_SEQUENCE_NODE) {
 		yaml_node_item_t *item;
 		out = cJSON_CreateArray();
-		for (item = node->data.sequence.items.start; out && item < node->data.sequence.items.top; item++)
-			cJSON_AddItemToArray(out, node_to_json(doc, yaml_document_get_node(doc, *item), depth + 1));
+		for (item = node->data.sequence.items.start; out && item < node->data.sequence.items.top; item++) {
+			cJSON *child = node_to_json(doc, yaml_document_get_node(doc, *item), depth + 1, budget);
+			if (!child) {
+				cJSON_Delete(out);
+				return NULL;
+			}
+			cJSON_AddItemToArray(out, child);
+		}
 		return out;
 	}
 	out = cJSON_CreateObject();
 	for (yaml_node_pair_t *pair = node->data.mapping.pairs.start; out && pair < node->data.mapping.pairs.top; pair++) {
 		const char *key = scalar(yaml_document_get_node(doc, pair->key));
-		if (key)
-			cJSON_AddItemToObject(out, key, node_to_json(doc, yaml_document_get_node(doc, pair->value), depth + 1));
+		cJSON *child;
+		if (!key)
+			continue;
+		if (!(child = node_to_json(doc, yaml_document_get_node(doc, pair->value), depth + 1, budget))) {
+			cJSON_Delete(out);
+			return NULL;
+		}
+		cJSON_AddItemToObject(out, key, child);
 	}
 	return out;
 }
@@ -254,7 +342,7 @@ static int is_yaml_true(const char *v)
 }
 
 /* Chart.yaml as Helm's Metadata struct marshals it: its key order, empty fields left out. */
-static cJSON *metadata_json(yaml_document_t *doc, yaml_node_t *root)
+static cJSON *metadata_json(yaml_document_t *doc, yaml_node_t *root, size_t *budget)
 {
 	cJSON *obj = cJSON_CreateObject(), *list;
 	yaml_node_t *node;
@@ -315,8 +403,15 @@ static cJSON *metadata_json(yaml_document_t *doc, yaml_node_t *root)
 			if (is_yaml_true(scalar(map_get(doc, d, "enabled"))))
 				cJSON_AddTrueToObject(entry, "enabled");
 			if ((iv = map_get(doc, d, "import-values")) && iv->type == YAML_SEQUENCE_NODE &&
-			    iv->data.sequence.items.start != iv->data.sequence.items.top)
-				cJSON_AddItemToObject(entry, "import-values", node_to_json(doc, iv, 0));
+			    iv->data.sequence.items.start != iv->data.sequence.items.top) {
+				cJSON *values = node_to_json(doc, iv, 0, budget);
+				if (!values) {
+					cJSON_Delete(entry);
+					cJSON_Delete(obj);
+					return NULL;
+				}
+				cJSON_AddItemToObject(entry, "import-values", values);
+			}
 			add_string(entry, doc, d, "alias");
 			cJSON_AddItemToArray(list, entry);
 		}
@@ -407,7 +502,7 @@ static int load_chart(const char *path, chart *c, int whole)
 	yaml_document_t doc;
 	yaml_node_t *root;
 	const unsigned char *text;
-	size_t len;
+	size_t len, budget = YAML_EXPANSION_MAX;
 	const cJSON *item;
 	int err;
 
@@ -419,6 +514,10 @@ static int load_chart(const char *path, chart *c, int whole)
 	if (len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0) { /* Helm strips a UTF-8 BOM */
 		text += 3;
 		len -= 3;
+	}
+	if ((err = check_yaml(text, len, path)) < 0) {
+		chart_dispose(c);
+		return err;
 	}
 	if (!yaml_parser_initialize(&parser)) {
 		chart_dispose(c);
@@ -437,8 +536,10 @@ static int load_chart(const char *path, chart *c, int whole)
 		err = lade__error(LADE_EINVALID, "chart '%s': Chart.yaml is not a mapping", path);
 		goto done;
 	}
-	if (!(c->metadata = metadata_json(&doc, root))) {
-		err = lade__error_oom();
+	if (!(c->metadata = metadata_json(&doc, root, &budget))) {
+		err = budget ? lade__error_oom()
+			     : lade__error(LADE_ETOOLARGE, "chart '%s': Chart.yaml: too many aliases (expands past %d nodes)",
+					   path, YAML_EXPANSION_MAX);
 		goto done;
 	}
 	item = cJSON_GetObjectItemCaseSensitive(c->metadata, "apiVersion");
@@ -654,8 +755,8 @@ static int helm_name_on_pull(const lade_kind *k, const lade_pull_context *ctx, s
 	(void)k;
 	if (!ctx->config || (!is_chart_layer(d) && strcmp(d->media_type, HELM_PROV) != 0))
 		return LADE_ENOTFOUND;
-	if (!(config = cJSON_ParseWithLength(ctx->config, ctx->config_len)))
-		return lade__error(LADE_EINVALID, "the Helm config is not JSON");
+	if (lade__json_parse(&config, ctx->config, ctx->config_len, LADE_SMALL_BLOB_MAX, "the Helm config") < 0)
+		return lade_error_last()->code;
 	name = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(config, "name"));
 	version = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(config, "version"));
 	if (!name || !version || !*name || strchr(name, '/') || strchr(version, '/'))

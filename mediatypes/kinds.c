@@ -1,6 +1,7 @@
 #include "internal.h"
 #include "archive_loader.h"
 #include "kinds.h"
+#include "fsutil.h"
 #include "lade/kinds.h"
 
 #include <errno.h>
@@ -48,7 +49,7 @@ static void probe_tar(lade_kind_input *in)
 {
 	struct archive *a;
 	struct archive_entry *entry;
-	int i;
+	int i, fd;
 	if (lade__archive_load() < 0) {
 		lade_error_clear(); /* without libarchive nothing is a tar */
 		return;
@@ -58,7 +59,12 @@ static void probe_tar(lade_kind_input *in)
 	archive_read_support_filter_gzip(a);
 	archive_read_support_filter_zstd(a);
 	archive_read_support_format_tar(a);
-	if (archive_read_open_filename(a, in->path, 64 * 1024) == ARCHIVE_OK) {
+	if ((fd = lade__open_regular(in->path)) < 0) {
+		lade_error_clear();
+		archive_read_free(a);
+		return;
+	}
+	if (archive_read_open_fd(a, fd, 64 * 1024) == ARCHIVE_OK) {
 		for (i = 0; i < 16 && archive_read_next_header(a, &entry) == ARCHIVE_OK; i++) {
 			const char *name = archive_entry_pathname(entry);
 			in->is_tar = 1;
@@ -69,6 +75,7 @@ static void probe_tar(lade_kind_input *in)
 		}
 	}
 	archive_read_free(a);
+	close(fd);
 }
 
 int lade_kinds_probe(lade_kind_input *in, const char *path)
@@ -84,8 +91,8 @@ int lade_kinds_probe(lade_kind_input *in, const char *path)
 	in->size = (uint64_t)st.st_size;
 	if (in->is_dir || !S_ISREG(st.st_mode))
 		return 0;
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-		return lade__error(LADE_EIO, "cannot open '%s': %s", path, strerror(errno));
+	if ((fd = lade__open_regular(path)) < 0)
+		return fd;
 	for (;;) {
 		ssize_t n = read(fd, in->head + in->head_len, sizeof(in->head) - in->head_len);
 		if (n < 0 && errno == EINTR)

@@ -10,6 +10,7 @@
  */
 #include "internal.h"
 #include "kinds.h"
+#include "fsutil.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -27,8 +28,14 @@
 #define LEGACY_LAYER "application/vnd.wasm.content.layer.v1+wasm"
 #define RUNWASI_LAYER "application/vnd.bytecodealliance.wasm.component.layer.v0+wasm"
 
-/* Import and export sections are small; a bigger one is not a real component. */
-#define NAME_SECTION_MAX ((uint32_t)16 << 20)
+/*
+ * Import and export sections are small: all of them together may hold
+ * 16 MiB, and a component may list 10,000 names in its config. Counts are
+ * checked against these before anything is built, so a hostile binary
+ * with a million imports costs a bounded read, not a gigabyte of JSON.
+ */
+#define NAME_SECTIONS_MAX ((uint64_t)16 << 20)
+#define NAMES_MAX 10000
 
 enum { SECTION_IMPORT = 10, SECTION_EXPORT = 11 };
 
@@ -78,6 +85,10 @@ static char *read_name(reader *r)
 	uint64_t len = read_leb(r, 35);
 	char *s;
 	if (r->bad || len > (uint64_t)(r->end - r->p)) {
+		r->bad = 1;
+		return NULL;
+	}
+	if (memchr(r->p, '\0', len)) { /* a NUL would cut the name short in the config */
 		r->bad = 1;
 		return NULL;
 	}
@@ -154,10 +165,16 @@ static int skip_externdesc(reader *r)
 }
 
 /* The names a world lists: what `jco wit` shows as `import x;` / `export x;`, types aside. */
-static int names_from_section(int id, const unsigned char *data, uint32_t len, cJSON *list)
+static int names_from_section(int id, const unsigned char *data, uint32_t len, cJSON *list, size_t *names)
 {
 	reader r = {data, data + len, 0};
 	uint64_t count = read_leb(&r, 35), i;
+	/* Every entry takes at least three bytes: a count beyond that is a lie. */
+	if (r.bad || count > len / 3)
+		return -1;
+	if (*names + count > NAMES_MAX)
+		return -2;
+	*names += (size_t)count;
 	for (i = 0; i < count && !r.bad; i++) {
 		char *name = read_extern_name(&r);
 		int sort;
@@ -211,11 +228,13 @@ static int walk_wasm(const char *path, wasm_info *info)
 	unsigned char header[8];
 	struct stat st;
 	off_t at = 8, size;
+	uint64_t name_bytes = 0;
+	size_t names = 0;
 	int fd, err = 0;
 
 	memset(info, 0, sizeof(*info));
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-		return lade__error(LADE_EIO, "cannot open '%s': %s", path, strerror(errno));
+	if ((fd = lade__open_regular(path)) < 0)
+		return fd;
 	if (fstat(fd, &st) < 0 || (size = st.st_size) < 8 || read_exact(fd, header, 8, 0) < 0 ||
 	    memcmp(header, "\0asm", 4) != 0) {
 		err = lade__error(LADE_EINVALID, "'%s' is not WebAssembly: it is shorter than the 8-byte header", path);
@@ -259,9 +278,9 @@ static int walk_wasm(const char *path, wasm_info *info)
 		at += r.p - head;
 		if ((info->component && (id == SECTION_IMPORT || id == SECTION_EXPORT)) || (!info->component && id == 2)) {
 			unsigned char *data;
-			if (len > NAME_SECTION_MAX) {
-				err = lade__error(LADE_ETOOLARGE, "'%s': a %llu-byte import or export section is too large", path,
-						  (unsigned long long)len);
+			if ((name_bytes += len) > NAME_SECTIONS_MAX) {
+				err = lade__error(LADE_ETOOLARGE, "'%s': its import and export sections hold over %llu bytes; refusing",
+						  path, (unsigned long long)NAME_SECTIONS_MAX);
 				goto done;
 			}
 			if (!(data = malloc(len ? len : 1))) {
@@ -275,14 +294,19 @@ static int walk_wasm(const char *path, wasm_info *info)
 			}
 			if (info->component) {
 				err = names_from_section(id, data, (uint32_t)len,
-							 id == SECTION_IMPORT ? info->imports : info->exports);
-				if (err < 0)
+							 id == SECTION_IMPORT ? info->imports : info->exports, &names);
+				if (err == -2)
+					err = lade__error(LADE_ETOOLARGE, "'%s': the component lists over %d imports and exports; refusing",
+							  path, NAMES_MAX);
+				else if (err < 0)
 					err = lade__error(LADE_EINVALID, "'%s': cannot read the component's %s section", path,
 							  id == SECTION_IMPORT ? "import" : "export");
 			} else {
 				/* A core import section: does any import come from WASI preview 1? */
 				reader ir = {data, data + len, 0};
 				uint64_t n = read_leb(&ir, 35), i;
+				if (n > len / 3)
+					ir.bad = 1;
 				for (i = 0; i < n && !ir.bad && !info->wasi_preview1; i++) {
 					char *module = read_name(&ir);
 					info->wasi_preview1 = module && strcmp(module, "wasi_snapshot_preview1") == 0;

@@ -82,7 +82,18 @@ typedef struct lade_pull_context {
 typedef struct lade_unpack_options {
 	int preserve_permissions;  /* apply the exact modes, setuid bits aside */
 	int keep_old_files;        /* refuse to replace existing files */
+	uint64_t max_bytes;        /* refuse to unpack more; 0: LADE_UNPACK_DEFAULT_MAX_BYTES(layer size) */
+	uint64_t max_entries;      /* refuse more entries; 0: LADE_UNPACK_DEFAULT_MAX_ENTRIES */
 } lade_unpack_options;
+
+/*
+ * The default limits of an unpack: a folder may grow to 1 GiB, or to 20
+ * times its compressed size when that is more (real folders compress 2 to
+ * 10 times; a bomb of zeros a thousand times), in at most a million entries.
+ */
+#define LADE_UNPACK_DEFAULT_MAX_BYTES(compressed) \
+	((uint64_t)(compressed) > ((uint64_t)1 << 30) / 20 ? (uint64_t)(compressed) * 20 : ((uint64_t)1 << 30))
+#define LADE_UNPACK_DEFAULT_MAX_ENTRIES ((uint64_t)1000000)
 
 typedef struct lade_kind lade_kind;
 

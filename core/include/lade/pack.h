@@ -70,7 +70,8 @@ LADE_EXTERN void lade_push_result_dispose(lade_push_result *result);
 /* Fill out with the RFC 3339 UTC time of epoch seconds (SOURCE_DATE_EPOCH). out needs 32 bytes. */
 LADE_EXTERN int lade_created_from_epoch(const char *epoch, char *out, size_t outlen);
 
-#define LADE_PULL_OPTIONS_VERSION 1
+/* Version 2 added the unpack limits; a version 1 struct is still accepted. */
+#define LADE_PULL_OPTIONS_VERSION 2
 
 typedef struct lade_pull_options {
 	unsigned int version;          /* LADE_PULL_OPTIONS_VERSION */
@@ -86,9 +87,11 @@ typedef struct lade_pull_options {
 	size_t media_type_count;
 	int output_fd;                 /* >= 0: write the one selected layer there, verified first */
 	const char *repository;        /* name for kinds' default file names; NULL: "artifact" */
+	uint64_t max_unpack_size;      /* a folder layer may unpack to this many bytes; 0: the kind's default */
+	uint64_t max_unpack_entries;   /* and hold this many entries; 0: the kind's default */
 } lade_pull_options;
 
-#define LADE_PULL_OPTIONS_INIT {LADE_PULL_OPTIONS_VERSION, NULL, 0, 0, 0, NULL, 0, NULL, 0, NULL, 0, -1, NULL}
+#define LADE_PULL_OPTIONS_INIT {.version = LADE_PULL_OPTIONS_VERSION, .output_fd = -1}
 
 /* A layer of a pulled artifact. */
 typedef struct lade_pulled {
