@@ -34,7 +34,9 @@ typedef struct push_state {
 	lade_annotations config_annotations;
 	lade_annotations *file_annotations; /* one per file */
 	lade_push_file *files;
-	lade_kind_input *inputs;
+	lade_kind_input *inputs; /* one: the single file's, probed up front */
+	char **mimes;            /* per file: libmagic's answer, asked early, or NULL */
+	size_t probed;           /* where the packager's last probe was */
 	char **file_args;
 	size_t file_count;
 	cJSON *annotation_file;
@@ -140,6 +142,50 @@ static int split_tags(char *ref, char ***tags_out)
 	return n;
 }
 
+/*
+ * Describe one input and choose its kind (lade_push_options.probe): for a
+ * single file now, for many files as the packager reaches each, so only
+ * one lade_kind_input exists at a time.
+ */
+static int probe_file(lade_kind_input *in, const lade_kind **kind, const char *path, const char *media_type,
+		      void *payload)
+{
+	push_state *st = payload;
+	size_t i;
+	if (lade_kinds_probe(in, path) < 0)
+		return lade_error_last()->code;
+	if (!*kind)
+		*kind = lade_kinds_detect(in);
+	if (media_type || *kind != lade_kinds_find("file"))
+		return 0;
+	/* The answer libmagic gave before the transfer libraries loaded, when there was one. */
+	/* The packager goes through the files in order: look from where the last one was. */
+	for (i = 0; st && i < st->file_count; i++) {
+		size_t at = (st->probed + i) % st->file_count;
+		if (st->files[at].path != path)
+			continue;
+		st->probed = at + 1;
+		if (st->mimes[at]) {
+			snprintf(in->mime, sizeof(in->mime), "%s", st->mimes[at]);
+			return 0;
+		}
+		break;
+	}
+	lade_kinds_probe_mime(in);
+	return 0;
+}
+
+/* libmagic's answer for file i, asked before libcurl and OpenSSL load, so its database costs no peak memory. */
+static int probe_mime_early(push_state *st, size_t i, const char *path, const lade_kind *forced)
+{
+	const lade_kind *kind = forced;
+	if (probe_file(st->inputs, &kind, path, NULL, NULL) < 0)
+		return -1;
+	if (kind == lade_kinds_find("file") && !(st->mimes[i] = strdup(st->inputs->mime)))
+		return -1;
+	return 0;
+}
+
 static void push_state_dispose(push_state *st)
 {
 	size_t i;
@@ -150,6 +196,9 @@ static void push_state_dispose(push_state *st)
 	free(st->file_annotations);
 	free(st->files);
 	free(st->inputs);
+	for (i = 0; st->mimes && i < st->file_count; i++)
+		free(st->mimes[i]);
+	free(st->mimes);
 	cJSON_Delete(st->annotation_file);
 }
 
@@ -271,9 +320,10 @@ int cmd_push(int argc, char **argv)
 
 	st.file_count = (size_t)(argc - optind - 1);
 	st.files = calloc(st.file_count + 1, sizeof(*st.files));
-	st.inputs = calloc(st.file_count + 1, sizeof(*st.inputs));
+	st.inputs = calloc(1, sizeof(*st.inputs));
+	st.mimes = calloc(st.file_count + 1, sizeof(*st.mimes));
 	st.file_annotations = calloc(st.file_count + 1, sizeof(*st.file_annotations));
-	if (!st.files || !st.inputs || !st.file_annotations)
+	if (!st.files || !st.inputs || !st.mimes || !st.file_annotations)
 		goto done;
 	for (i = 0; i < st.file_count; i++) {
 		char *arg = argv[optind + 1 + i];
@@ -293,20 +343,32 @@ int cmd_push(int argc, char **argv)
 		st.files[i].media_type = type;
 		st.files[i].annotations = &st.file_annotations[i];
 		st.files[i].title = lade_annotations_get(&st.file_annotations[i], LADE_ANNOTATION_TITLE);
-		if (strcmp(path, "-") == 0) /* standard input: a plain file of unknown size */
+		st.files[i].kind = forced_kind;
+		if (strcmp(path, "-") == 0)
+			continue; /* standard input: a plain file of unknown size */
+		if (st.file_count > 1) {
+			/*
+			 * Many files are described one by one as the packager reaches them;
+			 * libmagic is asked now, before libcurl and OpenSSL load, and only its
+			 * answer is kept.
+			 */
+			if (!type && probe_mime_early(&st, i, path, forced_kind) < 0) {
+				rc = fail();
+				goto done;
+			}
 			continue;
-		if (lade_kinds_probe(&st.inputs[i], path) < 0) {
+		}
+		/* One file may be a chart or wasm binary that names the repository: look at it now. */
+		if (probe_file(st.inputs, &st.files[i].kind, path, type, NULL) < 0) {
 			rc = fail();
 			goto done;
 		}
-		st.files[i].kind = forced_kind ? forced_kind : lade_kinds_detect(&st.inputs[i]);
-		st.files[i].input = &st.inputs[i];
-		/* libmagic now, before libcurl and OpenSSL load: its database then costs no peak memory. */
-		if (!type && st.files[i].kind == lade_kinds_find("file"))
-			lade_kinds_probe_mime(&st.inputs[i]);
-		st.files[i].annotations = &st.file_annotations[i];
-		st.files[i].title = lade_annotations_get(&st.file_annotations[i], LADE_ANNOTATION_TITLE);
+		st.files[i].input = st.inputs;
 	}
+	/* Every file asked libmagic what it is: its database goes before libcurl and OpenSSL come. */
+	lade_kinds_release_mime();
+	popts.probe = probe_file;
+	popts.probe_payload = &st;
 	if (st.annotation_file &&
 	    (load_annotation_map(&st.manifest_annotations,
 				 cJSON_GetObjectItemCaseSensitive(st.annotation_file, "$manifest"), "$manifest",

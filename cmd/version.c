@@ -1,7 +1,6 @@
 /* lade version */
 #include "common.h"
 
-#include <curl/curl.h>
 #include <openssl/opensslv.h>
 #include <string.h>
 
@@ -14,6 +13,6 @@ int cmd_version(int argc, char **argv)
 	if (argc > 1)
 		return usage_error("version", "version takes no arguments");
 	printf("lade %s\n", lade_version());
-	printf("libcurl %s, %s\n", curl_version_info(CURLVERSION_NOW)->version, OPENSSL_VERSION_TEXT);
+	printf("libcurl %s, %s\n", lade_version_libcurl(), OPENSSL_VERSION_TEXT);
 	return EXIT_OK;
 }

@@ -3,6 +3,7 @@
 #include "lade/pack.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -100,7 +101,7 @@ static int check_input(const lade_push_file *f)
 /* Digest and size of a kind layer whose kind left them to the packager. */
 static int complete_layer(lade_kind_layer *kl, const char *input_path)
 {
-	const char *path = kl->path[0] ? kl->path : input_path;
+	const char *path = kl->path && kl->path[0] ? kl->path : input_path;
 	if (kl->desc.digest.str[0])
 		return 0;
 	return lade_digest_file(&kl->desc.digest, &kl->desc.size, LADE_DIGEST_SHA256, path);
@@ -188,7 +189,52 @@ static int is_stdin(const lade_push_file *f)
 	return strcmp(f->path, "-") == 0;
 }
 
-static int plan_artifact(lade_target *target, const lade_push_options *opts, lade_kind_artifact *art, int *from_kind)
+static int compare_strings(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* No two layers may have the same title: sorted, so 20,000 layers cost n log n, not n². */
+static int check_titles(const lade_kind_artifact *art)
+{
+	const char **titles = malloc((art->layer_count ? art->layer_count : 1) * sizeof(*titles));
+	size_t i, n = 0;
+	int err = 0;
+	if (!titles)
+		return lade__error_oom();
+	for (i = 0; i < art->layer_count; i++)
+		if ((titles[n] = lade_annotations_get(&art->layers[i].desc.annotations, LADE_ANNOTATION_TITLE)))
+			n++;
+	if (n > 1)
+		qsort(titles, n, sizeof(*titles), compare_strings);
+	for (i = 1; i < n && err == 0; i++)
+		if (strcmp(titles[i - 1], titles[i]) == 0)
+			err = lade__error(LADE_EINVALID, "two inputs would be titled '%s'", titles[i]);
+	free(titles);
+	return err;
+}
+
+/*
+ * The file as the kinds see it: as given, or, when it came without an
+ * input, described now by the options' probe into the one scratch input.
+ */
+static int describe(const lade_push_options *opts, size_t i, lade_kind_input *scratch, lade_push_file *out)
+{
+	const lade_push_file *f = &opts->files[i];
+	const lade_kind *kind = f->kind;
+	int err;
+	*out = *f;
+	if (f->input || !opts->probe || is_stdin(f))
+		return 0;
+	if ((err = opts->probe(scratch, &kind, f->path, f->media_type, opts->probe_payload)) < 0)
+		return err;
+	out->kind = kind;
+	out->input = scratch;
+	return 0;
+}
+
+static int plan_artifact(lade_target *target, const lade_push_options *opts, lade_kind_artifact *art, int *from_kind,
+			 lade_kind_input *scratch)
 {
 	size_t streams = 0;
 	size_t i;
@@ -196,7 +242,15 @@ static int plan_artifact(lade_target *target, const lade_push_options *opts, lad
 
 	*from_kind = 0;
 	for (i = 0; i < opts->file_count; i++) {
-		const lade_push_file *f = &opts->files[i];
+		lade_push_file described;
+		const lade_push_file *f = &described;
+		/* One file may be a whole artifact: look at it now. Many files are looked at one by one below. */
+		if (opts->file_count == 1) {
+			if ((err = describe(opts, i, scratch, &described)) < 0)
+				return err;
+		} else {
+			described = opts->files[i];
+		}
 		if (!f->kind || !f->kind->artifact)
 			continue;
 		if (opts->file_count != 1)
@@ -222,29 +276,28 @@ static int plan_artifact(lade_target *target, const lade_push_options *opts, lad
 		if (is_stdin(&opts->files[i]) && ++streams > 1)
 			return lade__error(LADE_EINVALID, "standard input ('-') can be pushed once");
 	for (i = 0; i < opts->file_count; i++) {
+		lade_push_file f;
 		lade_kind_layer *kl;
-		const char *title;
-		size_t j;
+		if ((err = describe(opts, i, scratch, &f)) < 0)
+			return err;
+		if (f.kind && f.kind->artifact)
+			return lade__error(LADE_EINVALID, "'%s' is a %s artifact: push it alone", f.path, f.kind->name);
 		/* A failed layer is left zeroed, which the artifact's dispose skips over. */
 		if ((err = lade_kind_artifact_add_layer(art, &kl)) < 0 ||
-		    (err = is_stdin(&opts->files[i]) ? layer_from_stream(target, kl, &opts->files[i])
-						     : layer_from_input(kl, &opts->files[i])) < 0)
+		    (err = is_stdin(&f) ? layer_from_stream(target, kl, &f) : layer_from_input(kl, &f)) < 0)
 			return err;
-		title = lade_annotations_get(&kl->desc.annotations, LADE_ANNOTATION_TITLE);
-		for (j = 0; title && j + 1 < art->layer_count; j++) {
-			const char *other = lade_annotations_get(&art->layers[j].desc.annotations, LADE_ANNOTATION_TITLE);
-			if (other && strcmp(other, title) == 0)
-				return lade__error(LADE_EINVALID, "two inputs would be titled '%s'", title);
-		}
 	}
-	return 0;
+	return check_titles(art);
 }
 
 int lade_push(lade_target *target, const lade_push_options *opts, lade_push_result *result)
 {
+	static const lade_push_options defaults = LADE_PUSH_OPTIONS_INIT;
+	lade_push_options v1;
 	lade_manifest m;
 	lade_push_result res;
 	lade_kind_artifact art;
+	lade_kind_input *scratch = NULL;
 	lade_blob_job *jobs = NULL;
 	size_t i, njobs = 0;
 	const char *artifact_type;
@@ -255,14 +308,27 @@ int lade_push(lade_target *target, const lade_push_options *opts, lade_push_resu
 	memset(&art, 0, sizeof(art));
 	lade_buf_init(&art.config, LADE_SMALL_BLOB_MAX);
 	lade_buf_init(&res.manifest_bytes, LADE_MANIFEST_LIMIT);
+	if (opts->version == 1) {
+		/* Built against version 1: its fields, the later ones at their defaults. */
+		v1 = defaults;
+		memcpy(&v1, opts, offsetof(lade_push_options, probe));
+		v1.version = LADE_PUSH_OPTIONS_VERSION;
+		opts = &v1;
+	}
 	if (opts->version != LADE_PUSH_OPTIONS_VERSION)
-		return lade__error(LADE_EINVALID, "push options version %u is not %d", opts->version,
+		return lade__error(LADE_EINVALID, "push options version %u is not 1 to %d", opts->version,
 				   LADE_PUSH_OPTIONS_VERSION);
 	m.schema_version = 2;
 
 	/* Describe every input first, so a bad one fails the push before anything is sent. */
-	if ((err = plan_artifact(target, opts, &art, &from_kind)) < 0)
+	if (opts->probe && !(scratch = malloc(sizeof(*scratch)))) {
+		err = lade__error_oom();
 		goto done;
+	}
+	if ((err = plan_artifact(target, opts, &art, &from_kind, scratch)) < 0)
+		goto done;
+	free(scratch);
+	scratch = NULL;
 	if (!(jobs = calloc(art.layer_count + 1, sizeof(*jobs)))) {
 		err = lade__error_oom();
 		goto done;
@@ -321,7 +387,8 @@ int lade_push(lade_target *target, const lade_push_options *opts, lade_push_resu
 			continue;
 		}
 		jobs[njobs].desc = &m.layers[i];
-		jobs[njobs++].path = art.layers[i].path[0] ? art.layers[i].path : opts->files[from_kind ? 0 : i].path;
+		jobs[njobs++].path = art.layers[i].path && art.layers[i].path[0] ? art.layers[i].path
+									       : opts->files[from_kind ? 0 : i].path;
 	}
 	if (opts->config_path) {
 		jobs[njobs].desc = &m.config;
@@ -361,6 +428,7 @@ int lade_push(lade_target *target, const lade_push_options *opts, lade_push_resu
 	    (err = lade_target_tag(target, &res.manifest, res.manifest_bytes.ptr, res.manifest_bytes.size, NULL)) < 0)
 		goto done;
 done:
+	free(scratch);
 	free(jobs);
 	lade_manifest_dispose(&m);
 	lade_kind_artifact_dispose(&art);

@@ -15,7 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <curl/curl.h>
+#include "curl_loader.h"
 #include <openssl/evp.h>
 
 #define URL_MAX 4096
@@ -1217,6 +1217,7 @@ typedef struct task {
 	int redirects;
 	int attempt;         /* retries used */
 	long wake_ms;        /* > 0: waiting to retry until this time (monotonic ms) */
+	int busy;            /* the slot holds a job */
 	char scope[1300];
 	char what[300];
 } task;
@@ -1460,7 +1461,8 @@ static int task_advance(task *tk, CURLcode cc)
 	return lade__error(LADE_ERROR, "bad task state");
 }
 
-static void task_dispose(task *tk)
+/* Release what a task holds for its job (file, partial download, stream hash); keep its connection handle. */
+static void task_release(task *tk)
 {
 	if (tk->sink_open)
 		lade__sink_abort(&tk->sink);
@@ -1471,12 +1473,73 @@ static void task_dispose(task *tk)
 	tk->rq.src.fd = -1; /* the task's, closed above */
 	lade_hasher_free(tk->stream_hash);
 	tk->stream_hash = NULL;
+}
+
+static void task_dispose(task *tk)
+{
+	task_release(tk);
 	request_dispose(&tk->rq);
 }
 
-static int run_tasks(registry *r, task *tasks, size_t count)
+/*
+ * The jobs of one call and the slots that run them: only `concurrency`
+ * tasks exist, each reused from job to job with its curl handle, so memory
+ * does not grow with the number of jobs (a 20,000-layer pull holds four
+ * tasks, not 20,000).
+ */
+typedef struct engine {
+	registry *r;
+	task *slots;
+	size_t nslots;
+	lade_blob_job *jobs;
+	size_t count, next;  /* jobs; the next one to start */
+	int push;
+	const void *memory;  /* push from memory instead of the jobs' files */
+	int stream_fd;       /* >= 0: the one job is a stream of unknown size read from here */
+} engine;
+
+/* Put the next job into a free slot. */
+static int slot_start(engine *en, task *tk)
 {
-	size_t next = 0, active = 0, waiting = 0, i;
+	registry *r = en->r;
+	lade_blob_job *job = &en->jobs[en->next++];
+	request rq = tk->rq;
+
+	task_release(tk);
+	memset(tk, 0, sizeof(*tk));
+	/* The request keeps its handle and reply buffer; everything else starts over. */
+	tk->rq.reg = r;
+	tk->rq.easy = rq.easy;
+	tk->rq.body = rq.body;
+	tk->rq.src.fd = -1;
+	tk->busy = 1;
+	tk->job = job;
+	tk->fd = -1;
+	tk->memory = en->memory;
+	job->error = 0;
+	job->skipped = 0;
+	job->transferred = 0;
+	tk->state = en->push ? T_HEAD : T_GET;
+	scope_for(r, tk->scope, sizeof(tk->scope), en->push);
+	tk->rq.scope = tk->scope;
+	if (en->stream_fd >= 0) {
+		/* A stream: POST, one PATCH hashed as it is read, then the PUT with its digest. */
+		tk->fd = en->stream_fd;
+		tk->stream = 1;
+		tk->stream_desc = (lade_descriptor *)job->desc;
+		tk->state = T_POST;
+		snprintf(tk->what, sizeof(tk->what), "cannot push %s to '%s/%s'", job->path, r->host, r->repository);
+		return lade_hasher_new(&tk->stream_hash, LADE_DIGEST_SHA256);
+	}
+	snprintf(tk->what, sizeof(tk->what), "cannot %s %s %s '%s/%s'", en->push ? "push" : "fetch",
+		 job->path ? job->path : job->desc->digest.str, en->push ? "to" : "from", r->host, r->repository);
+	return 0;
+}
+
+static int run_tasks(engine *en)
+{
+	registry *r = en->r;
+	size_t active = 0, waiting = 0, i;
 	lade_error first_message;
 	int first = 0, running, left, err;
 	CURLMsg *msg;
@@ -1484,12 +1547,13 @@ static int run_tasks(registry *r, task *tasks, size_t count)
 	for (;;) {
 		long now = now_ms(), timeout = 1000;
 		/* Tasks whose retry time has come go back on the wire. */
-		for (i = 0; i < next && waiting; i++) {
-			task *tk = &tasks[i];
-			if (!tk->wake_ms)
+		for (i = 0; i < en->nslots && waiting; i++) {
+			task *tk = &en->slots[i];
+			if (!tk->busy || !tk->wake_ms)
 				continue;
 			if (first) {
 				tk->wake_ms = 0;
+				tk->busy = 0;
 				waiting--;
 				tk->job->error = first;
 				continue;
@@ -1504,16 +1568,21 @@ static int run_tasks(registry *r, task *tasks, size_t count)
 			if ((err = task_prepare(tk)) < 0) {
 				tk->job->error = first = err;
 				first_message = *lade_error_last();
+				tk->busy = 0;
 				continue;
 			}
 			curl_multi_add_handle(r->multi, tk->rq.easy);
 			active++;
 		}
-		while (!first && next < count && active + waiting < r->concurrency) {
-			task *tk = &tasks[next++];
-			if ((err = task_prepare(tk)) < 0) {
+		/* Free slots take the next jobs. */
+		for (i = 0; i < en->nslots && !first && en->next < en->count; i++) {
+			task *tk = &en->slots[i];
+			if (tk->busy)
+				continue;
+			if ((err = slot_start(en, tk)) < 0 || (err = task_prepare(tk)) < 0) {
 				tk->job->error = first = err;
 				first_message = *lade_error_last();
+				tk->busy = 0;
 				break;
 			}
 			curl_multi_add_handle(r->multi, tk->rq.easy);
@@ -1550,91 +1619,66 @@ static int run_tasks(registry *r, task *tasks, size_t count)
 			}
 			if (err == 0 && r->base.progress)
 				r->base.progress(tk->job, tk->job->desc->size, r->base.progress_payload);
+			tk->busy = 0;
+			task_release(tk);
 		}
 		if (active)
 			curl_multi_poll(r->multi, NULL, 0, (int)timeout, NULL);
 		else if (waiting)
 			sleep_ms(timeout);
 	}
-	for (i = 0; i < count; i++)
-		task_dispose(&tasks[i]);
 	if (first)
 		*(lade_error *)lade_error_last() = first_message;
 	return first;
 }
 
-static int run_jobs(registry *r, lade_blob_job *jobs, size_t count, int push, const void *memory)
+static int run_jobs(registry *r, lade_blob_job *jobs, size_t count, int push, const void *memory, int stream_fd)
 {
-	task *tasks = calloc(count ? count : 1, sizeof(*tasks));
+	engine en;
 	size_t i;
 	int err = 0;
-	if (!tasks)
+
+	memset(&en, 0, sizeof(en));
+	en.r = r;
+	en.jobs = jobs;
+	en.count = count;
+	en.push = push;
+	en.memory = memory;
+	en.stream_fd = stream_fd;
+	en.nslots = count < r->concurrency ? count : r->concurrency;
+	if (!en.nslots)
+		return 0;
+	if (!(en.slots = calloc(en.nslots, sizeof(*en.slots))))
 		return lade__error_oom();
-	for (i = 0; i < count; i++) {
-		task *tk = &tasks[i];
-		if ((err = request_init(&tk->rq, r)) < 0)
-			break;
-		tk->job = &jobs[i];
-		tk->job->error = 0;
-		tk->job->skipped = 0;
-		tk->job->transferred = 0;
-		tk->memory = memory;
-		tk->fd = -1;
-		tk->state = push ? T_HEAD : T_GET;
-		scope_for(r, tk->scope, sizeof(tk->scope), push);
-		tk->rq.scope = tk->scope;
-		snprintf(tk->what, sizeof(tk->what), "cannot %s %s %s '%s/%s'", push ? "push" : "fetch",
-			 jobs[i].path ? jobs[i].path : jobs[i].desc->digest.str, push ? "to" : "from", r->host,
-			 r->repository);
+	for (i = 0; i < en.nslots && err == 0; i++) {
+		en.slots[i].fd = -1;
+		err = request_init(&en.slots[i].rq, r);
 	}
 	if (err == 0)
-		err = run_tasks(r, tasks, count);
-	else
-		for (i = 0; i < count; i++)
-			task_dispose(&tasks[i]);
-	free(tasks);
+		err = run_tasks(&en);
+	for (i = 0; i < en.nslots; i++)
+		task_dispose(&en.slots[i]);
+	free(en.slots);
 	return err;
 }
 
 /* A stream of unknown size: POST, one streaming PATCH hashed on the way, then PUT with its digest. */
 static int reg_push_stream(lade_target *t, int fd, const char *name, lade_descriptor *desc)
 {
-	registry *r = (registry *)t;
 	lade_blob_job job = {0};
-	task *tk = calloc(1, sizeof(*tk));
-	int err;
-	if (!tk)
-		return lade__error_oom();
-	if ((err = request_init(&tk->rq, r)) < 0) {
-		free(tk);
-		return err;
-	}
 	job.desc = desc;
 	job.path = name;
-	tk->job = &job;
-	tk->fd = fd;
-	tk->stream = 1;
-	tk->stream_desc = desc;
-	tk->state = T_POST;
-	scope_for(r, tk->scope, sizeof(tk->scope), 1);
-	tk->rq.scope = tk->scope;
-	snprintf(tk->what, sizeof(tk->what), "cannot push %s to '%s/%s'", name, r->host, r->repository);
-	if ((err = lade_hasher_new(&tk->stream_hash, LADE_DIGEST_SHA256)) == 0)
-		err = run_tasks(r, tk, 1);
-	else
-		task_dispose(tk);
-	free(tk);
-	return err;
+	return run_jobs((registry *)t, &job, 1, 1, NULL, fd);
 }
 
 static int reg_fetch_files(lade_target *t, lade_blob_job *jobs, size_t count)
 {
-	return run_jobs((registry *)t, jobs, count, 0, NULL);
+	return run_jobs((registry *)t, jobs, count, 0, NULL, -1);
 }
 
 static int reg_push_files(lade_target *t, lade_blob_job *jobs, size_t count)
 {
-	return run_jobs((registry *)t, jobs, count, 1, NULL);
+	return run_jobs((registry *)t, jobs, count, 1, NULL, -1);
 }
 
 static int put_manifest(registry *r, const lade_descriptor *desc, const void *data, size_t len, const char *reference)
@@ -1676,7 +1720,7 @@ static int reg_push_bytes(lade_target *t, const lade_descriptor *desc, const voi
 	if (lade_mediatype_is_manifest(desc->media_type))
 		return put_manifest(r, desc, data, len, desc->digest.str);
 	job.desc = desc;
-	return run_jobs(r, &job, 1, 1, data);
+	return run_jobs(r, &job, 1, 1, data, -1);
 }
 
 static int reg_resolve(lade_target *t, const char *reference, lade_descriptor *out)
@@ -1856,6 +1900,8 @@ int lade_registry_open(lade_target **out, const lade_ref *ref, const lade_regist
 	if (opts->version != LADE_REGISTRY_OPTIONS_VERSION)
 		return lade__error(LADE_EINVALID, "registry options version %u is not %d", opts->version,
 				   LADE_REGISTRY_OPTIONS_VERSION);
+	if ((err = lade__curl_load()) < 0)
+		return err;
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
 		return lade__error(LADE_ERROR, "cannot initialise libcurl");
 	if (!(r = calloc(1, sizeof(*r))))

@@ -225,7 +225,7 @@ static int dir_layer(const lade_kind *k, const lade_kind_input *in, lade_kind_la
 	const char *tmp = getenv("TMPDIR");
 	struct archive_entry *raw = NULL;
 	lade_digest tar_digest;
-	char root[PATH_MAX];
+	char root[PATH_MAX], packed[PATH_MAX];
 	packer p;
 	int err;
 
@@ -238,13 +238,15 @@ static int dir_layer(const lade_kind *k, const lade_kind_input *in, lade_kind_la
 		return err;
 	if (!out->desc.media_type && !(out->desc.media_type = lade__strdup(LADE_MEDIATYPE_LAYER_TAR_GZIP)))
 		return LADE_ENOMEM;
-	if ((err = lade__snprintf(out->path, sizeof(out->path), "%s/lade-dir-XXXXXX.tar.gz", tmp ? tmp : "/tmp")) < 0)
+	if ((err = lade__snprintf(packed, sizeof(packed), "%s/lade-dir-XXXXXX.tar.gz", tmp ? tmp : "/tmp")) < 0)
 		return err;
-	if ((p.fd = mkstemps(out->path, 7)) < 0) {
-		err = lade__error(LADE_EIO, "cannot create a temporary file in '%s': %s", tmp ? tmp : "/tmp",
-				  strerror(errno));
-		out->path[0] = '\0';
-		return err;
+	if ((p.fd = mkstemps(packed, 7)) < 0)
+		return lade__error(LADE_EIO, "cannot create a temporary file in '%s': %s", tmp ? tmp : "/tmp",
+				   strerror(errno));
+	if (!(out->path = lade__strdup(packed))) {
+		close(p.fd);
+		unlink(packed);
+		return LADE_ENOMEM;
 	}
 	out->temporary = 1;
 	p.out_path = out->path;

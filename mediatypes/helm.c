@@ -681,9 +681,8 @@ static int helm_artifact(const lade_kind *k, const lade_kind_input *in, const ch
 		if ((err = lade_kind_artifact_add_layer(out, &layer)) < 0)
 			goto done;
 		layer->untitled = 1;
-		if (!(layer->desc.media_type = lade__strdup(HELM_PROV)) ||
-		    (err = lade__snprintf(layer->path, sizeof(layer->path), "%s", prov)) < 0) {
-			err = err < 0 ? err : LADE_ENOMEM;
+		if (!(layer->desc.media_type = lade__strdup(HELM_PROV)) || !(layer->path = lade__strdup(prov))) {
+			err = LADE_ENOMEM;
 			goto done;
 		}
 	}

@@ -99,6 +99,9 @@ LADE_EXTERN void lade_buf_dispose(lade_buf *buf);
 /* The library version, e.g. "0.1.0". Static storage. */
 LADE_EXTERN const char *lade_version(void);
 
+/* The version of the libcurl lade opens for registries ("7.88.1"), or "not available". Static storage. */
+LADE_EXTERN const char *lade_version_libcurl(void);
+
 #ifdef __cplusplus
 }
 #endif

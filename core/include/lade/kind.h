@@ -44,7 +44,7 @@ typedef struct lade_kind_input {
 /* One layer as a kind describes it. */
 typedef struct lade_kind_layer {
 	lade_descriptor desc;          /* media_type and annotations; digest and size when the kind knows them */
-	char path[LADE_KIND_PATH_MAX]; /* the bytes to push; "" means the input itself */
+	char *path;                    /* owned (malloc); the bytes to push; NULL means the input itself */
 	int temporary;                 /* path is the kind's own file: the packager removes it after the push */
 	int untitled;                  /* leave out org.opencontainers.image.title */
 } lade_kind_layer;

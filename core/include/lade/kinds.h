@@ -37,6 +37,13 @@ LADE_EXTERN int lade_kinds_probe(lade_kind_input *in, const char *path);
  */
 LADE_EXTERN void lade_kinds_probe_mime(lade_kind_input *in);
 
+/*
+ * lade_kinds_probe_mime keeps libmagic's database loaded from one call to
+ * the next (several MiB); this closes it and gives the memory back. Safe
+ * to call at any time; the next probe loads it again.
+ */
+LADE_EXTERN void lade_kinds_release_mime(void);
+
 /* The kind that claims in most surely (the generic file kind at worst). */
 LADE_EXTERN const lade_kind *lade_kinds_detect(const lade_kind_input *in);
 

@@ -27,11 +27,22 @@ typedef struct lade_push_file {
 	const char *media_type;  /* borrowed; NULL: the kind's, else "application/octet-stream" */
 	const char *title;       /* borrowed; NULL: the path, or its base name when absolute or outside "." */
 	const lade_kind *kind;   /* borrowed; NULL: a plain file */
-	const lade_kind_input *input; /* borrowed; what the kind was chosen from (needed with kind) */
+	const lade_kind_input *input; /* borrowed; what the kind was chosen from (needed with kind), or
+					 NULL to have the options' probe describe the file when its turn comes */
 	const lade_annotations *annotations; /* borrowed; extra layer annotations, may be NULL */
 } lade_push_file;
 
-#define LADE_PUSH_OPTIONS_VERSION 1
+/*
+ * Describe a file the caller left without an input: fill in (the kind's
+ * lade_kinds_probe does) and, when *kind is NULL, choose its kind
+ * (lade_kinds_detect). media_type is the user's, or NULL. Return 0 or an
+ * error with the message set.
+ */
+typedef int (*lade_push_probe_cb)(lade_kind_input *in, const lade_kind **kind, const char *path,
+				  const char *media_type, void *payload);
+
+/* Version 2 added probe; a version 1 struct is still accepted. */
+#define LADE_PUSH_OPTIONS_VERSION 2
 
 typedef struct lade_push_options {
 	unsigned int version;                 /* LADE_PUSH_OPTIONS_VERSION */
@@ -46,9 +57,16 @@ typedef struct lade_push_options {
 	const char *created;                  /* RFC 3339 value for org.opencontainers.image.created, or NULL */
 	const char *const *tags;              /* borrowed; tags to point at the manifest */
 	size_t tag_count;
+	/*
+	 * Optional: called for each file whose input is NULL, just before its
+	 * layer is made, with one lade_kind_input reused for every file: a
+	 * push of 20,000 files holds one, not 20,000 (4 KiB each).
+	 */
+	lade_push_probe_cb probe;
+	void *probe_payload;
 } lade_push_options;
 
-#define LADE_PUSH_OPTIONS_INIT {LADE_PUSH_OPTIONS_VERSION, NULL, 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0}
+#define LADE_PUSH_OPTIONS_INIT {.version = LADE_PUSH_OPTIONS_VERSION}
 
 typedef struct lade_push_result {
 	lade_descriptor manifest;  /* the pushed manifest's descriptor */
