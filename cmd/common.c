@@ -28,6 +28,8 @@ const char TARGET_OPTIONS_HELP[] =
 	"  -H, --header 'N: V'       an extra header for the registry (repeatable)\n"
 	"      --limit-rate BYTES    per transfer, e.g. 500K or 2M a second\n"
 	"      --chunk-size BYTES    upload in PATCH chunks of this size (e.g. 16M)\n"
+	"      --timeout SECONDS     give up when the whole command takes longer\n"
+	"      --stall-timeout SECONDS  cut a transfer under 1 KiB/s for this long (30)\n"
 	"      --debug               trace every request and response (secrets redacted)\n"
 	"  -h, --help                show this help\n";
 
@@ -51,6 +53,8 @@ void target_opts_registry(const target_opts *o, lade_registry_options *ro)
 	ro->header_count = o->header_count;
 	ro->limit_rate = o->limit_rate;
 	ro->chunk_size = o->chunk_size;
+	ro->timeout = o->timeout;
+	ro->stall_timeout = o->stall_timeout;
 	if (o->debug)
 		ro->debug = print_debug;
 }
@@ -143,6 +147,19 @@ int target_opts_handle(target_opts *o, int opt, const char *arg)
 			return -1;
 		}
 		*(opt == OPT_LIMIT_RATE ? &o->limit_rate : &o->chunk_size) = bytes;
+		return 1;
+	}
+	case OPT_TIMEOUT:
+	case OPT_STALL_TIMEOUT: {
+		unsigned long seconds;
+		errno = 0;
+		seconds = strtoul(arg, &end, 10);
+		if (errno || !*arg || *end || seconds == 0 || seconds > 1000000) {
+			fprintf(stderr, "lade: --%s takes a number of seconds, not '%s'\n",
+				opt == OPT_TIMEOUT ? "timeout" : "stall-timeout", arg);
+			return -1;
+		}
+		*(opt == OPT_TIMEOUT ? &o->timeout : &o->stall_timeout) = (unsigned int)seconds;
 		return 1;
 	}
 	case OPT_DEBUG:

@@ -34,6 +34,8 @@ typedef struct target_opts {
 	size_t header_count;
 	uint64_t limit_rate;
 	uint64_t chunk_size;
+	unsigned int timeout;        /* --timeout: seconds for the whole command, 0 for none */
+	unsigned int stall_timeout;  /* --stall-timeout */
 	int debug;
 	char password_buf[4096];
 } target_opts;
@@ -65,6 +67,8 @@ enum {
 	OPT_CHUNK_SIZE,
 	OPT_MAX_UNPACK_SIZE,
 	OPT_MAX_UNPACK_ENTRIES,
+	OPT_TIMEOUT,
+	OPT_STALL_TIMEOUT,
 	OPT_HELP
 };
 
@@ -81,7 +85,8 @@ enum {
 		{"key-file", required_argument, NULL, OPT_KEY_FILE},                                          \
 		{"resolve", required_argument, NULL, OPT_RESOLVE}, {"header", required_argument, NULL, 'H'},  \
 		{"limit-rate", required_argument, NULL, OPT_LIMIT_RATE}, {"debug", no_argument, NULL, OPT_DEBUG}, \
-		{"chunk-size", required_argument, NULL, OPT_CHUNK_SIZE}
+		{"chunk-size", required_argument, NULL, OPT_CHUNK_SIZE}, {"timeout", required_argument, NULL, OPT_TIMEOUT}, \
+		{"stall-timeout", required_argument, NULL, OPT_STALL_TIMEOUT}
 
 /* The help text of target options, for the commands' --help. */
 extern const char TARGET_OPTIONS_HELP[];

@@ -194,6 +194,23 @@ static int config_paths(const lade_credentials_options *opts, const char ***path
 	return 0;
 }
 
+/* Free a parsed config with every string wiped first: auths hold passwords and tokens. */
+static void wipe_strings(cJSON *item)
+{
+	for (; item; item = item->next) {
+		if (cJSON_IsString(item) && item->valuestring)
+			OPENSSL_cleanse(item->valuestring, strlen(item->valuestring));
+		wipe_strings(item->child);
+	}
+}
+
+static void wipe_delete(cJSON *config)
+{
+	if (config)
+		wipe_strings(config->child);
+	cJSON_Delete(config);
+}
+
 /* Load a config file; a missing one is an empty object. */
 static int load_config(const char *path, cJSON **out)
 {
@@ -425,7 +442,7 @@ int lade_credentials_get(const lade_credentials_options *opts, const char *regis
 		helper = helper_for(config, key);
 		if (helper) {
 			err = helper_get(helper, key, out);
-			cJSON_Delete(config);
+			wipe_delete(config);
 			if (err == LADE_ENOTFOUND) {
 				lade_error_clear();
 				continue;
@@ -449,16 +466,18 @@ int lade_credentials_get(const lade_credentials_options *opts, const char *regis
 				err = LADE_ENOMEM;
 			if (!err && token && *token && !(out->registry_token = lade__strdup(token)))
 				err = LADE_ENOMEM;
-			cJSON_Delete(config);
+			wipe_delete(config);
 			if (err < 0) {
 				lade_credential_dispose(out);
 				return err;
 			}
 			if (out->username || out->identity_token || out->registry_token)
 				return 0;
+			/* A password alone is no credential: wipe and free it, and look on. */
+			lade_credential_dispose(out);
 			continue;
 		}
-		cJSON_Delete(config);
+		wipe_delete(config);
 	}
 	return lade__error(LADE_ENOTFOUND, "no stored credentials for '%s'", registry);
 }
@@ -525,7 +544,7 @@ int lade_credentials_store(const lade_credentials_options *opts, const char *reg
 		text = cJSON_PrintUnformatted(msg);
 		cJSON_Delete(msg);
 		if (!text) {
-			cJSON_Delete(config);
+			wipe_delete(config);
 			return lade__error_oom();
 		}
 		err = run_helper(helper, "store", text, &reply, &status);
@@ -538,19 +557,19 @@ int lade_credentials_store(const lade_credentials_options *opts, const char *reg
 			}
 			lade_buf_dispose(&reply);
 		}
-		cJSON_Delete(config);
+		wipe_delete(config);
 		return err;
 	}
 	if (!(auths = cJSON_GetObjectItemCaseSensitive(config, "auths"))) {
 		auths = cJSON_AddObjectToObject(config, "auths");
 	} else if (!cJSON_IsObject(auths)) {
-		cJSON_Delete(config);
+		wipe_delete(config);
 		return lade__error(LADE_EINVALID, "'%s': \"auths\" is not an object", path);
 	}
 	entry = cJSON_CreateObject();
 	if (!auths || !entry) {
 		cJSON_Delete(entry);
-		cJSON_Delete(config);
+		wipe_delete(config);
 		return lade__error_oom();
 	}
 	if (cred->identity_token) {
@@ -562,7 +581,7 @@ int lade_credentials_store(const lade_credentials_options *opts, const char *reg
 		if (lade__snprintf(plain, sizeof(plain), "%s:%s", cred->username ? cred->username : "",
 				   cred->password ? cred->password : "") < 0) {
 			cJSON_Delete(entry);
-			cJSON_Delete(config);
+			wipe_delete(config);
 			return lade__error(LADE_EINVALID, "credentials are too long");
 		}
 		n = EVP_EncodeBlock(encoded, (const unsigned char *)plain, (int)strlen(plain));
@@ -574,7 +593,7 @@ int lade_credentials_store(const lade_credentials_options *opts, const char *reg
 	cJSON_DeleteItemFromObjectCaseSensitive(auths, key);
 	cJSON_AddItemToObject(auths, key, entry);
 	err = save_config(path, config);
-	cJSON_Delete(config);
+	wipe_delete(config);
 	return err;
 }
 
@@ -592,7 +611,7 @@ int lade_credentials_erase(const lade_credentials_options *opts, const char *reg
 		lade_buf reply;
 		int status = 0;
 		err = run_helper(helper, "erase", key, &reply, &status);
-		cJSON_Delete(config);
+		wipe_delete(config);
 		if (err < 0)
 			return err;
 		if (status != 0) {
@@ -605,11 +624,11 @@ int lade_credentials_erase(const lade_credentials_options *opts, const char *reg
 		return err;
 	}
 	if (!(entry = find_auth(config, key, registry))) {
-		cJSON_Delete(config);
+		wipe_delete(config);
 		return lade__error(LADE_ENOTFOUND, "no stored credentials for '%s' in '%s'", registry, path);
 	}
 	cJSON_Delete(cJSON_DetachItemViaPointer(cJSON_GetObjectItemCaseSensitive(config, "auths"), entry));
 	err = save_config(path, config);
-	cJSON_Delete(config);
+	wipe_delete(config);
 	return err;
 }

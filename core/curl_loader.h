@@ -37,6 +37,7 @@
 	X(CURLMcode, curl_multi_perform, (CURLM *, int *))                                                    \
 	X(CURLMcode, curl_multi_poll, (CURLM *, struct curl_waitfd[], unsigned int, int, int *))              \
 	X(CURLMsg *, curl_multi_info_read, (CURLM *, int *))                                                  \
+	X(CURLcode, curl_easy_pause, (CURL *, int))                                                           \
 	X(curl_version_info_data *, curl_version_info, (CURLversion))
 
 #define LADE_CURL_MEMBER(ret, name, args) ret(*name) args;
@@ -76,6 +77,7 @@ int lade__curl_load(void);
 #define curl_multi_perform lade__curl.curl_multi_perform
 #define curl_multi_poll lade__curl.curl_multi_poll
 #define curl_multi_info_read lade__curl.curl_multi_info_read
+#define curl_easy_pause lade__curl.curl_easy_pause
 #define curl_version_info lade__curl.curl_version_info
 #endif
 

@@ -65,7 +65,7 @@ static int load_index(const layout *l, cJSON **out)
 		return err;
 	if ((err = lade__read_file(&data, path, LADE_INDEX_JSON_MAX)) < 0)
 		return err;
-	err = lade__json_parse(out, data.ptr, data.size, LADE_INDEX_JSON_MAX, path);
+	err = lade__json_parse_descriptors(out, data.ptr, data.size, LADE_INDEX_JSON_MAX, path);
 	lade_buf_dispose(&data);
 	if (err < 0)
 		return err;

@@ -197,6 +197,49 @@ static long nul_offset(const char *data, size_t len)
 	return -1;
 }
 
+/*
+ * Where a JSON text has a number that is not an integer literal ("1.0e3",
+ * "4.0"), or -1. cJSON reads every number as a double, so 4.0 and 4 look
+ * alike once parsed; the specs' sizes and schemaVersion are int64
+ * literals, and lade reads only those.
+ */
+static long fraction_offset(const char *data, size_t len)
+{
+	size_t i;
+	int in_string = 0;
+	for (i = 0; i < len; i++) {
+		char c = data[i];
+		if (in_string) {
+			if (c == '\\')
+				i++;
+			else if (c == '"')
+				in_string = 0;
+			continue;
+		}
+		if (c == '"') {
+			in_string = 1;
+		} else if (c == '-' || (c >= '0' && c <= '9')) {
+			size_t start = i;
+			while (i < len && strchr("0123456789+-.eE", data[i]) && data[i])
+				if (data[i] == '.' || data[i] == 'e' || data[i] == 'E')
+					return (long)start;
+				else
+					i++;
+			i--;
+		}
+	}
+	return -1;
+}
+
+int lade__json_parse_descriptors(cJSON **out, const char *data, size_t len, size_t cap, const char *what)
+{
+	long at;
+	if (len <= cap && (at = fraction_offset(data, len)) >= 0)
+		return lade__error(LADE_EINVALID, "%s has a number that is not an integer (near byte %ld); sizes are whole numbers",
+				   what, at);
+	return lade__json_parse(out, data, len, cap, what);
+}
+
 int lade__json_parse(cJSON **out, const char *data, size_t len, size_t cap, const char *what)
 {
 	cJSON *json;
@@ -383,7 +426,7 @@ int lade_manifest_parse(lade_manifest *out, const char *data, size_t len)
 	int err;
 
 	memset(&m, 0, sizeof(m));
-	if ((err = lade__json_parse(&json, data, len, LADE_MANIFEST_LIMIT, "manifest")) < 0)
+	if ((err = lade__json_parse_descriptors(&json, data, len, LADE_MANIFEST_LIMIT, "manifest")) < 0)
 		return err;
 	if ((err = check_schema(json, "manifest")) < 0 ||
 	    (err = get_string(&m.media_type, json, "mediaType", 0, "manifest")) < 0)
@@ -436,7 +479,7 @@ int lade_index_parse(lade_index *out, const char *data, size_t len)
 	int err;
 
 	memset(&idx, 0, sizeof(idx));
-	if ((err = lade__json_parse(&json, data, len, LADE_MANIFEST_LIMIT, "index")) < 0)
+	if ((err = lade__json_parse_descriptors(&json, data, len, LADE_MANIFEST_LIMIT, "index")) < 0)
 		return err;
 	idx.schema_version = 2;
 	if ((err = check_schema(json, "index")) < 0 ||
@@ -473,7 +516,7 @@ int lade_manifest_sniff_media_type(const char *data, size_t len, char *out, size
 	cJSON *json = NULL;
 	const cJSON *mt;
 	int err;
-	if ((err = lade__json_parse(&json, data, len, LADE_MANIFEST_LIMIT, "manifest")) < 0)
+	if ((err = lade__json_parse_descriptors(&json, data, len, LADE_MANIFEST_LIMIT, "manifest")) < 0)
 		return err;
 	mt = cJSON_GetObjectItemCaseSensitive(json, "mediaType");
 	if (cJSON_IsString(mt))

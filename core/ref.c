@@ -149,6 +149,16 @@ int lade_ref_parse(lade_ref *out, const char *str)
 	memset(&ref, 0, sizeof(ref));
 	if (!*str)
 		return lade__error(LADE_EINVALID, "invalid reference '': empty");
+	/* user:password@host/repo: refused, and the message never repeats what came before the '@'. */
+	{
+		const char *first_slash = strchr(str, '/'), *last_at = NULL, *p;
+		for (p = str; *p && (!first_slash || p < first_slash); p++)
+			if (*p == '@')
+				last_at = p; /* the password itself may hold '@': show only what follows the last */
+		if (last_at)
+			return lade__error(LADE_EINVALID,
+					   "invalid reference '...@%.200s': credentials do not go in a reference", last_at + 1);
+	}
 	if (strlen(str) >= sizeof(work))
 		return lade__error(LADE_EINVALID, "invalid reference '%.40s...': longer than %zu characters", str,
 				   sizeof(work) - 1);

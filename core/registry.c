@@ -6,6 +6,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <stddef.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -84,6 +85,9 @@ typedef struct request {
 	char upload_range[64];        /* the Range header of an upload reply: "0-<last byte>" */
 	uint64_t chunk_min;           /* OCI-Chunk-Min-Length, 0 when absent */
 	char send_range[64];          /* Content-Range to send with a PATCH, "" for none */
+	long rate_start_ms;           /* --limit-rate on downloads: when the body began, */
+	uint64_t rate_bytes;          /* how much of it was taken, */
+	long paused_until_ms;         /* and until when the transfer waits (0: not paused) */
 	char errbuf[CURL_ERROR_SIZE];
 } request;
 
@@ -112,6 +116,9 @@ struct registry {
 	uint64_t limit_rate;
 	uint64_t chunk_size;
 	unsigned int retries;
+	long deadline_ms;         /* monotonic ms by which everything must be done, 0 for none */
+	unsigned int timeout;     /* the seconds that deadline came from, for messages */
+	unsigned int stall;       /* seconds under 1 KiB/s before a transfer is cut */
 	lade_debug_cb debug;
 	void *debug_payload;
 	lade_registry_stats stats;
@@ -120,6 +127,13 @@ struct registry {
 static const char *cached_auth(registry *r, const char *scope);
 
 static long parse_retry_after(const char *value);
+static long now_ms(void);
+static int retryable(CURLcode cc, long status);
+static long backoff_ms(int attempt, long retry_after);
+
+/* Stalled transfers are retried this often in all, whatever the retry count: a server that
+   dribbles a byte now and then costs a bounded time, not retries × the stall time. */
+#define STALL_RETRIES 1
 
 /* ---- helpers ---- */
 
@@ -243,6 +257,23 @@ static size_t write_cb(char *data, size_t size, size_t nmemb, void *userdata)
 	long status = 0;
 	int err;
 
+	/*
+	 * --limit-rate on downloads: libcurl's own limit lets a fast link deliver
+	 * megabytes between two of its checks, so the pace is kept here. Data that
+	 * comes early is left with libcurl (PAUSE) and taken when its time comes
+	 * (unpause_due).
+	 */
+	if (rq->reg->limit_rate) {
+		long now = now_ms(), due;
+		if (!rq->rate_start_ms)
+			rq->rate_start_ms = now;
+		due = rq->rate_start_ms + (long)(rq->rate_bytes * 1000 / rq->reg->limit_rate);
+		if (now < due) {
+			rq->paused_until_ms = due;
+			return CURL_WRITEFUNC_PAUSE;
+		}
+		rq->rate_bytes += len;
+	}
 	curl_easy_getinfo(rq->easy, CURLINFO_RESPONSE_CODE, &status);
 	rq->reg->stats.bytes_fetched += len;
 	if (rq->sink && (status == 200 || status == 206)) {
@@ -366,6 +397,10 @@ static void apply_transport(registry *r, CURL *e, int foreign)
 	if (r->limit_rate) {
 		curl_easy_setopt(e, CURLOPT_MAX_SEND_SPEED_LARGE, (curl_off_t)r->limit_rate);
 		curl_easy_setopt(e, CURLOPT_MAX_RECV_SPEED_LARGE, (curl_off_t)r->limit_rate);
+		/* Small reads, so that the pace kept in write_cb is smooth (as the curl tool cuts its buffer). */
+		curl_easy_setopt(e, CURLOPT_BUFFERSIZE, (long)(r->limit_rate / 10 < 1024 ? 1024
+							     : r->limit_rate / 10 > DOWNLOAD_BUFFER ? DOWNLOAD_BUFFER
+												   : r->limit_rate / 10));
 	}
 	if (r->debug) {
 		curl_easy_setopt(e, CURLOPT_VERBOSE, 1L);
@@ -445,6 +480,9 @@ static void request_reset(request *rq)
 	rq->body_seen = 0;
 	rq->upload_range[0] = '\0';
 	rq->chunk_min = 0;
+	rq->rate_start_ms = 0;
+	rq->rate_bytes = 0;
+	rq->paused_until_ms = 0;
 }
 
 static int request_init(request *rq, registry *r)
@@ -513,7 +551,14 @@ static int request_setup(request *rq, enum method method, const char *url, const
 	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT, 30L);
 	/* A stalled transfer fails instead of hanging: under 1 KiB/s for 60 s. */
 	curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, 1024L);
-	curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, 60L);
+	curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, (long)r->stall);
+	if (r->deadline_ms) {
+		long left = r->deadline_ms - now_ms();
+		if (left <= 0)
+			return lade__error(LADE_ENET, "gave up: the %u s time limit for the whole operation has passed",
+					   r->timeout);
+		curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, left);
+	}
 	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
 	/* HTTP/1.1: the registry's HTTP/2 path is slower for bulk transfer (registry-notes.md). */
 	curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
@@ -607,6 +652,29 @@ static void parse_error_body(const request *rq, char *code, size_t codelen, char
 	}
 }
 
+static int past_deadline(const registry *r)
+{
+	return r->deadline_ms && now_ms() >= r->deadline_ms - 10;
+}
+
+/*
+ * Whether a failed exchange is tried again, and after how long (ms; -1 for
+ * no): retryable failures while attempts are left, a stall only
+ * STALL_RETRIES times, and never past the deadline.
+ */
+static long retry_delay(const registry *r, CURLcode cc, long status, long retry_after, int *attempt, int *stalls)
+{
+	long delay;
+	if (!retryable(cc, status) || *attempt >= (int)r->retries)
+		return -1;
+	if (cc == CURLE_OPERATION_TIMEDOUT && (past_deadline(r) || (*stalls)++ >= STALL_RETRIES))
+		return -1;
+	delay = backoff_ms((*attempt)++, retry_after);
+	if (r->deadline_ms && now_ms() + delay >= r->deadline_ms)
+		return -1;
+	return delay;
+}
+
 /* Turn a finished request that failed (transport or status) into an error. */
 static int request_error(const request *rq, CURLcode cc, const char *what)
 {
@@ -616,6 +684,13 @@ static int request_error(const request *rq, CURLcode cc, const char *what)
 		*(lade_error *)lade_error_last() = rq->saved;
 		return rq->callback_error;
 	}
+	if (cc == CURLE_OPERATION_TIMEDOUT && past_deadline(rq->reg))
+		return lade__error(LADE_ENET, "%s: gave up at the %u s time limit for the whole operation", what,
+				   rq->reg->timeout);
+	if (cc == CURLE_OUT_OF_MEMORY)
+		/* libcurl refuses a reply header over 100 KiB with "out of memory": say what it was. */
+		return lade__error(LADE_EPROTOCOL, "%s: the registry's reply has a header too large to read (%s)", what,
+				   rq->errbuf[0] ? rq->errbuf : "over libcurl's 100 KiB limit");
 	if (cc != CURLE_OK)
 		return lade__error(LADE_ENET, "%s: %s", what, rq->errbuf[0] ? rq->errbuf : curl_easy_strerror(cc));
 	parse_error_body(rq, code, sizeof(code), msg, sizeof(msg));
@@ -778,6 +853,12 @@ static int token_request(registry *r, const lade_challenge *ch, const char *scop
 		curl_easy_setopt(e, CURLOPT_HTTPHEADER, headers);
 	r->stats.requests++;
 	cc = curl_easy_perform(e);
+	if (cc == CURLE_WRITE_ERROR && reply->size + CURL_MAX_WRITE_SIZE >= reply->max) {
+		/* token_write refused more: say so, not libcurl's "failure writing output". */
+		err = lade__error(LADE_ETOOLARGE, "the token service '%s' sent a reply over the %zu-byte limit", ch->realm,
+				  reply->max);
+		goto done;
+	}
 	if (cc != CURLE_OK) {
 		err = lade__error(LADE_ENET, "cannot reach the token service '%s': %s", ch->realm,
 				  errbuf[0] ? errbuf : curl_easy_strerror(cc));
@@ -927,6 +1008,19 @@ static int handle_unauthorized(request *rq)
 /* ---- running requests ---- */
 
 /* Run one prepared request to completion on the shared multi handle. */
+/* A paused download whose time has come goes on; *timeout is cut to the next one due. */
+static void unpause_due(request *rq, long now, long *timeout)
+{
+	if (!rq->paused_until_ms)
+		return;
+	if (rq->paused_until_ms <= now) {
+		rq->paused_until_ms = 0;
+		curl_easy_pause(rq->easy, CURLPAUSE_CONT);
+	} else if (rq->paused_until_ms - now < *timeout) {
+		*timeout = rq->paused_until_ms - now;
+	}
+}
+
 static CURLcode perform(request *rq)
 {
 	registry *r = rq->reg;
@@ -937,12 +1031,14 @@ static CURLcode perform(request *rq)
 
 	curl_multi_add_handle(r->multi, rq->easy);
 	while (running) {
+		long timeout = 1000;
 		curl_multi_perform(r->multi, &running);
 		while ((msg = curl_multi_info_read(r->multi, &left)))
 			if (msg->msg == CURLMSG_DONE && msg->easy_handle == rq->easy)
 				result = msg->data.result;
+		unpause_due(rq, now_ms(), &timeout);
 		if (running)
-			curl_multi_poll(r->multi, NULL, 0, 1000, NULL);
+			curl_multi_poll(r->multi, NULL, 0, (int)timeout, NULL);
 	}
 	curl_multi_remove_handle(r->multi, rq->easy);
 	curl_easy_getinfo(rq->easy, CURLINFO_RESPONSE_CODE, &rq->status);
@@ -1026,7 +1122,8 @@ static int run(request *rq, enum method method, const char *url, const char *acc
 	registry *r = rq->reg;
 	char current[URL_MAX];
 	CURLcode cc;
-	int err, attempt = 0, redirects = 0;
+	int err, attempt = 0, stalls = 0, redirects = 0;
+	long delay;
 	rq->auth_retries = 0;
 	rq->scope = scope;
 	if ((err = lade__snprintf(current, sizeof(current), "%s", url)) < 0)
@@ -1037,8 +1134,8 @@ static int run(request *rq, enum method method, const char *url, const char *acc
 		cc = perform(rq);
 		if (rq->callback_error)
 			return request_error(rq, cc, what);
-		if (retryable(cc, rq->status) && attempt < (int)r->retries) {
-			sleep_ms(backoff_ms(attempt++, rq->retry_after));
+		if ((delay = retry_delay(r, cc, rq->status, rq->retry_after, &attempt, &stalls)) >= 0) {
+			sleep_ms(delay);
 			continue;
 		}
 		if (cc != CURLE_OK)
@@ -1216,6 +1313,7 @@ typedef struct task {
 	char get_url[URL_MAX];    /* where the blob GET goes now (after redirects) */
 	int redirects;
 	int attempt;         /* retries used */
+	int stalls;          /* of which after a stall */
 	long wake_ms;        /* > 0: waiting to retry until this time (monotonic ms) */
 	int busy;            /* the slot holds a job */
 	char scope[1300];
@@ -1352,14 +1450,15 @@ static int task_advance(task *tk, CURLcode cc)
 {
 	registry *r = tk->rq.reg;
 	request *rq = &tk->rq;
-	long connects = 0;
+	long connects = 0, delay;
 	int err;
 
 	curl_easy_getinfo(rq->easy, CURLINFO_RESPONSE_CODE, &rq->status);
 	curl_easy_getinfo(rq->easy, CURLINFO_NUM_CONNECTS, &connects);
 	r->stats.connections += (uint64_t)connects;
-	if (!rq->callback_error && !tk->stream && retryable(cc, rq->status) && tk->attempt < (int)r->retries) {
-		tk->wake_ms = now_ms() + backoff_ms(tk->attempt++, rq->retry_after);
+	if (!rq->callback_error && !tk->stream &&
+	    (delay = retry_delay(r, cc, rq->status, rq->retry_after, &tk->attempt, &tk->stalls)) >= 0) {
+		tk->wake_ms = now_ms() + delay;
 		/* A failed chunk: ask the registry how much it has. A failed PUT: start the upload again. */
 		if (tk->state == T_PATCH)
 			tk->state = T_STATUS;
@@ -1622,6 +1721,9 @@ static int run_tasks(engine *en)
 			tk->busy = 0;
 			task_release(tk);
 		}
+		for (i = 0; i < en->nslots; i++)
+			if (en->slots[i].busy && !en->slots[i].wake_ms)
+				unpause_due(&en->slots[i].rq, now_ms(), &timeout);
 		if (active)
 			curl_multi_poll(r->multi, NULL, 0, (int)timeout, NULL);
 		else if (waiting)
@@ -1823,6 +1925,8 @@ static int reg_list_tags(lade_target *t, lade_tag_cb cb, void *payload)
 	registry *r = (registry *)t;
 	request rq;
 	char url[URL_MAX], scope[600], what[300];
+	lade_digest *seen = NULL; /* the pages asked for, by the digest of their URL */
+	size_t nseen = 0, i;
 	int err, pages = 0;
 
 	snprintf(what, sizeof(what), "cannot list tags of '%s/%s'", r->host, r->repository);
@@ -1855,7 +1959,29 @@ static int reg_list_tags(lade_target *t, lade_tag_cb cb, void *payload)
 			break;
 		if ((err = next_link(r, rq.link, url, sizeof(url))) <= 0)
 			break;
+		/* A Link back to a page already read would go round for ever, repeating its tags. */
+		if (!(nseen & (nseen + 1))) {
+			lade_digest *grown = realloc(seen, (nseen + 1) * 2 * sizeof(*seen));
+			if (!grown) {
+				err = lade__error_oom();
+				break;
+			}
+			seen = grown;
+		}
+		if ((err = lade_digest_buffer(&seen[nseen], LADE_DIGEST_SHA256, rq.url, strlen(rq.url))) < 0)
+			break;
+		nseen++;
+		if ((err = lade_digest_buffer(&seen[nseen], LADE_DIGEST_SHA256, url, strlen(url))) < 0)
+			break;
+		for (i = 0; i < nseen && !lade_digest_equal(&seen[i], &seen[nseen]); i++)
+			;
+		if (i < nseen) {
+			err = lade__error(LADE_EPROTOCOL, "%s: the registry's next page '%s' was already read (a Link loop)",
+					  what, url);
+			break;
+		}
 	}
+	free(seen);
 	request_dispose(&rq);
 	return err;
 }
@@ -1892,13 +2018,21 @@ static int is_localhost(const char *host)
 int lade_registry_open(lade_target **out, const lade_ref *ref, const lade_registry_options *opts)
 {
 	static const lade_registry_options defaults = LADE_REGISTRY_OPTIONS_INIT;
+	lade_registry_options v1;
 	registry *r;
 	int plain, err;
 
 	if (!opts)
 		opts = &defaults;
+	if (opts->version == 1) {
+		/* Built against version 1: its fields, the later ones at their defaults. */
+		v1 = defaults;
+		memcpy(&v1, opts, offsetof(lade_registry_options, timeout));
+		v1.version = LADE_REGISTRY_OPTIONS_VERSION;
+		opts = &v1;
+	}
 	if (opts->version != LADE_REGISTRY_OPTIONS_VERSION)
-		return lade__error(LADE_EINVALID, "registry options version %u is not %d", opts->version,
+		return lade__error(LADE_EINVALID, "registry options version %u is not 1 to %d", opts->version,
 				   LADE_REGISTRY_OPTIONS_VERSION);
 	if ((err = lade__curl_load()) < 0)
 		return err;
@@ -1932,6 +2066,9 @@ int lade_registry_open(lade_target **out, const lade_ref *ref, const lade_regist
 	r->limit_rate = opts->limit_rate;
 	r->chunk_size = opts->chunk_size;
 	r->retries = opts->retries ? opts->retries : 5;
+	r->stall = opts->stall_timeout ? opts->stall_timeout : 30;
+	if ((r->timeout = opts->timeout))
+		r->deadline_ms = now_ms() + (long)opts->timeout * 1000;
 	r->debug = opts->debug;
 	r->debug_payload = opts->debug_payload;
 	for (size_t i = 0; i < opts->resolve_count; i++) {

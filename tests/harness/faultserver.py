@@ -10,6 +10,7 @@ Script: {"rules": [{"method": "GET", "path": "^/v2/x/manifests/.*$",
                     | "body_repeat": ["x", 5242880],
                     "range": true,       (answer "Range: bytes=N-" with 206)
                     "cut_after": 1000,   (send this many body bytes, then drop the connection)
+                    "dribble": 2.0,      (send the body one byte every this many seconds)
                     "max_body": 0,       (match only requests with at most this many body bytes)
                     "times": 1}, ...]}
 Rules are tried in order; a rule with "times" is used that many times and
@@ -24,6 +25,7 @@ import http.server
 import json
 import re
 import threading
+import time
 
 
 def load_body(rule):
@@ -109,6 +111,16 @@ def main():
                 self.send_header("Content-Length", str(len(payload)))
             self.end_headers()
             if self.command != "HEAD":
+                if chosen and chosen.get("dribble"):
+                    # A server that keeps the connection alive with a byte now and then.
+                    for i in range(len(payload)):
+                        try:
+                            self.wfile.write(payload[i:i + 1])
+                            self.wfile.flush()
+                        except OSError:
+                            return
+                        time.sleep(chosen["dribble"])
+                    return
                 if cut is not None:
                     # Half a body, then the connection goes: what a dropped link looks like.
                     self.wfile.write(payload[:cut])

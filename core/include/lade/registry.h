@@ -47,7 +47,8 @@ typedef int (*lade_auth_cb)(void *payload, const char *host, const char *challen
 /* One line of a --debug trace, secrets already redacted. */
 typedef void (*lade_debug_cb)(void *payload, const char *line);
 
-#define LADE_REGISTRY_OPTIONS_VERSION 1
+/* Version 2 added timeout and stall_timeout; a version 1 struct is still accepted. */
+#define LADE_REGISTRY_OPTIONS_VERSION 2
 
 typedef struct lade_registry_options {
 	unsigned int version;       /* LADE_REGISTRY_OPTIONS_VERSION */
@@ -76,11 +77,14 @@ typedef struct lade_registry_options {
 	void *debug_payload;
 	uint64_t chunk_size;        /* > 0: upload in PATCH chunks of this size (at least the registry's
 				       OCI-Chunk-Min-Length); 0: one PUT unless the registry asks for chunks */
+	unsigned int timeout;       /* seconds for everything the target does, counted from open; every
+				       request and retry stops at that deadline. 0: no overall limit */
+	unsigned int stall_timeout; /* seconds under 1 KiB/s before a transfer is cut; 0 means 30. A stall
+				       is retried once in all, so a server that dribbles bytes costs about
+				       two stall times, not one per retry */
 } lade_registry_options;
 
-#define LADE_REGISTRY_OPTIONS_INIT                                                                             \
-	{LADE_REGISTRY_OPTIONS_VERSION, -1, NULL, NULL, 4, NULL, NULL, NULL, NULL, NULL, 0, 0, NULL, NULL, NULL,  \
-	 NULL, 0, NULL, 0, 0, 0, NULL, NULL, 0}
+#define LADE_REGISTRY_OPTIONS_INIT {.version = LADE_REGISTRY_OPTIONS_VERSION, .plain_http = -1, .concurrency = 4}
 
 /*
  * Open the repository that ref names (its tag and digest are ignored).
