@@ -6,6 +6,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/file.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -508,21 +509,105 @@ static int save_config(const char *path, cJSON *config)
 }
 
 /* The key for registry and the first config file (the one store and erase change), loaded. */
+/*
+ * The file a store or erase writes: the first config, and when that is a
+ * symlink, the file it points to, so the link stays a link (as docker
+ * login leaves it) and the new file is renamed in beside its target.
+ */
+static int config_target(const lade_credentials_options *opts, char *path, size_t pathlen)
+{
+	const char **paths;
+	char fallback[4096], link[4096];
+	size_t count;
+	struct stat st;
+	int err, hops;
+	if ((err = config_paths(opts, &paths, &count, fallback, sizeof(fallback))) < 0 ||
+	    (err = lade__snprintf(path, pathlen, "%s", paths[0])) < 0)
+		return err;
+	for (hops = 0; lstat(path, &st) == 0 && S_ISLNK(st.st_mode); hops++) {
+		ssize_t n = readlink(path, link, sizeof(link) - 1);
+		char *slash = strrchr(path, '/');
+		if (n < 0 || hops >= 40)
+			return lade__error(LADE_EIO, "cannot follow the link '%s'", paths[0]);
+		link[n] = '\0';
+		if (link[0] == '/' || !slash)
+			err = lade__snprintf(path, pathlen, "%s", link);
+		else {
+			char dir[4096];
+			snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
+			err = lade__snprintf(path, pathlen, "%s/%s", dir, link);
+		}
+		if (err < 0)
+			return err;
+	}
+	return 0;
+}
+
+/*
+ * Stores and erases are read-modify-write: under an exclusive lock on
+ * <config>.lock beside the file, so twenty logins at once all end up in it.
+ * The lock file stays (removing it would let two writers lock different files).
+ */
+static int lock_config(const char *path, int *fd_out)
+{
+	char lock[4200], dir[4096], *slash;
+	int fd, err;
+	if ((err = lade__snprintf(dir, sizeof(dir), "%s", path)) < 0 ||
+	    (err = lade__snprintf(lock, sizeof(lock), "%s.lock", path)) < 0)
+		return err;
+	if ((slash = strrchr(dir, '/')) && slash != dir) {
+		*slash = '\0';
+		if ((err = lade__mkdirs(dir, 0700)) < 0)
+			return err;
+	}
+	if ((fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600)) < 0)
+		return lade__error(LADE_EIO, "cannot open '%s': %s", lock, strerror(errno));
+	while (flock(fd, LOCK_EX) < 0) {
+		if (errno != EINTR) {
+			err = lade__error(LADE_EIO, "cannot lock '%s': %s", lock, strerror(errno));
+			close(fd);
+			return err;
+		}
+	}
+	*fd_out = fd;
+	return 0;
+}
+
 static int load_first_config(const lade_credentials_options *opts, const char *registry, char *key, size_t keylen,
 			     char *path, size_t pathlen, cJSON **config)
 {
-	const char **paths;
-	char fallback[4096];
-	size_t count;
 	int err;
-	if ((err = lade_credentials_key(registry, key, keylen)) < 0 ||
-	    (err = config_paths(opts, &paths, &count, fallback, sizeof(fallback))) < 0 ||
-	    (err = lade__snprintf(path, pathlen, "%s", paths[0])) < 0)
+	if ((err = lade_credentials_key(registry, key, keylen)) < 0 || (err = config_target(opts, path, pathlen)) < 0)
 		return err;
 	return load_config(path, config);
 }
 
+static int store_locked(const lade_credentials_options *opts, const char *registry, const lade_credential *cred);
+static int erase_locked(const lade_credentials_options *opts, const char *registry);
+
 int lade_credentials_store(const lade_credentials_options *opts, const char *registry, const lade_credential *cred)
+{
+	char path[4096];
+	int fd, err;
+	if ((err = config_target(opts, path, sizeof(path))) < 0 || (err = lock_config(path, &fd)) < 0)
+		return err;
+	err = store_locked(opts, registry, cred);
+	close(fd);
+	return err;
+}
+
+int lade_credentials_erase(const lade_credentials_options *opts, const char *registry)
+{
+	char path[4096];
+	int fd, err;
+	if ((err = config_target(opts, path, sizeof(path))) < 0 || (err = lock_config(path, &fd)) < 0)
+		return err;
+	err = erase_locked(opts, registry);
+	close(fd);
+	return err;
+}
+
+static int store_locked(const lade_credentials_options *opts, const char *registry, const lade_credential *cred)
 {
 	char path[4096], key[256];
 	cJSON *config = NULL, *auths, *entry;
@@ -597,7 +682,7 @@ int lade_credentials_store(const lade_credentials_options *opts, const char *reg
 	return err;
 }
 
-int lade_credentials_erase(const lade_credentials_options *opts, const char *registry)
+static int erase_locked(const lade_credentials_options *opts, const char *registry)
 {
 	char path[4096], key[256];
 	cJSON *config = NULL, *entry;

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <signal.h>
 #include <sys/file.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -67,12 +68,13 @@ int lade__sink_open(lade__sink *s, const char *dest, const char *tmpdir, const l
 		return LADE_ETOOLARGE;
 	base = base ? base + 1 : dest;
 	if (tmpdir)
-		err = lade__snprintf(s->tmp, sizeof(s->tmp), "%s/%s.lade-XXXXXX", tmpdir, base);
+		err = lade__snprintf(s->tmp, sizeof(s->tmp), "%s/%s" LADE_TEMP_MARK "%ld-XXXXXX", tmpdir, base, (long)getpid());
 	else
-		err = lade__snprintf(s->tmp, sizeof(s->tmp), "%.*s.%s.lade-XXXXXX", (int)(base - dest), dest, base);
+		err = lade__snprintf(s->tmp, sizeof(s->tmp), "%.*s.%s" LADE_TEMP_MARK "%ld-XXXXXX", (int)(base - dest), dest,
+				     base, (long)getpid());
 	if (err < 0)
 		return err;
-	if ((s->fd = mkostemp(s->tmp, O_CLOEXEC)) < 0) {
+	if ((s->fd = lade__temp_create(s->tmp)) < 0) {
 		err = io_error("create a temporary file for", dest);
 		s->tmp[0] = '\0';
 		return err;
@@ -84,6 +86,80 @@ int lade__sink_open(lade__sink *s, const char *dest, const char *tmpdir, const l
 	if (desc->size >= LADE_SINK_PIPE_MIN)
 		pipe_start(s);
 	return 0;
+}
+
+int lade__temp_create(char *template_path)
+{
+	int fd = mkostemp(template_path, O_CLOEXEC);
+	if (fd >= 0)
+		flock(fd, LOCK_EX | LOCK_NB); /* new and unique: nobody else holds it */
+	return fd;
+}
+
+/*
+ * A temporary of lade's, "<anything>.lade-<pid>-XXXXXX": whose pid, or 0
+ * when name is not one. The six characters are mkstemp's.
+ */
+static long temp_owner(const char *name)
+{
+	const char *mark = strstr(name, LADE_TEMP_MARK), *p;
+	char *end;
+	long pid;
+	if (!mark)
+		return 0;
+	p = mark + strlen(LADE_TEMP_MARK);
+	pid = strtol(p, &end, 10);
+	if (end == p || pid <= 0 || *end != '-' || strlen(end + 1) != 6)
+		return 0;
+	return pid;
+}
+
+/* A process that has exited but not been reaped yet still answers kill(pid, 0). */
+static int is_zombie(long pid)
+{
+	char path[64], line[512], *paren;
+	FILE *f;
+	int zombie = 0;
+	snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
+	if (!(f = fopen(path, "re")))
+		return 0;
+	if (fgets(line, sizeof(line), f) && (paren = strrchr(line, ')')) && paren[1] == ' ')
+		zombie = paren[2] == 'Z' || paren[2] == 'X';
+	fclose(f);
+	return zombie;
+}
+
+/* Is the temporary dir/name abandoned: its process gone and its lock free (checked with dirfd open)? */
+static int abandoned(int dirfd, const char *name, long pid, int is_dir)
+{
+	int fd, free_lock;
+	if ((kill((pid_t)pid, 0) == 0 || errno != ESRCH) && !is_zombie(pid))
+		return 0; /* its process lives (or is not ours to signal): leave it */
+	fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | (is_dir ? O_DIRECTORY : 0));
+	if (fd < 0)
+		return 0;
+	free_lock = flock(fd, LOCK_EX | LOCK_NB) == 0;
+	close(fd);
+	return free_lock;
+}
+
+void lade__reclaim_temporaries(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	if (!d)
+		return;
+	while ((e = readdir(d))) {
+		long pid = temp_owner(e->d_name);
+		struct stat st;
+		char path[PATH_MAX];
+		if (!pid || fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+		    !(S_ISREG(st.st_mode) || S_ISDIR(st.st_mode)) || !abandoned(dirfd(d), e->d_name, pid, S_ISDIR(st.st_mode)))
+			continue;
+		if (snprintf(path, sizeof(path), "%s/%s", dir, e->d_name) < (int)sizeof(path))
+			lade__remove_tree(path);
+	}
+	closedir(d);
 }
 
 int lade__write_all(int fd, const void *data, size_t len, const char *what)
@@ -263,6 +339,21 @@ int lade__sink_write(lade__sink *s, const void *data, size_t len)
 	return 0;
 }
 
+/* Is dest a regular file with desc's size and digest (put there by a lade that fetched it meanwhile)? */
+static int already_there(const char *dest, const lade_descriptor *desc)
+{
+	lade_digest got;
+	uint64_t size = 0;
+	struct stat st;
+	if (lstat(dest, &st) < 0 || !S_ISREG(st.st_mode) || (uint64_t)st.st_size != desc->size)
+		return 0;
+	if (lade_digest_file(&got, &size, desc->digest.alg, dest) < 0) {
+		lade_error_clear();
+		return 0;
+	}
+	return size == desc->size && lade_digest_equal(&got, &desc->digest);
+}
+
 int lade__sink_open_resumable(lade__sink *s, const char *dest, const lade_descriptor *desc)
 {
 	const char *base = strrchr(dest, '/');
@@ -279,17 +370,29 @@ int lade__sink_open_resumable(lade__sink *s, const char *dest, const lade_descri
 	    (err = lade__snprintf(s->tmp, sizeof(s->tmp), "%.*s.%s.%.16s.lade-partial", (int)(base - dest), dest, base,
 				  lade_digest_hex(&desc->digest))) < 0)
 		return err;
-	if ((s->fd = open(s->tmp, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600)) < 0) {
-		err = io_error("create a temporary file for", dest);
-		s->tmp[0] = '\0';
-		return err;
-	}
-	if (flock(s->fd, LOCK_EX | LOCK_NB) < 0) {
+	for (;;) {
+		struct stat held, named;
+		if ((s->fd = open(s->tmp, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0600)) < 0) {
+			err = io_error("create a temporary file for", dest);
+			s->tmp[0] = '\0';
+			return err;
+		}
+		/* Another lade fetching the same blob to the same place: wait for it, then take what it made. */
+		while (flock(s->fd, LOCK_EX) < 0 && errno == EINTR)
+			;
+		if (fstat(s->fd, &held) == 0 && S_ISREG(held.st_mode) && stat(s->tmp, &named) == 0 &&
+		    held.st_ino == named.st_ino && held.st_dev == named.st_dev)
+			break; /* the partial file is ours now */
 		close(s->fd);
 		s->fd = -1;
-		s->tmp[0] = '\0'; /* not ours to remove */
-		return lade__error(LADE_EEXISTS, "another lade is fetching '%s' right now", dest);
+		if (already_there(dest, desc)) {
+			s->complete = 1;
+			s->tmp[0] = '\0';
+			return 0;
+		}
+		/* It gave up or was renamed into place and replaced since: start over. */
 	}
+	fcntl(s->fd, F_SETFL, fcntl(s->fd, F_GETFL) & ~O_NONBLOCK);
 	s->keep_partial = 1;
 	if ((err = lade_hasher_new(&s->hasher, desc->digest.alg)) < 0)
 		goto fail;
@@ -373,17 +476,19 @@ int lade__sink_commit(lade__sink *s)
 		err = io_error("write", s->tmp);
 		goto fail;
 	}
-	closed = close(s->fd);
-	s->fd = -1;
-	if (closed < 0) {
-		err = io_error("write", s->tmp);
-		goto fail;
-	}
+	/* Renamed while still open, so the lock is held until the file has its name: a lade waiting on
+	   it then finds the blob in place, never a partial file that is about to move. */
 	if (rename(s->tmp, s->dest) < 0) {
 		err = io_error("rename into", s->dest);
 		goto fail;
 	}
 	s->tmp[0] = '\0';
+	closed = close(s->fd);
+	s->fd = -1;
+	if (closed < 0) {
+		err = io_error("write", s->dest);
+		goto fail;
+	}
 	lade_hasher_free(s->hasher);
 	s->hasher = NULL;
 	return 0;
@@ -511,9 +616,9 @@ int lade__write_file_atomic(const char *path, const void *data, size_t len, mode
 {
 	char tmp[PATH_MAX];
 	int fd, err;
-	if ((err = lade__snprintf(tmp, sizeof(tmp), "%s.lade-XXXXXX", path)) < 0)
+	if ((err = lade__snprintf(tmp, sizeof(tmp), "%s" LADE_TEMP_MARK "%ld-XXXXXX", path, (long)getpid())) < 0)
 		return err;
-	if ((fd = mkostemp(tmp, O_CLOEXEC)) < 0)
+	if ((fd = lade__temp_create(tmp)) < 0)
 		return io_error("create a temporary file for", path);
 	if ((err = lade__write_all(fd, data, len, tmp)) < 0)
 		goto fail;

@@ -25,7 +25,22 @@ typedef struct lade__sink {
 	const lade_descriptor *desc; /* borrowed: valid until commit or abort */
 	struct lade__sink_pipe *pipe; /* large blobs: one worker thread hashes, another writes */
 	int keep_partial;             /* abort keeps what arrived, for the next run to resume */
+	int complete;                 /* resumable: another lade put the verified blob at dest meanwhile;
+					 nothing to write, nothing to commit */
 } lade__sink;
+
+/*
+ * Temporaries are named "<name>.lade-<pid>-XXXXXX" and locked (flock) by
+ * their creator for as long as it lives, so a later run can tell a dead
+ * process's leftovers (pid gone, lock free) from a live one's.
+ */
+#define LADE_TEMP_MARK ".lade-"
+
+/* mkostemp the template (ending in XXXXXX) and lock the new file. Returns the fd or -1 (errno set). */
+int lade__temp_create(char *template_path);
+
+/* Remove the abandoned temporaries (files and folders) directly in dir. Best effort, never fails. */
+void lade__reclaim_temporaries(const char *dir);
 
 /*
  * Open a temporary file for dest; tmpdir NULL means dest's own folder.
@@ -41,7 +56,9 @@ int lade__sink_open(lade__sink *s, const char *dest, const char *tmpdir, const l
  * (.<name>.<digest prefix>.lade-partial) and survives an interrupted run:
  * when it is there, its bytes are hashed again and the sink continues after
  * them (s->written tells where). It is locked while in use, removed when
- * its content proves wrong, and renamed into place when complete.
+ * its content proves wrong, and renamed into place when complete. When
+ * another lade holds it, this waits for that one; if it put the verified
+ * blob at dest meanwhile, s->complete is set and there is nothing to do.
  */
 int lade__sink_open_resumable(lade__sink *s, const char *dest, const lade_descriptor *desc);
 

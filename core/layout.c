@@ -274,10 +274,11 @@ static int layout_push_stream(lade_target *t, int fd, const char *name, lade_des
 	if (!chunk)
 		return lade__error_oom();
 	if ((err = lade__snprintf(tmp, sizeof(tmp), "%s/ingest", l->root)) < 0 || (err = lade__mkdirs(tmp, 0755)) < 0 ||
-	    (err = lade__snprintf(tmp, sizeof(tmp), "%s/ingest/stream-XXXXXX", l->root)) < 0 ||
+	    (err = lade__snprintf(tmp, sizeof(tmp), "%s/ingest/stream" LADE_TEMP_MARK "%ld-XXXXXX", l->root,
+				  (long)getpid())) < 0 ||
 	    (err = lade_hasher_new(&h, LADE_DIGEST_SHA256)) < 0)
 		goto done;
-	if ((out = mkstemp(tmp)) < 0) {
+	if ((out = lade__temp_create(tmp)) < 0) {
 		err = lade__error(LADE_EIO, "cannot create a file in '%s/ingest': %s", l->root, strerror(errno));
 		tmp[0] = '\0';
 		goto done;
@@ -568,6 +569,13 @@ int lade_layout_open(lade_target **out, const char *path, int create)
 		goto fail;
 	if ((err = check_layout(l)) < 0)
 		goto fail;
+	/* What a killed push or tag left (ingest/ files, index.json's temporary) goes now. */
+	if (create) {
+		char dir[PATH_MAX];
+		if (path_in(l, dir, sizeof(dir), "ingest") == 0)
+			lade__reclaim_temporaries(dir);
+		lade__reclaim_temporaries(l->root);
+	}
 	*out = &l->base;
 	return 0;
 fail:

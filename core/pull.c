@@ -154,7 +154,8 @@ static int private_tmpdir(char *out, size_t outlen)
 {
 	const char *base = getenv("TMPDIR");
 	int err;
-	if ((err = lade__snprintf(out, outlen, "%s/lade-XXXXXX", base && *base ? base : "/tmp")) < 0)
+	if ((err = lade__snprintf(out, outlen, "%s/pull" LADE_TEMP_MARK "%ld-XXXXXX", base && *base ? base : "/tmp",
+				  (long)getpid())) < 0)
 		return err;
 	if (!mkdtemp(out)) {
 		err = lade__error(LADE_EIO, "cannot make a temporary folder: %s", strerror(errno));
@@ -190,7 +191,8 @@ static int unpack_into_place(const lade_kind *kind, const lade_descriptor *layer
 				  opts->max_unpack_entries};
 	struct stat st;
 	int err, had_old;
-	if ((err = lade__snprintf(tmp, sizeof(tmp), "%s.lade-XXXXXX", dest)) < 0 ||
+	if ((err = lade__snprintf(tmp, sizeof(tmp), "%s" LADE_TEMP_MARK "%ld-XXXXXX", dest, (long)getpid())) < 0 ||
+	    /* Not a reclaimable name: if lade dies between the two renames, the old folder is all there is. */
 	    (err = lade__snprintf(old, sizeof(old), "%s.lade-old-XXXXXX", dest)) < 0)
 		return err;
 	if (!mkdtemp(tmp))
@@ -227,8 +229,8 @@ int lade_pull(lade_target *target, const char *reference, const lade_pull_option
 {
 	static const lade_pull_options defaults = LADE_PULL_OPTIONS_INIT;
 	lade_pull_options v1;
-	const char *output;
-	char media_type[256], tmpdir[PATH_MAX] = "";
+	const char *output, *tmpbase = getenv("TMPDIR");
+	char media_type[256], tmpdir[PATH_MAX] = "", reclaimed[PATH_MAX] = "";
 	lade_pull_result res;
 	lade_manifest m;
 	lade_buf bytes, config;
@@ -255,6 +257,7 @@ int lade_pull(lade_target *target, const char *reference, const lade_pull_option
 	if (opts->version != LADE_PULL_OPTIONS_VERSION)
 		return lade__error(LADE_EINVALID, "pull options version %u is not %d", opts->version,
 				   LADE_PULL_OPTIONS_VERSION);
+	lade__reclaim_temporaries(tmpbase && *tmpbase ? tmpbase : "/tmp");
 	if ((err = lade_manifest_fetch(target, reference, &res.manifest, &bytes)) < 0)
 		return err;
 	if ((err = lade_manifest_sniff_media_type(bytes.ptr, bytes.size, media_type, sizeof(media_type))) < 0)
@@ -335,6 +338,16 @@ int lade_pull(lade_target *target, const char *reference, const lade_pull_option
 		}
 		if ((err = destination(dest, sizeof(dest), output, rootfd, title, opts->allow_path_traversal)) < 0)
 			goto done;
+		/* Temporaries a killed pull left beside its files go, once for each folder written to. */
+		{
+			const char *slash = strrchr(dest, '/');
+			size_t len = slash ? (size_t)(slash - dest) : 0;
+			if (len && len < sizeof(reclaimed) && (strncmp(reclaimed, dest, len) != 0 || reclaimed[len])) {
+				memcpy(reclaimed, dest, len);
+				reclaimed[len] = '\0';
+				lade__reclaim_temporaries(reclaimed);
+			}
+		}
 		if (opts->keep_old_files && lstat(dest, &st) == 0) {
 			err = lade__error(LADE_EEXISTS, "'%s' exists; not replacing it (--keep-old-files)", dest);
 			goto done;

@@ -703,6 +703,13 @@ static int request_error(const request *rq, CURLcode cc, const char *what)
 	}
 	if (strcmp(code, "DIGEST_INVALID") == 0)
 		err = LADE_EDIGEST;
+	if (rq->foreign) {
+		/* Storage the registry redirected to: name its origin only (its query may hold a signature). */
+		const char *host = strstr(rq->url, "://");
+		size_t n = host ? strcspn(host + 3, "/?#") + (size_t)(host + 3 - rq->url) : 0;
+		return lade__error_http(err, rq->status, code, "%s: the storage it was redirected to (%.*s) answered %ld%s%s",
+					what, (int)n, rq->url, rq->status, msg[0] ? ": " : "", msg);
+	}
 	if (rq->status == 401 && !rq->reg->username && !rq->reg->identity_token)
 		return lade__error_http(err, rq->status, code,
 					"%s: authentication required (401 %s): give --username and --password, or lade login",
@@ -1424,7 +1431,21 @@ static int task_prepare(task *tk)
 			/* A partial blob an earlier run left beside the destination is continued, not refetched. */
 			if ((err = lade__sink_open_resumable(&tk->sink, tk->job->path, d)) < 0)
 				return err;
+			if (tk->sink.complete) /* another lade fetched it to the same place meanwhile */
+				return 1;
 			tk->sink_open = 1;
+			/* A partial file that is whole (its fetch died before the rename): check it and take it. */
+			if (tk->sink.written == d->size) {
+				tk->sink_open = 0;
+				if (lade__sink_commit(&tk->sink) == 0)
+					return 1;
+				lade_error_clear(); /* it proved wrong and is gone: fetch it afresh */
+				if ((err = lade__sink_open_resumable(&tk->sink, tk->job->path, d)) < 0)
+					return err;
+				if (tk->sink.complete)
+					return 1;
+				tk->sink_open = 1;
+			}
 		}
 		rq->sink = &tk->sink;
 		/* After a dropped connection, ask for the rest; the hash carries on where it was. */
@@ -1635,6 +1656,37 @@ static int slot_start(engine *en, task *tk)
 	return 0;
 }
 
+/* The job of tk is over (err 0 or an error): record it, report progress, free the slot. */
+static void task_finish(engine *en, task *tk, int err, int *first, lade_error *first_message)
+{
+	registry *r = en->r;
+	tk->job->error = err < 0 ? err : 0;
+	if (err < 0 && !*first) {
+		*first = err;
+		*first_message = *lade_error_last();
+	}
+	if (err == 0 && r->base.progress)
+		r->base.progress(tk->job, tk->job->desc->size, r->base.progress_payload);
+	tk->busy = 0;
+	tk->wake_ms = 0;
+	task_release(tk);
+}
+
+/*
+ * Prepare tk's next step and put it on the wire; or, when the step needs no
+ * request (another lade fetched the blob meanwhile), finish the job.
+ */
+static void task_launch(engine *en, task *tk, size_t *active, int *first, lade_error *first_message)
+{
+	int err = task_prepare(tk);
+	if (err != 0) {
+		task_finish(en, tk, err < 0 ? err : 0, first, first_message);
+		return;
+	}
+	curl_multi_add_handle(en->r->multi, tk->rq.easy);
+	(*active)++;
+}
+
 static int run_tasks(engine *en)
 {
 	registry *r = en->r;
@@ -1651,10 +1703,8 @@ static int run_tasks(engine *en)
 			if (!tk->busy || !tk->wake_ms)
 				continue;
 			if (first) {
-				tk->wake_ms = 0;
-				tk->busy = 0;
 				waiting--;
-				tk->job->error = first;
+				task_finish(en, tk, first, &first, &first_message);
 				continue;
 			}
 			if (tk->wake_ms > now) {
@@ -1664,31 +1714,25 @@ static int run_tasks(engine *en)
 			}
 			tk->wake_ms = 0;
 			waiting--;
-			if ((err = task_prepare(tk)) < 0) {
-				tk->job->error = first = err;
-				first_message = *lade_error_last();
-				tk->busy = 0;
-				continue;
-			}
-			curl_multi_add_handle(r->multi, tk->rq.easy);
-			active++;
+			task_launch(en, tk, &active, &first, &first_message);
 		}
 		/* Free slots take the next jobs. */
 		for (i = 0; i < en->nslots && !first && en->next < en->count; i++) {
 			task *tk = &en->slots[i];
 			if (tk->busy)
 				continue;
-			if ((err = slot_start(en, tk)) < 0 || (err = task_prepare(tk)) < 0) {
-				tk->job->error = first = err;
-				first_message = *lade_error_last();
-				tk->busy = 0;
+			if ((err = slot_start(en, tk)) < 0) {
+				task_finish(en, tk, err, &first, &first_message);
 				break;
 			}
-			curl_multi_add_handle(r->multi, tk->rq.easy);
-			active++;
+			task_launch(en, tk, &active, &first, &first_message);
 		}
-		if (!active && !waiting)
+		if (!active && !waiting) {
+			/* Jobs that finished without a request may leave slots free for more. */
+			if (!first && en->next < en->count)
+				continue;
 			break;
+		}
 		curl_multi_perform(r->multi, &running);
 		while ((msg = curl_multi_info_read(r->multi, &left))) {
 			task *tk = NULL;
@@ -1704,22 +1748,13 @@ static int run_tasks(engine *en)
 				waiting++;
 				continue;
 			}
-			if (err == 1 && !first && (err = task_prepare(tk)) == 0) {
-				curl_multi_add_handle(r->multi, tk->rq.easy);
-				active++;
+			if (err == 1 && !first) {
+				task_launch(en, tk, &active, &first, &first_message);
 				continue;
 			}
 			if (err == 1 || err == 2)
 				err = first; /* stopping: another job failed */
-			tk->job->error = err < 0 ? err : 0;
-			if (err < 0 && !first) {
-				first = err;
-				first_message = *lade_error_last();
-			}
-			if (err == 0 && r->base.progress)
-				r->base.progress(tk->job, tk->job->desc->size, r->base.progress_payload);
-			tk->busy = 0;
-			task_release(tk);
+			task_finish(en, tk, err, &first, &first_message);
 		}
 		for (i = 0; i < en->nslots; i++)
 			if (en->slots[i].busy && !en->slots[i].wake_ms)

@@ -238,9 +238,12 @@ static int dir_layer(const lade_kind *k, const lade_kind_input *in, lade_kind_la
 		return err;
 	if (!out->desc.media_type && !(out->desc.media_type = lade__strdup(LADE_MEDIATYPE_LAYER_TAR_GZIP)))
 		return LADE_ENOMEM;
-	if ((err = lade__snprintf(packed, sizeof(packed), "%s/lade-dir-XXXXXX.tar.gz", tmp ? tmp : "/tmp")) < 0)
+	if ((err = lade__snprintf(packed, sizeof(packed), "%s/folder" LADE_TEMP_MARK "%ld-XXXXXX", tmp ? tmp : "/tmp",
+				  (long)getpid())) < 0)
 		return err;
-	if ((p.fd = mkstemps(packed, 7)) < 0)
+	/* What a killed push of a folder left in TMPDIR goes first. */
+	lade__reclaim_temporaries(tmp ? tmp : "/tmp");
+	if ((p.fd = lade__temp_create(packed)) < 0)
 		return lade__error(LADE_EIO, "cannot create a temporary file in '%s': %s", tmp ? tmp : "/tmp",
 				   strerror(errno));
 	if (!(out->path = lade__strdup(packed))) {

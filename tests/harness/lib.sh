@@ -133,10 +133,11 @@ YML
   wait_for_http "$scheme://$REGISTRY/v2/"
 }
 
-# start_fault_server SCRIPT.json -> sets FAULT (host:port), FAULT_LOG (requests it got)
+# start_fault_server SCRIPT.json [PORT] -> sets FAULT (host:port), FAULT_LOG (requests it got);
+# PORT when the script must name the server's own address (a token realm, a redirect).
 start_fault_server() {
   local port
-  port=$(free_port)
+  port=${2:-$(free_port)}
   FAULT_LOG="$WORK/fault-$port.log"
   python3 "$HARNESS_DIR/faultserver.py" --port "$port" --script "$1" --log "$FAULT_LOG" > "$WORK/fault-$port.out" 2>&1 &
   PIDS+=($!)
