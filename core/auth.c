@@ -1,6 +1,7 @@
 #include "internal.h"
 #include "fsutil.h"
 #include "json.h"
+#include "wire.h"
 #include "lade/auth.h"
 
 #include <ctype.h>
@@ -353,8 +354,6 @@ static void trim(char *s)
 static int helper_get(const char *name, const char *key, lade_credential *out)
 {
 	lade_buf reply;
-	cJSON *json = NULL;
-	const char *user, *secret;
 	int status = 0, err;
 	if ((err = run_helper(name, "get", key, &reply, &status)) < 0)
 		return err;
@@ -366,28 +365,34 @@ static int helper_get(const char *name, const char *key, lade_credential *out)
 			err = lade__error(LADE_EAUTH, "docker-credential-%s get failed for '%s': %.200s", name, key, reply.ptr);
 		goto done;
 	}
-	if (lade__json_parse(&json, reply.ptr, reply.size, HELPER_OUTPUT_MAX, "the reply") < 0) {
-		err = lade__error(LADE_EAUTH, "docker-credential-%s get: %s", name, lade_error_last()->message);
-		goto done;
-	}
+	err = lade__helper_reply_parse(reply.ptr, reply.size, name, out);
+done:
+	OPENSSL_cleanse(reply.ptr, reply.size);
+	lade_buf_dispose(&reply);
+	return err;
+}
+
+int lade__helper_reply_parse(const char *data, size_t len, const char *name, lade_credential *out)
+{
+	cJSON *json = NULL;
+	const char *user, *secret;
+	int err = 0;
+	memset(out, 0, sizeof(*out));
+	if (lade__json_parse(&json, data, len, HELPER_OUTPUT_MAX, "the reply") < 0)
+		return lade__error(LADE_EAUTH, "docker-credential-%s get: %s", name, lade_error_last()->message);
 	user = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(json, "Username"));
 	secret = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(json, "Secret"));
 	memset(out, 0, sizeof(*out));
 	if (user && !strcmp(user, "<token>")) {
-		out->identity_token = lade__strdup(secret ? secret : "");
-	} else {
-		out->username = lade__strdup(user ? user : "");
-		out->password = lade__strdup(secret ? secret : "");
+		if (!(out->identity_token = lade__strdup(secret ? secret : "")))
+			err = LADE_ENOMEM;
+	} else if (!(out->username = lade__strdup(user ? user : "")) ||
+		   !(out->password = lade__strdup(secret ? secret : ""))) {
+		err = LADE_ENOMEM;
 	}
-done:
-	if (json) {
-		cJSON *secret_item = cJSON_GetObjectItemCaseSensitive(json, "Secret");
-		if (cJSON_IsString(secret_item))
-			OPENSSL_cleanse(secret_item->valuestring, strlen(secret_item->valuestring));
-		cJSON_Delete(json);
-	}
-	OPENSSL_cleanse(reply.ptr, reply.size);
-	lade_buf_dispose(&reply);
+	if (err < 0)
+		lade_credential_dispose(out);
+	wipe_delete(json);
 	return err;
 }
 

@@ -1,6 +1,7 @@
 #include "internal.h"
 #include "fsutil.h"
 #include "json.h"
+#include "wire.h"
 #include "lade/auth.h"
 #include "lade/registry.h"
 
@@ -126,7 +127,6 @@ struct registry {
 
 static const char *cached_auth(registry *r, const char *scope);
 
-static long parse_retry_after(const char *value);
 static long now_ms(void);
 static int retryable(CURLcode cc, long status);
 static long backoff_ms(int attempt, long retry_after);
@@ -202,7 +202,7 @@ static size_t header_cb(char *data, size_t size, size_t nitems, void *userdata)
 		char value[64];
 		snprintf(value, sizeof(value), "%.*s", (int)(len - namelen - 1), colon + 1);
 		trim_value(value);
-		rq->retry_after = parse_retry_after(value);
+		rq->retry_after = lade__retry_after_parse(value);
 	}
 #undef HEADER_IS
 	if (dst) {
@@ -240,9 +240,9 @@ static void stop_with(request *rq, int err)
  */
 static int start_blob_body(request *rq, long status)
 {
-	unsigned long long start = 0;
+	uint64_t start = 0;
 	if (status == 206) {
-		if (sscanf(rq->content_range, "bytes %llu-", &start) != 1 || start != rq->sink->written)
+		if (lade__content_range_start(rq->content_range, &start) < 0 || start != rq->sink->written)
 			return lade__error(LADE_EPROTOCOL, "'%s' resumed at '%s', not at byte %llu", rq->url, rq->content_range,
 					   (unsigned long long)rq->sink->written);
 		return 0;
@@ -298,18 +298,6 @@ static size_t write_cb(char *data, size_t size, size_t nmemb, void *userdata)
 }
 
 /* Retry-After: delay-seconds or an HTTP-date; -1 when unreadable. */
-static long parse_retry_after(const char *value)
-{
-	char *end;
-	long seconds = strtol(value, &end, 10);
-	time_t when;
-	if (*value && !*end && seconds >= 0)
-		return seconds;
-	when = curl_getdate(value, NULL);
-	if (when < 0)
-		return -1;
-	return when > time(NULL) ? (long)(when - time(NULL)) : 0;
-}
 
 /* A trace line through the debug callback, with secrets cut out. */
 static void debug_line(registry *r, char direction, const char *line, size_t len)
@@ -625,33 +613,6 @@ static int request_setup(request *rq, enum method method, const char *url, const
 	return 0;
 }
 
-/* A registry error body's first code and message, if it has one. */
-static void parse_error_body(const request *rq, char *code, size_t codelen, char *msg, size_t msglen)
-{
-	cJSON *json = NULL;
-	const cJSON *first, *c, *m;
-	code[0] = msg[0] = '\0';
-	if (!rq->body.size)
-		return;
-	if (lade__json_parse(&json, rq->body.ptr, rq->body.size, LADE_ERROR_BODY_MAX, "error body") < 0)
-		lade_error_clear(); /* not the spec's JSON: the raw line below says what it was */
-	first = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(json, "errors"), 0);
-	c = cJSON_GetObjectItemCaseSensitive(first, "code");
-	m = cJSON_GetObjectItemCaseSensitive(first, "message");
-	if (cJSON_IsString(c))
-		snprintf(code, codelen, "%s", c->valuestring);
-	if (cJSON_IsString(m))
-		snprintf(msg, msglen, "%s", m->valuestring);
-	cJSON_Delete(json);
-	if (!code[0] && !msg[0]) {
-		/* Not the spec's JSON: keep one printable line of it. */
-		size_t i, n = 0;
-		for (i = 0; i < rq->body.size && n + 1 < msglen && rq->body.ptr[i] != '\n'; i++)
-			msg[n++] = isprint((unsigned char)rq->body.ptr[i]) ? rq->body.ptr[i] : '?';
-		msg[n] = '\0';
-	}
-}
-
 static int past_deadline(const registry *r)
 {
 	return r->deadline_ms && now_ms() >= r->deadline_ms - 10;
@@ -693,7 +654,7 @@ static int request_error(const request *rq, CURLcode cc, const char *what)
 				   rq->errbuf[0] ? rq->errbuf : "over libcurl's 100 KiB limit");
 	if (cc != CURLE_OK)
 		return lade__error(LADE_ENET, "%s: %s", what, rq->errbuf[0] ? rq->errbuf : curl_easy_strerror(cc));
-	parse_error_body(rq, code, sizeof(code), msg, sizeof(msg));
+	lade__error_body_parse(rq->body.ptr, rq->body.size, code, sizeof(code), msg, sizeof(msg));
 	switch (rq->status) {
 	case 401: err = LADE_EAUTH; break;
 	case 403: err = LADE_EDENIED; break;
@@ -885,12 +846,9 @@ done:
 static int fetch_token(registry *r, const lade_challenge *ch, const char *scope)
 {
 	lade_buf reply;
-	cJSON *json = NULL;
-	const char *token;
-	const cJSON *expires;
-	long status = 0;
+	char value[HEADER_MAX];
+	long status = 0, lifetime = MIN_TOKEN_LIFETIME;
 	int err, with_credentials = r->username && !r->anonymous, post = r->identity_token && !r->anonymous;
-	time_t lifetime = MIN_TOKEN_LIFETIME;
 
 	if (strncmp(ch->realm, "https://", 8) != 0 && strncmp(ch->realm, "http://", 7) != 0)
 		return lade__error(LADE_EPROTOCOL, "'%s' names a token service '%s' that is not an http(s) URL", r->host,
@@ -929,34 +887,16 @@ static int fetch_token(registry *r, const lade_challenge *ch, const char *scope)
 		err = lade__error_http(LADE_EPROTOCOL, status, "", "'%s': the token service answered %ld", r->host, status);
 		goto done;
 	}
-	if ((err = lade__json_parse(&json, reply.ptr, reply.size, TOKEN_REPLY_MAX, "token reply")) < 0)
-		goto done;
-	token = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(json, "access_token"));
-	if (!token || !*token)
-		token = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(json, "token"));
-	if (!token || !*token) {
-		err = lade__error(LADE_EPROTOCOL, "'%s': the token reply has no token", r->host);
+	memcpy(value, "Bearer ", 7);
+	if ((err = lade__token_reply_parse(reply.ptr, reply.size, TOKEN_REPLY_MAX, value + 7, sizeof(value) - 7,
+					   MIN_TOKEN_LIFETIME, &lifetime)) < 0) {
+		err = lade__error(err, "'%s': %s", r->host, lade_error_last()->message);
 		goto done;
 	}
-	expires = cJSON_GetObjectItemCaseSensitive(json, "expires_in");
-	if (cJSON_IsNumber(expires) && expires->valuedouble > MIN_TOKEN_LIFETIME && expires->valuedouble < 1e9)
-		lifetime = (time_t)expires->valuedouble;
-	{
-		char value[HEADER_MAX];
-		if ((err = lade__snprintf(value, sizeof(value), "Bearer %s", token)) == 0)
-			/* A little early, so a token does not run out between check and use. */
-			err = remember_auth(r, scope, value, time(NULL) + lifetime - lifetime / 10);
-		OPENSSL_cleanse(value, sizeof(value));
-	}
+	/* A little early, so a token does not run out between check and use. */
+	err = remember_auth(r, scope, value, time(NULL) + lifetime - lifetime / 10);
 done:
-	if (json) {
-		cJSON *t = cJSON_GetObjectItemCaseSensitive(json, "access_token");
-		if (cJSON_IsString(t))
-			OPENSSL_cleanse(t->valuestring, strlen(t->valuestring));
-		if (cJSON_IsString(t = cJSON_GetObjectItemCaseSensitive(json, "token")))
-			OPENSSL_cleanse(t->valuestring, strlen(t->valuestring));
-		cJSON_Delete(json);
-	}
+	OPENSSL_cleanse(value, sizeof(value));
 	OPENSSL_cleanse(reply.ptr, reply.size);
 	lade_buf_dispose(&reply);
 	return err;
@@ -1539,21 +1479,14 @@ static int task_advance(task *tk, CURLcode cc)
 		}
 		tk->state = tk->offset < tk->job->desc->size ? T_PATCH : T_PUT;
 		return 1;
-	case T_STATUS: {
-		unsigned long long first = 0, last = 0;
+	case T_STATUS:
 		if (rq->status != 204 && rq->status != 200)
 			return request_error(rq, cc, tk->what);
 		if ((err = take_upload_location(tk)) < 0)
 			return err;
-		/* "0-<last byte>"; distribution says 0-0 for nothing at all, so trust it only forward of zero. */
-		if (sscanf(rq->upload_range + (strncmp(rq->upload_range, "bytes=", 6) ? 0 : 6), "%llu-%llu", &first, &last) == 2 &&
-		    first == 0 && last > 0 && last + 1 <= tk->job->desc->size)
-			tk->offset = last + 1;
-		else
-			tk->offset = 0;
+		lade__upload_range_next(rq->upload_range, tk->job->desc->size, &tk->offset);
 		tk->state = T_PATCH;
 		return 1;
-	}
 	case T_PUT:
 		if (rq->status != 201 && rq->status != 204)
 			return request_error(rq, cc, tk->what);
@@ -1940,21 +1873,6 @@ static int reg_tag(lade_target *t, const lade_descriptor *desc, const void *data
 }
 
 /* The URL inside `<...>; rel="next"`, resolved against the registry. */
-static int next_link(const registry *r, const char *link, char *out, size_t outlen)
-{
-	const char *open = strchr(link, '<'), *close = open ? strchr(open, '>') : NULL;
-	char target[URL_MAX];
-	if (!open || !close || !strstr(close, "rel=\"next\""))
-		return 0;
-	if ((size_t)(close - open - 1) >= sizeof(target))
-		return lade__error(LADE_EPROTOCOL, "Link header too long");
-	memcpy(target, open + 1, (size_t)(close - open - 1));
-	target[close - open - 1] = '\0';
-	if (resolve_location(r, target, out, outlen, "tag listing") < 0)
-		return lade__error(LADE_EPROTOCOL, "tag listing: next page '%s' is not on %s", target, r->base_url);
-	return 1;
-}
-
 static int reg_list_tags(lade_target *t, lade_tag_cb cb, void *payload)
 {
 	registry *r = (registry *)t;
@@ -1992,8 +1910,11 @@ static int reg_list_tags(lade_target *t, lade_tag_cb cb, void *payload)
 		cJSON_Delete(json);
 		if (err != 0)
 			break;
-		if ((err = next_link(r, rq.link, url, sizeof(url))) <= 0)
+		if ((err = lade__link_next(r->base_url, rq.link, url, sizeof(url))) <= 0) {
+			if (err < 0)
+				err = lade__error(err, "%s: %s", what, lade_error_last()->message);
 			break;
+		}
 		/* A Link back to a page already read would go round for ever, repeating its tags. */
 		if (!(nseen & (nseen + 1))) {
 			lade_digest *grown = realloc(seen, (nseen + 1) * 2 * sizeof(*seen));

@@ -551,6 +551,21 @@ static int dir_unpacks(const lade_kind *k, const lade_descriptor *layer)
 	return unpack && strcmp(unpack, "true") == 0 && lade_annotations_get(&layer->annotations, LADE_ANNOTATION_TITLE);
 }
 
+/* Remove everything in folder, never following a link. */
+static void empty_folder(const char *folder)
+{
+	DIR *d = opendir(folder);
+	struct dirent *e;
+	char path[PATH_MAX];
+	if (!d)
+		return;
+	while ((e = readdir(d)))
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..") &&
+		    snprintf(path, sizeof(path), "%s/%s", folder, e->d_name) < (int)sizeof(path))
+			lade__remove_tree(path);
+	closedir(d);
+}
+
 static int dir_unpack(const lade_kind *k, const lade_descriptor *layer, const char *blob_path, const char *dest,
 		      const lade_unpack_options *opts)
 {
@@ -631,6 +646,9 @@ static int dir_unpack(const lade_kind *k, const lade_descriptor *layer, const ch
 done:
 	if (u.rootfd >= 0)
 		close(u.rootfd);
+	/* A refused folder leaves nothing behind, not even for a moment: no half tree, no link that leads out. */
+	if (err < 0)
+		empty_folder(dest);
 	if (u.tar)
 		archive_read_free(u.tar);
 	if (u.outer)

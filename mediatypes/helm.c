@@ -496,7 +496,36 @@ static void chart_dispose(chart *c)
 	memset(c, 0, sizeof(*c));
 }
 
+static int parse_chart_yaml(const char *path, chart *c);
+
 static int load_chart(const char *path, chart *c, int whole)
+{
+	int err;
+
+	memset(c, 0, sizeof(*c));
+	if ((err = scan_chart(path, &c->scan, whole)) < 0)
+		return err;
+	return parse_chart_yaml(path, c);
+}
+
+int lade__helm_check_chart_yaml(const char *data, size_t len)
+{
+	chart c;
+	int err;
+	memset(&c, 0, sizeof(c));
+	lade_buf_init(&c.scan.chart_yaml, MAX_FILE);
+	strcpy(c.scan.top, "fuzz");
+	if ((err = lade_buf_put(&c.scan.chart_yaml, data, len)) < 0) {
+		lade_buf_dispose(&c.scan.chart_yaml);
+		return err;
+	}
+	if ((err = parse_chart_yaml("fuzz.tgz", &c)) == 0)
+		chart_dispose(&c);
+	return err;
+}
+
+/* Chart.yaml (in c->scan) into c's metadata, checked as a push checks it; c is disposed on failure. */
+static int parse_chart_yaml(const char *path, chart *c)
 {
 	yaml_parser_t parser;
 	yaml_document_t doc;
@@ -506,9 +535,6 @@ static int load_chart(const char *path, chart *c, int whole)
 	const cJSON *item;
 	int err;
 
-	memset(c, 0, sizeof(*c));
-	if ((err = scan_chart(path, &c->scan, whole)) < 0)
-		return err;
 	text = (const unsigned char *)c->scan.chart_yaml.ptr;
 	len = c->scan.chart_yaml.size;
 	if (len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0) { /* Helm strips a UTF-8 BOM */

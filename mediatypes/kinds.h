@@ -23,4 +23,12 @@ void lade__magic_mime(const lade_kind_input *in, char *out, size_t outlen);
 /* RFC 3339 UTC ("2006-01-02T15:04:05Z") of a time in seconds. out needs 32 bytes. */
 void lade__format_time(int64_t seconds, char *out, size_t outlen);
 
+/*
+ * For the fuzz targets: Chart.yaml text through the checks and conversion
+ * a push applies (folder name "fuzz"), and the wasm section walk of the
+ * file at path. Each returns 0 or an error with the message set.
+ */
+int lade__helm_check_chart_yaml(const char *data, size_t len);
+int lade__wasm_walk(const char *path);
+
 #endif

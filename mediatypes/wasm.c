@@ -338,6 +338,17 @@ done:
 	return err;
 }
 
+int lade__wasm_walk(const char *path)
+{
+	wasm_info info;
+	int err = walk_wasm(path, &info);
+	if (err == 0) {
+		cJSON_Delete(info.imports);
+		cJSON_Delete(info.exports);
+	}
+	return err;
+}
+
 static int wasm_artifact(const lade_kind *k, const lade_kind_input *in, const char *created, lade_kind_artifact *out)
 {
 	wasm_info info;

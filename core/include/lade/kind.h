@@ -127,7 +127,7 @@ struct lade_kind {
 	int (*name_on_pull)(const lade_kind *k, const lade_pull_context *ctx, size_t i, char *out, size_t outlen);
 	/* Pull: whether layer is to be unpacked into a folder rather than written as a file. */
 	int (*unpacks)(const lade_kind *k, const lade_descriptor *layer);
-	/* Pull: unpack the verified blob at blob_path into the new folder dest. */
+	/* Pull: unpack the verified blob at blob_path into the new folder dest; on failure dest is left empty. */
 	int (*unpack)(const lade_kind *k, const lade_descriptor *layer, const char *blob_path, const char *dest,
 		      const lade_unpack_options *opts);
 };
