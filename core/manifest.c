@@ -237,6 +237,14 @@ int lade__json_parse_descriptors(cJSON **out, const char *data, size_t len, size
 	if (len <= cap && (at = fraction_offset(data, len)) >= 0)
 		return lade__error(LADE_EINVALID, "%s has a number that is not an integer (near byte %ld); sizes are whole numbers",
 				   what, at);
+	if (!out) {
+		/* Only the checks cJSON cannot make: the caller parses the text in pieces. */
+		if (len > cap)
+			return lade__error(LADE_ETOOLARGE, "%s is %zu bytes, over the %zu-byte limit", what, len, cap);
+		if ((at = nul_offset(data, len)) >= 0)
+			return lade__error(LADE_EINVALID, "%s holds a NUL character (near byte %ld); refusing it", what, at);
+		return 0;
+	}
 	return lade__json_parse(out, data, len, cap, what);
 }
 
@@ -418,16 +426,223 @@ static int descriptors_from_json(lade_descriptor **out, size_t *count, const cJS
 	return 0;
 }
 
+/* ---- manifests and indexes read one descriptor at a time ---- */
+
+/*
+ * A manifest with 20,000 layers would be some 16 MiB as one cJSON tree
+ * (about 800 bytes a layer). So the big arrays ("layers", "manifests")
+ * are cut out of the text, the rest is parsed as usual, and each element
+ * is parsed alone and turned into its descriptor before the next: memory
+ * is the text plus the descriptors. The scanner only finds extents; cJSON
+ * still judges every byte (the rest, and each element whole). Whatever
+ * the scanner cannot split is parsed whole, as before.
+ */
+
+static const char *skip_space(const char *p, const char *end)
+{
+	while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
+		p++;
+	return p;
+}
+
+/* Past one JSON value at p (ws skipped before), or NULL when the text ends first or nests over 1000. */
+static const char *skip_value(const char *p, const char *end)
+{
+	int depth = 0;
+	p = skip_space(p, end);
+	if (p >= end)
+		return NULL;
+	if (*p != '{' && *p != '[' && *p != '"') {
+		while (p < end && !strchr(",]} \t\r\n", *p))
+			p++;
+		return p;
+	}
+	for (; p < end; p++) {
+		if (*p == '"') {
+			for (p++; p < end && *p != '"'; p++)
+				if (*p == '\\')
+					p++;
+			if (p >= end)
+				return NULL;
+			if (!depth)
+				return p + 1;
+		} else if (*p == '{' || *p == '[') {
+			if (++depth > 1000)
+				return NULL;
+		} else if (*p == '}' || *p == ']') {
+			if (--depth == 0)
+				return p + 1;
+		}
+	}
+	return NULL;
+}
+
+typedef struct split {
+	cJSON *rest;                     /* the document, its big arrays emptied */
+	const char *layers, *manifests;  /* the arrays' text ("[...]"), or NULL */
+	const char *layers_end, *manifests_end;
+} split;
+
+/* Find the first top-level "layers" and "manifests" arrays; 0 when the text could not be split. */
+static int find_arrays(const char *data, size_t len, split *sp)
+{
+	const char *p = data, *end = data + len;
+	p = skip_space(p, end);
+	if (p >= end || *p++ != '{')
+		return 0;
+	for (;;) {
+		const char *key, *key_end, *value, *value_end;
+		p = skip_space(p, end);
+		if (p < end && *p == '}')
+			return 1;
+		if (p >= end || *p != '"' || !(key_end = skip_value(p, end)))
+			return 0;
+		key = p;
+		p = skip_space(key_end, end);
+		if (p >= end || *p++ != ':')
+			return 0;
+		value = skip_space(p, end);
+		if (!(value_end = skip_value(value, end)))
+			return 0;
+		if (value < end && *value == '[') {
+			if (!sp->layers && key_end - key == 8 && !memcmp(key, "\"layers\"", 8)) {
+				sp->layers = value;
+				sp->layers_end = value_end;
+			} else if (!sp->manifests && key_end - key == 11 && !memcmp(key, "\"manifests\"", 11)) {
+				sp->manifests = value;
+				sp->manifests_end = value_end;
+			}
+		}
+		p = skip_space(value_end, end);
+		if (p < end && *p == ',') {
+			p++;
+			continue;
+		}
+		return p < end && *p == '}';
+	}
+}
+
+static int split_parse(const char *data, size_t len, const char *what, split *sp)
+{
+	lade_buf rest;
+	const char *cuts[2][2];
+	const char *at = data;
+	size_t ncuts = 0, i;
+	int err;
+
+	memset(sp, 0, sizeof(*sp));
+	if (len > LADE_MANIFEST_LIMIT || !find_arrays(data, len, sp) || (!sp->layers && !sp->manifests)) {
+		sp->layers = sp->manifests = NULL;
+		return lade__json_parse_descriptors(&sp->rest, data, len, LADE_MANIFEST_LIMIT, what);
+	}
+	/* The whole text is checked once for what cJSON cannot see (NUL, non-integer numbers). */
+	if ((err = lade__json_parse_descriptors(NULL, data, len, LADE_MANIFEST_LIMIT, what)) < 0)
+		return err;
+	if (sp->layers && (!sp->manifests || sp->layers < sp->manifests)) {
+		cuts[ncuts][0] = sp->layers, cuts[ncuts++][1] = sp->layers_end;
+		if (sp->manifests)
+			cuts[ncuts][0] = sp->manifests, cuts[ncuts++][1] = sp->manifests_end;
+	} else {
+		cuts[ncuts][0] = sp->manifests, cuts[ncuts++][1] = sp->manifests_end;
+		if (sp->layers)
+			cuts[ncuts][0] = sp->layers, cuts[ncuts++][1] = sp->layers_end;
+	}
+	lade_buf_init(&rest, LADE_MANIFEST_LIMIT);
+	for (i = 0; i < ncuts; i++) {
+		if ((err = lade_buf_put(&rest, at, (size_t)(cuts[i][0] - at))) < 0 || (err = lade_buf_puts(&rest, "[]")) < 0)
+			goto done;
+		at = cuts[i][1];
+	}
+	if ((err = lade_buf_put(&rest, at, (size_t)(data + len - at))) < 0)
+		goto done;
+	err = lade__json_parse(&sp->rest, rest.ptr, rest.size, LADE_MANIFEST_LIMIT, what);
+done:
+	lade_buf_dispose(&rest);
+	return err;
+}
+
+/* The descriptors of array key: from its cut-out text one element at a time, or from the parsed document. */
+static int split_descriptors(const split *sp, const char *key, lade_descriptor **out, size_t *count, const char *what)
+{
+	const char *p = strcmp(key, "layers") == 0 ? sp->layers : sp->manifests;
+	const char *end = strcmp(key, "layers") == 0 ? sp->layers_end : sp->manifests_end;
+	const cJSON *emptied = cJSON_GetObjectItemCaseSensitive(sp->rest, key);
+	lade_descriptor *list = NULL;
+	size_t n = 0;
+	char where[96];
+	int err = 0;
+
+	/* Not cut out (or cJSON saw another "layers" first, spelled with escapes): as before. */
+	if (!p || !cJSON_IsArray(emptied) || cJSON_GetArraySize(emptied) != 0)
+		return descriptors_from_json(out, count, sp->rest, key, what);
+	*out = NULL;
+	*count = 0;
+	p = skip_space(p + 1, end);
+	while (p < end && *p != ']') {
+		const char *value_end = skip_value(p, end), *parse_end = NULL;
+		cJSON *item;
+		if (!value_end) {
+			err = lade__error(LADE_EINVALID, "%s is not valid JSON (near byte %zu)", what, (size_t)(p - sp->layers));
+			break;
+		}
+		item = cJSON_ParseWithLengthOpts(p, (size_t)(value_end - p), &parse_end, 0);
+		if (!item || skip_space(parse_end, value_end) != value_end) {
+			cJSON_Delete(item);
+			err = lade__error(LADE_EINVALID, "%s: %s[%zu] is not valid JSON", what, key, n);
+			break;
+		}
+		if (n == 0 || (n >= 4 && (n & (n - 1)) == 0)) {
+			lade_descriptor *grown = realloc(list, (n ? n * 2 : 4) * sizeof(*grown));
+			if (!grown) {
+				cJSON_Delete(item);
+				err = lade__error_oom();
+				break;
+			}
+			list = grown;
+		}
+		snprintf(where, sizeof(where), "%s %s[%zu]", what, key, n);
+		err = lade__descriptor_from_json(&list[n], item, where);
+		cJSON_Delete(item);
+		if (err < 0)
+			break;
+		n++;
+		p = skip_space(value_end, end);
+		if (p < end && *p == ',')
+			p = skip_space(p + 1, end);
+		else if (p >= end || *p != ']') {
+			err = lade__error(LADE_EINVALID, "%s: \"%s\" is not a valid array", what, key);
+			break;
+		}
+	}
+	if (err < 0) {
+		while (n)
+			lade_descriptor_dispose(&list[--n]);
+		free(list);
+		return err;
+	}
+	/* Give back the doubling's slack: at 20,000 descriptors it is megabytes. */
+	if (n && (n & (n - 1))) {
+		lade_descriptor *fitted = realloc(list, n * sizeof(*list));
+		if (fitted)
+			list = fitted;
+	}
+	*out = list;
+	*count = n;
+	return 0;
+}
+
 int lade_manifest_parse(lade_manifest *out, const char *data, size_t len)
 {
 	lade_manifest m;
+	split sp;
 	cJSON *json = NULL;
 	const cJSON *item;
 	int err;
 
 	memset(&m, 0, sizeof(m));
-	if ((err = lade__json_parse_descriptors(&json, data, len, LADE_MANIFEST_LIMIT, "manifest")) < 0)
+	if ((err = split_parse(data, len, "manifest", &sp)) < 0)
 		return err;
+	json = sp.rest;
 	if ((err = check_schema(json, "manifest")) < 0 ||
 	    (err = get_string(&m.media_type, json, "mediaType", 0, "manifest")) < 0)
 		goto done;
@@ -446,7 +661,7 @@ int lade_manifest_parse(lade_manifest *out, const char *data, size_t len)
 		goto done;
 	}
 	if ((err = lade__descriptor_from_json(&m.config, item, "manifest config")) < 0 ||
-	    (err = descriptors_from_json(&m.layers, &m.layer_count, json, "layers", "manifest")) < 0)
+	    (err = split_descriptors(&sp, "layers", &m.layers, &m.layer_count, "manifest")) < 0)
 		goto done;
 	if (strcmp(m.config.media_type, LADE_MEDIATYPE_EMPTY) == 0 && !m.artifact_type) {
 		err = lade__error(LADE_EINVALID, "manifest: \"artifactType\" is required when the config is empty");
@@ -474,18 +689,20 @@ done:
 int lade_index_parse(lade_index *out, const char *data, size_t len)
 {
 	lade_index idx;
+	split sp;
 	cJSON *json = NULL;
 	const cJSON *item;
 	int err;
 
 	memset(&idx, 0, sizeof(idx));
-	if ((err = lade__json_parse_descriptors(&json, data, len, LADE_MANIFEST_LIMIT, "index")) < 0)
+	if ((err = split_parse(data, len, "index", &sp)) < 0)
 		return err;
+	json = sp.rest;
 	idx.schema_version = 2;
 	if ((err = check_schema(json, "index")) < 0 ||
 	    (err = get_string(&idx.media_type, json, "mediaType", 0, "index")) < 0 ||
 	    (err = get_string(&idx.artifact_type, json, "artifactType", 0, "index")) < 0 ||
-	    (err = descriptors_from_json(&idx.manifests, &idx.manifest_count, json, "manifests", "index")) < 0)
+	    (err = split_descriptors(&sp, "manifests", &idx.manifests, &idx.manifest_count, "index")) < 0)
 		goto done;
 	if (idx.media_type && strcmp(idx.media_type, LADE_MEDIATYPE_INDEX) != 0 &&
 	    strcmp(idx.media_type, LADE_MEDIATYPE_DOCKER_LIST) != 0) {
@@ -515,9 +732,11 @@ int lade_manifest_sniff_media_type(const char *data, size_t len, char *out, size
 {
 	cJSON *json = NULL;
 	const cJSON *mt;
+	split sp;
 	int err;
-	if ((err = lade__json_parse_descriptors(&json, data, len, LADE_MANIFEST_LIMIT, "manifest")) < 0)
+	if ((err = split_parse(data, len, "manifest", &sp)) < 0)
 		return err;
+	json = sp.rest;
 	mt = cJSON_GetObjectItemCaseSensitive(json, "mediaType");
 	if (cJSON_IsString(mt))
 		err = lade__snprintf(out, outlen, "%s", mt->valuestring);
@@ -608,7 +827,7 @@ static int validate_descriptor(const lade_descriptor *d, const char *what)
 
 int lade_manifest_encode(lade_buf *out, const lade_manifest *m)
 {
-	cJSON *json = cJSON_CreateObject(), *child, *layers;
+	cJSON *json = cJSON_CreateObject(), *child;
 	size_t i;
 	int err;
 
@@ -630,15 +849,32 @@ int lade_manifest_encode(lade_buf *out, const lade_manifest *m)
 	    !(child = lade__descriptor_to_json(&m->config)))
 		goto oom;
 	cJSON_AddItemToObject(json, "config", child);
-	if (!(layers = cJSON_AddArrayToObject(json, "layers")))
-		goto oom;
+	/*
+	 * The head up to "config", then the layers one at a time, then what
+	 * follows them: the same bytes as one tree printed whole, without the
+	 * whole tree (a 20,000-layer manifest would be some 16 MiB of it).
+	 */
+	if ((err = lade__json_print(out, json)) < 0)
+		goto done;
+	out->size--; /* the head's closing brace: the object goes on */
+	if ((err = lade_buf_puts(out, ",\"layers\":[")) < 0)
+		goto done;
 	for (i = 0; i < m->layer_count; i++) {
 		if ((err = validate_descriptor(&m->layers[i], "layer mediaType")) < 0)
 			goto done;
 		if (!(child = lade__descriptor_to_json(&m->layers[i])))
 			goto oom;
-		cJSON_AddItemToArray(layers, child);
+		if ((err = i ? lade_buf_puts(out, ",") : 0) == 0)
+			err = lade__json_print(out, child);
+		cJSON_Delete(child);
+		if (err < 0)
+			goto done;
 	}
+	if ((err = lade_buf_puts(out, "]")) < 0)
+		goto done;
+	cJSON_Delete(json);
+	if (!(json = cJSON_CreateObject()))
+		goto oom;
 	if (m->subject) {
 		if (!(child = lade__descriptor_to_json(m->subject)))
 			goto oom;
@@ -649,7 +885,15 @@ int lade_manifest_encode(lade_buf *out, const lade_manifest *m)
 			goto oom;
 		cJSON_AddItemToObject(json, "annotations", child);
 	}
-	err = lade__json_print(out, json);
+	/* What follows the layers, printed as an object whose opening brace becomes the comma. */
+	if (json->child) {
+		size_t at = out->size;
+		if ((err = lade__json_print(out, json)) < 0)
+			goto done;
+		out->ptr[at] = ',';
+	} else {
+		err = lade_buf_puts(out, "}");
+	}
 	goto done;
 oom:
 	err = lade__error_oom();

@@ -299,7 +299,11 @@ int lade_push(lade_target *target, const lade_push_options *opts, lade_push_resu
 	lade_kind_artifact art;
 	lade_kind_input *scratch = NULL;
 	lade_blob_job *jobs = NULL;
-	size_t i, njobs = 0;
+	struct layer_file {
+		char *path;    /* owned; the bytes to push when not the input itself */
+		int temporary; /* the kind's own file: removed once pushed */
+	} *files = NULL;
+	size_t i, njobs = 0, nfiles = 0;
 	const char *artifact_type;
 	int err, from_kind = 0;
 
@@ -333,9 +337,25 @@ int lade_push(lade_target *target, const lade_push_options *opts, lade_push_resu
 		err = lade__error_oom();
 		goto done;
 	}
-	for (i = 0; i < art.layer_count; i++)
-		if ((err = lade_manifest_add_layer(&m, &art.layers[i].desc)) < 0)
-			goto done;
+	/*
+	 * The layers' descriptors move into the manifest and their files into a
+	 * small list; the kind's layer array goes. No copy is kept: at 20,000
+	 * layers each copy is megabytes.
+	 */
+	if (art.layer_count && (!(m.layers = calloc(art.layer_count, sizeof(*m.layers))) ||
+				!(files = calloc(art.layer_count, sizeof(*files))))) {
+		err = lade__error_oom();
+		goto done;
+	}
+	for (i = 0; i < art.layer_count; i++) {
+		m.layers[i] = art.layers[i].desc;
+		files[i].path = art.layers[i].path;
+		files[i].temporary = art.layers[i].temporary;
+	}
+	m.layer_count = nfiles = art.layer_count;
+	free(art.layers);
+	art.layers = NULL;
+	art.layer_count = 0;
 
 	artifact_type = opts->artifact_type ? opts->artifact_type : art.artifact_type;
 	if (opts->config_path) {
@@ -387,8 +407,7 @@ int lade_push(lade_target *target, const lade_push_options *opts, lade_push_resu
 			continue;
 		}
 		jobs[njobs].desc = &m.layers[i];
-		jobs[njobs++].path = art.layers[i].path && art.layers[i].path[0] ? art.layers[i].path
-									       : opts->files[from_kind ? 0 : i].path;
+		jobs[njobs++].path = files[i].path && files[i].path[0] ? files[i].path : opts->files[from_kind ? 0 : i].path;
 	}
 	if (opts->config_path) {
 		jobs[njobs].desc = &m.config;
@@ -428,6 +447,12 @@ int lade_push(lade_target *target, const lade_push_options *opts, lade_push_resu
 	    (err = lade_target_tag(target, &res.manifest, res.manifest_bytes.ptr, res.manifest_bytes.size, NULL)) < 0)
 		goto done;
 done:
+	for (i = 0; i < nfiles; i++) {
+		if (files[i].temporary && files[i].path && files[i].path[0])
+			unlink(files[i].path);
+		free(files[i].path);
+	}
+	free(files);
 	free(scratch);
 	free(jobs);
 	lade_manifest_dispose(&m);

@@ -267,7 +267,10 @@ int lade_pull(lade_target *target, const char *reference, const lade_pull_option
 				  reference);
 		goto done;
 	}
-	if ((err = lade_manifest_parse(&m, bytes.ptr, bytes.size)) < 0 || (err = fetch_config(target, &m, &config)) < 0)
+	if ((err = lade_manifest_parse(&m, bytes.ptr, bytes.size)) < 0)
+		goto done;
+	lade_buf_dispose(&bytes); /* parsed: up to 4 MiB that nothing needs any more */
+	if ((err = fetch_config(target, &m, &config)) < 0)
 		goto done;
 	ctx.manifest = &m;
 	ctx.config = config.size ? config.ptr : NULL;
@@ -307,8 +310,8 @@ int lade_pull(lade_target *target, const char *reference, const lade_pull_option
 		char name[PATH_MAX], dest[PATH_MAX];
 		struct stat st;
 
-		if ((err = lade_descriptor_copy(&res.layers[i].desc, layer)) < 0)
-			goto done;
+		/* The result shares the manifest's descriptor; it takes ownership at the end (no copy). */
+		res.layers[i].desc = *layer;
 		res.layer_count++;
 		res.layers[i].skipped = 1;
 		if (!title && res.kind && res.kind->name_on_pull) {
@@ -416,6 +419,14 @@ int lade_pull(lade_target *target, const char *reference, const lade_pull_option
 			goto done;
 	}
 done:
+	/* The result owns the layer descriptors now (res.layers[i].desc are the same): the manifest lets go. */
+	if (res.layers) {
+		for (i = res.layer_count; i < m.layer_count; i++)
+			lade_descriptor_dispose(&m.layers[i]); /* not reached: still the manifest's */
+		free(m.layers);
+		m.layers = NULL;
+		m.layer_count = 0;
+	}
 	if (rootfd >= 0)
 		close(rootfd);
 	for (i = 0; jobs && i < njobs; i++)
