@@ -24,6 +24,30 @@ int lade__json_parse(cJSON **out, const char *data, size_t len, size_t cap, cons
 /* As lade__json_parse, and every number must be an integer literal (manifests, indexes, index.json). */
 int lade__json_parse_descriptors(cJSON **out, const char *data, size_t len, size_t cap, const char *what);
 
+/*
+ * A manifest, index or index.json with its big arrays ("layers",
+ * "manifests") cut out: rest is the document with them emptied (caller
+ * deletes), and the arrays' text is read one element at a time with
+ * lade__json_split_each, so a 20,000-entry array never exists as one cJSON
+ * tree. When the text cannot be split, rest is the whole document and the
+ * array pointers are NULL; split_each then walks rest's array. Numbers must
+ * be integers and no NUL may appear (lade__json_parse_descriptors).
+ */
+typedef struct lade__json_split {
+	cJSON *rest;
+	const char *layers, *layers_end;       /* "[...]" in the caller's text, or NULL */
+	const char *manifests, *manifests_end;
+} lade__json_split;
+
+int lade__json_split_parse(const char *data, size_t len, size_t cap, const char *what, lade__json_split *sp);
+
+/* Called for each element: its text (NULL when it came from rest), its parse, its index. Non-zero stops. */
+typedef int (*lade__json_element_cb)(const char *text, size_t len, const cJSON *item, size_t index, void *payload);
+
+/* Call cb for each element of array key ("layers" or "manifests"), in order. Returns cb's stop value or an error. */
+int lade__json_split_each(const lade__json_split *sp, const char *key, const char *what, lade__json_element_cb cb,
+			  void *payload);
+
 /* Print compact JSON into out (appended). */
 int lade__json_print(lade_buf *out, const cJSON *json);
 

@@ -55,41 +55,44 @@ static void unlock_layout(int fd)
 		close(fd); /* releases the flock */
 }
 
-static int load_index(const layout *l, cJSON **out)
-{
+/*
+ * index.json, read as text and walked one entry at a time (json.h's
+ * split), so 200,000 tags cost their text, not a cJSON tree of hundreds of
+ * megabytes. A tag rewrites the text: every other entry is copied as it
+ * was, byte for byte.
+ */
+typedef struct index_text {
 	char path[PATH_MAX];
 	lade_buf data;
-	cJSON *manifests;
-	int err;
-	if ((err = path_in(l, path, sizeof(path), "index.json")) < 0)
-		return err;
-	if ((err = lade__read_file(&data, path, LADE_INDEX_JSON_MAX)) < 0)
-		return err;
-	err = lade__json_parse_descriptors(out, data.ptr, data.size, LADE_INDEX_JSON_MAX, path);
-	lade_buf_dispose(&data);
-	if (err < 0)
-		return err;
-	manifests = cJSON_GetObjectItemCaseSensitive(*out, "manifests");
-	if (!cJSON_IsArray(manifests)) {
-		cJSON_Delete(*out);
-		*out = NULL;
-		return lade__error(LADE_EINVALID, "'%s': \"manifests\" must be an array", path);
-	}
-	return 0;
+	lade__json_split sp;
+} index_text;
+
+static void index_dispose(index_text *ix)
+{
+	cJSON_Delete(ix->sp.rest);
+	lade_buf_dispose(&ix->data);
+	memset(ix, 0, sizeof(*ix));
 }
 
-static int store_index(const layout *l, const cJSON *index)
+static int load_index(const layout *l, index_text *ix)
 {
-	char path[PATH_MAX];
-	lade_buf data;
 	int err;
-	lade_buf_init(&data, LADE_INDEX_JSON_MAX);
-	if ((err = path_in(l, path, sizeof(path), "index.json")) < 0 || (err = lade__json_print(&data, index)) < 0)
-		goto done;
-	err = lade__write_file_atomic(path, data.ptr, data.size, 0644);
-done:
-	lade_buf_dispose(&data);
-	return err;
+	memset(ix, 0, sizeof(*ix));
+	if ((err = path_in(l, ix->path, sizeof(ix->path), "index.json")) < 0)
+		return err;
+	if ((err = lade__read_file(&ix->data, ix->path, LADE_INDEX_JSON_MAX)) < 0) {
+		if (err == LADE_ETOOLARGE)
+			err = lade__error(LADE_ETOOLARGE, "'%s' is over the %zu MiB limit for index.json (about %zu tags)",
+					  ix->path, LADE_INDEX_JSON_MAX >> 20, LADE_INDEX_JSON_MAX / 200);
+		return err;
+	}
+	if ((err = lade__json_split_parse(ix->data.ptr, ix->data.size, LADE_INDEX_JSON_MAX, ix->path, &ix->sp)) < 0 ||
+	    (!cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(ix->sp.rest, "manifests")) &&
+	     (err = lade__error(LADE_EINVALID, "'%s': \"manifests\" must be an array", ix->path)) < 0)) {
+		index_dispose(ix);
+		return err;
+	}
+	return 0;
 }
 
 static const char *entry_ref_name(const cJSON *entry)
@@ -326,28 +329,54 @@ static int descriptor_from_entry(lade_descriptor *out, const cJSON *entry, const
 	return lade__descriptor_from_json(out, entry, what);
 }
 
+/* The entry resolve looks for: the last one that matches, as a descriptor. */
+typedef struct resolving {
+	const char *reference, *root;
+	int by_digest, found;
+	lade_descriptor match;
+} resolving;
+
+static int resolve_entry(const char *text, size_t len, const cJSON *entry, size_t index, void *payload)
+{
+	resolving *r = payload;
+	const char *name = entry_ref_name(entry);
+	lade_descriptor d;
+	int err;
+	(void)text;
+	(void)len;
+	(void)index;
+	if (r->by_digest ? strcmp(entry_digest(entry), r->reference) != 0 : (!name || strcmp(name, r->reference) != 0))
+		return 0;
+	if ((err = descriptor_from_entry(&d, entry, r->root)) < 0)
+		return err;
+	if (r->found)
+		lade_descriptor_dispose(&r->match);
+	r->match = d;
+	r->found = 1;
+	return 0;
+}
+
 static int layout_resolve(lade_target *t, const char *reference, lade_descriptor *out)
 {
 	layout *l = (layout *)t;
-	cJSON *index = NULL;
-	const cJSON *entry, *match = NULL;
+	index_text ix;
+	resolving r;
 	lade_digest digest;
 	int by_digest = strchr(reference, ':') != NULL, err;
 
 	if (by_digest && (err = lade_digest_parse(&digest, reference)) < 0)
 		return err;
-	if ((err = load_index(l, &index)) < 0)
+	if ((err = load_index(l, &ix)) < 0)
 		return err;
-	cJSON_ArrayForEach(entry, cJSON_GetObjectItemCaseSensitive(index, "manifests"))
-	{
-		const char *name = entry_ref_name(entry);
-		if (by_digest ? strcmp(entry_digest(entry), reference) == 0 : (name && strcmp(name, reference) == 0))
-			match = entry;
-	}
-	if (match) {
-		err = descriptor_from_entry(out, match, l->root);
-		if (err == 0) /* the ref.name annotation belongs to index.json only */
-			lade_annotations_dispose(&out->annotations);
+	memset(&r, 0, sizeof(r));
+	r.reference = reference;
+	r.by_digest = by_digest;
+	r.root = l->root;
+	if ((err = lade__json_split_each(&ix.sp, "manifests", ix.path, resolve_entry, &r)) < 0)
+		goto done;
+	if (r.found) {
+		*out = r.match;
+		lade_annotations_dispose(&out->annotations); /* the ref.name annotation belongs to index.json only */
 	} else if (by_digest) {
 		/* Not listed in index.json, but a manifest blob can still be addressed by digest. */
 		char path[PATH_MAX], media_type[256];
@@ -377,17 +406,61 @@ static int layout_resolve(lade_target *t, const char *reference, lade_descriptor
 		err = lade__error(LADE_ENOTFOUND, "tag '%s' not found in layout '%s'", reference, l->root);
 	}
 done:
-	cJSON_Delete(index);
+	if (err < 0 && r.found)
+		lade_descriptor_dispose(&r.match);
+	index_dispose(&ix);
 	return err;
+}
+
+/* The new index.json: every entry the tag does not replace, copied as it was, then the new one. */
+typedef struct retagging {
+	const char *tag;           /* NULL or "": an untagged entry for digest */
+	const char *digest;
+	lade_buf *out;             /* staged text, written to fd a megabyte at a time */
+	int fd;
+	const char *tmp;
+	int wrote;                 /* entries written so far */
+} retagging;
+
+#define INDEX_WRITE_CHUNK ((size_t)1 << 20)
+
+/* Write what is staged once it passes a megabyte (or always, with force): the new text never sits whole in memory. */
+static int flush_staged(retagging *rt, int force)
+{
+	int err;
+	if (!force && rt->out->size < INDEX_WRITE_CHUNK)
+		return 0;
+	if ((err = lade__write_all(rt->fd, rt->out->ptr, rt->out->size, rt->tmp)) < 0)
+		return err;
+	lade_buf_clear(rt->out);
+	return 0;
+}
+
+static int keep_entry(const char *text, size_t len, const cJSON *entry, size_t index, void *payload)
+{
+	retagging *rt = payload;
+	const char *name = entry_ref_name(entry);
+	int err;
+	(void)index;
+	if (rt->tag && *rt->tag ? (name && strcmp(name, rt->tag) == 0)
+				: (!name && strcmp(entry_digest(entry), rt->digest) == 0))
+		return 0; /* replaced by the new entry */
+	if ((rt->wrote++ && (err = lade_buf_puts(rt->out, ",")) < 0) || (err = lade_buf_put(rt->out, text, len)) < 0)
+		return err;
+	return flush_staged(rt, 0);
 }
 
 static int layout_tag(lade_target *t, const lade_descriptor *desc, const void *data, size_t len, const char *tag)
 {
 	layout *l = (layout *)t;
-	cJSON *index = NULL, *manifests, *entry, *next;
+	index_text ix;
+	retagging rt;
+	cJSON *entry = NULL, *manifests, *old, *next;
 	lade_descriptor plain;
-	int lockfd = -1, found = 0, err;
+	lade_buf out;
+	int lockfd = -1, found = 0, loaded = 0, err;
 
+	lade_buf_init(&out, LADE_INDEX_JSON_MAX + 4096);
 	if (tag && *tag && (err = lade_ref_validate_tag(tag)) < 0)
 		return err;
 	if (data && (err = layout_push_bytes(t, desc, data, len)) < 0)
@@ -398,16 +471,9 @@ static int layout_tag(lade_target *t, const lade_descriptor *desc, const void *d
 		return lade__error(LADE_ENOTFOUND, "cannot tag %s: not in layout '%s'", desc->digest.str, l->root);
 	if ((err = lock_layout(l, &lockfd)) < 0)
 		return err;
-	if ((err = load_index(l, &index)) < 0)
+	if ((err = load_index(l, &ix)) < 0)
 		goto done;
-	manifests = cJSON_GetObjectItemCaseSensitive(index, "manifests");
-	for (entry = manifests->child; entry; entry = next) {
-		const char *name = entry_ref_name(entry);
-		next = entry->next;
-		if (tag && *tag ? (name && strcmp(name, tag) == 0)
-				: (!name && strcmp(entry_digest(entry), desc->digest.str) == 0))
-			cJSON_Delete(cJSON_DetachItemViaPointer(manifests, entry));
-	}
+	loaded = 1;
 	/* Only the descriptor's identity goes in; its own annotations describe the manifest elsewhere. */
 	memset(&plain, 0, sizeof(plain));
 	plain.media_type = desc->media_type;
@@ -423,29 +489,86 @@ static int layout_tag(lade_target *t, const lade_descriptor *desc, const void *d
 		err = lade__error_oom();
 		goto done;
 	}
-	cJSON_AddItemToArray(manifests, entry);
-	err = store_index(l, index);
+	if (ix.sp.manifests && cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(ix.sp.rest, "manifests")) == 0) {
+		/* The text as it was up to the array, the kept entries, the new one, the rest as it was. */
+		char tmp[PATH_MAX];
+		const char *tail = ix.sp.manifests_end - 1;
+		rt.tag = tag;
+		rt.digest = desc->digest.str;
+		rt.out = &out;
+		rt.tmp = tmp;
+		rt.wrote = 0;
+		if ((err = lade__snprintf(tmp, sizeof(tmp), "%s" LADE_TEMP_MARK "%ld-XXXXXX", ix.path, (long)getpid())) < 0)
+			goto done;
+		if ((rt.fd = lade__temp_create(tmp)) < 0) {
+			err = lade__error(LADE_EIO, "cannot create a temporary file for '%s': %s", ix.path, strerror(errno));
+			goto done;
+		}
+		if ((err = lade_buf_put(&out, ix.data.ptr, (size_t)(ix.sp.manifests - ix.data.ptr) + 1)) < 0 ||
+		    (err = lade__json_split_each(&ix.sp, "manifests", ix.path, keep_entry, &rt)) < 0 ||
+		    (rt.wrote && (err = lade_buf_puts(&out, ",")) < 0) || (err = lade__json_print(&out, entry)) < 0 ||
+		    (err = flush_staged(&rt, 1)) < 0 ||
+		    (err = lade__write_all(rt.fd, tail, (size_t)(ix.data.ptr + ix.data.size - tail), tmp)) < 0)
+			err = err < 0 ? err : LADE_EIO;
+		else if (fchmod(rt.fd, 0644) < 0 || fsync(rt.fd) < 0)
+			err = lade__error(LADE_EIO, "cannot write '%s': %s", tmp, strerror(errno));
+		if (close(rt.fd) < 0 && err == 0)
+			err = lade__error(LADE_EIO, "cannot write '%s': %s", tmp, strerror(errno));
+		if (err == 0 && rename(tmp, ix.path) < 0)
+			err = lade__error(LADE_EIO, "cannot rename into '%s': %s", ix.path, strerror(errno));
+		if (err < 0)
+			unlink(tmp);
+		goto done;
+	} else {
+		/* The text could not be split (unusual spelling): the parsed tree, rewritten whole. */
+		manifests = cJSON_GetObjectItemCaseSensitive(ix.sp.rest, "manifests");
+		for (old = manifests->child; old; old = next) {
+			const char *name = entry_ref_name(old);
+			next = old->next;
+			if (tag && *tag ? (name && strcmp(name, tag) == 0)
+					: (!name && strcmp(entry_digest(old), desc->digest.str) == 0))
+				cJSON_Delete(cJSON_DetachItemViaPointer(manifests, old));
+		}
+		cJSON_AddItemToArray(manifests, entry);
+		entry = NULL;
+		if ((err = lade__json_print(&out, ix.sp.rest)) < 0)
+			goto done;
+	}
+	err = lade__write_file_atomic(ix.path, out.ptr, out.size, 0644);
 done:
-	cJSON_Delete(index);
+	cJSON_Delete(entry);
+	if (loaded)
+		index_dispose(&ix);
+	lade_buf_dispose(&out);
 	unlock_layout(lockfd);
 	return err;
+}
+
+typedef struct listing {
+	lade_tag_cb cb;
+	void *payload;
+} listing;
+
+static int list_entry(const char *text, size_t len, const cJSON *entry, size_t index, void *payload)
+{
+	listing *ls = payload;
+	const char *name = entry_ref_name(entry);
+	(void)text;
+	(void)len;
+	(void)index;
+	return name ? ls->cb(name, ls->payload) : 0;
 }
 
 static int layout_list_tags(lade_target *t, lade_tag_cb cb, void *payload)
 {
 	layout *l = (layout *)t;
-	cJSON *index = NULL;
-	const cJSON *entry;
+	index_text ix;
+	listing ls = {cb, payload};
 	int err;
-	if ((err = load_index(l, &index)) < 0)
+	if ((err = load_index(l, &ix)) < 0)
 		return err;
-	cJSON_ArrayForEach(entry, cJSON_GetObjectItemCaseSensitive(index, "manifests"))
-	{
-		const char *name = entry_ref_name(entry);
-		if (name && (err = cb(name, payload)) != 0)
-			break;
-	}
-	cJSON_Delete(index);
+	err = lade__json_split_each(&ix.sp, "manifests", ix.path, list_entry, &ls);
+	index_dispose(&ix);
 	return err;
 }
 

@@ -393,38 +393,6 @@ static int check_schema(const cJSON *json, const char *what)
 	return 0;
 }
 
-static int descriptors_from_json(lade_descriptor **out, size_t *count, const cJSON *json, const char *key,
-				 const char *what)
-{
-	const cJSON *array = cJSON_GetObjectItemCaseSensitive(json, key), *item;
-	size_t n = 0, i = 0;
-	char where[96];
-	int err;
-
-	*out = NULL;
-	*count = 0;
-	if (!array || !cJSON_IsArray(array))
-		return lade__error(LADE_EINVALID, "%s: \"%s\" must be an array", what, key);
-	n = (size_t)cJSON_GetArraySize(array);
-	if (n == 0)
-		return 0;
-	if (!(*out = calloc(n, sizeof(**out))))
-		return lade__error_oom();
-	cJSON_ArrayForEach(item, array)
-	{
-		snprintf(where, sizeof(where), "%s %s[%zu]", what, key, i);
-		if ((err = lade__descriptor_from_json(&(*out)[i], item, where)) < 0) {
-			while (i > 0)
-				lade_descriptor_dispose(&(*out)[--i]);
-			free(*out);
-			*out = NULL;
-			return err;
-		}
-		i++;
-	}
-	*count = n;
-	return 0;
-}
 
 /* ---- manifests and indexes read one descriptor at a time ---- */
 
@@ -477,14 +445,8 @@ static const char *skip_value(const char *p, const char *end)
 	return NULL;
 }
 
-typedef struct split {
-	cJSON *rest;                     /* the document, its big arrays emptied */
-	const char *layers, *manifests;  /* the arrays' text ("[...]"), or NULL */
-	const char *layers_end, *manifests_end;
-} split;
-
 /* Find the first top-level "layers" and "manifests" arrays; 0 when the text could not be split. */
-static int find_arrays(const char *data, size_t len, split *sp)
+static int find_arrays(const char *data, size_t len, lade__json_split *sp)
 {
 	const char *p = data, *end = data + len;
 	p = skip_space(p, end);
@@ -522,7 +484,7 @@ static int find_arrays(const char *data, size_t len, split *sp)
 	}
 }
 
-static int split_parse(const char *data, size_t len, const char *what, split *sp)
+int lade__json_split_parse(const char *data, size_t len, size_t cap, const char *what, lade__json_split *sp)
 {
 	lade_buf rest;
 	const char *cuts[2][2];
@@ -531,12 +493,12 @@ static int split_parse(const char *data, size_t len, const char *what, split *sp
 	int err;
 
 	memset(sp, 0, sizeof(*sp));
-	if (len > LADE_MANIFEST_LIMIT || !find_arrays(data, len, sp) || (!sp->layers && !sp->manifests)) {
+	if (len > cap || !find_arrays(data, len, sp) || (!sp->layers && !sp->manifests)) {
 		sp->layers = sp->manifests = NULL;
-		return lade__json_parse_descriptors(&sp->rest, data, len, LADE_MANIFEST_LIMIT, what);
+		return lade__json_parse_descriptors(&sp->rest, data, len, cap, what);
 	}
 	/* The whole text is checked once for what cJSON cannot see (NUL, non-integer numbers). */
-	if ((err = lade__json_parse_descriptors(NULL, data, len, LADE_MANIFEST_LIMIT, what)) < 0)
+	if ((err = lade__json_parse_descriptors(NULL, data, len, cap, what)) < 0)
 		return err;
 	if (sp->layers && (!sp->manifests || sp->layers < sp->manifests)) {
 		cuts[ncuts][0] = sp->layers, cuts[ncuts++][1] = sp->layers_end;
@@ -547,7 +509,7 @@ static int split_parse(const char *data, size_t len, const char *what, split *sp
 		if (sp->layers)
 			cuts[ncuts][0] = sp->layers, cuts[ncuts++][1] = sp->layers_end;
 	}
-	lade_buf_init(&rest, LADE_MANIFEST_LIMIT);
+	lade_buf_init(&rest, cap);
 	for (i = 0; i < ncuts; i++) {
 		if ((err = lade_buf_put(&rest, at, (size_t)(cuts[i][0] - at))) < 0 || (err = lade_buf_puts(&rest, "[]")) < 0)
 			goto done;
@@ -555,92 +517,115 @@ static int split_parse(const char *data, size_t len, const char *what, split *sp
 	}
 	if ((err = lade_buf_put(&rest, at, (size_t)(data + len - at))) < 0)
 		goto done;
-	err = lade__json_parse(&sp->rest, rest.ptr, rest.size, LADE_MANIFEST_LIMIT, what);
+	err = lade__json_parse(&sp->rest, rest.ptr, rest.size, cap, what);
 done:
 	lade_buf_dispose(&rest);
 	return err;
 }
 
-/* The descriptors of array key: from its cut-out text one element at a time, or from the parsed document. */
-static int split_descriptors(const split *sp, const char *key, lade_descriptor **out, size_t *count, const char *what)
+int lade__json_split_each(const lade__json_split *sp, const char *key, const char *what, lade__json_element_cb cb,
+			  void *payload)
 {
 	const char *p = strcmp(key, "layers") == 0 ? sp->layers : sp->manifests;
 	const char *end = strcmp(key, "layers") == 0 ? sp->layers_end : sp->manifests_end;
-	const cJSON *emptied = cJSON_GetObjectItemCaseSensitive(sp->rest, key);
-	lade_descriptor *list = NULL;
+	const cJSON *array = cJSON_GetObjectItemCaseSensitive(sp->rest, key), *item;
 	size_t n = 0;
-	char where[96];
 	int err = 0;
 
-	/* Not cut out (or cJSON saw another "layers" first, spelled with escapes): as before. */
-	if (!p || !cJSON_IsArray(emptied) || cJSON_GetArraySize(emptied) != 0)
-		return descriptors_from_json(out, count, sp->rest, key, what);
-	*out = NULL;
-	*count = 0;
+	if (!cJSON_IsArray(array))
+		return lade__error(LADE_EINVALID, "%s: \"%s\" must be an array", what, key);
+	/* Not cut out (or cJSON saw another key first, spelled with escapes): the parsed array. */
+	if (!p || cJSON_GetArraySize(array) != 0) {
+		cJSON_ArrayForEach(item, array)
+			if ((err = cb(NULL, 0, item, n++, payload)) != 0)
+				return err;
+		return 0;
+	}
 	p = skip_space(p + 1, end);
 	while (p < end && *p != ']') {
 		const char *value_end = skip_value(p, end), *parse_end = NULL;
-		cJSON *item;
-		if (!value_end) {
-			err = lade__error(LADE_EINVALID, "%s is not valid JSON (near byte %zu)", what, (size_t)(p - sp->layers));
-			break;
+		cJSON *element;
+		if (!value_end)
+			return lade__error(LADE_EINVALID, "%s: \"%s\" is not a valid array", what, key);
+		element = cJSON_ParseWithLengthOpts(p, (size_t)(value_end - p), &parse_end, 0);
+		if (!element || skip_space(parse_end, value_end) != value_end) {
+			cJSON_Delete(element);
+			return lade__error(LADE_EINVALID, "%s: %s[%zu] is not valid JSON", what, key, n);
 		}
-		item = cJSON_ParseWithLengthOpts(p, (size_t)(value_end - p), &parse_end, 0);
-		if (!item || skip_space(parse_end, value_end) != value_end) {
-			cJSON_Delete(item);
-			err = lade__error(LADE_EINVALID, "%s: %s[%zu] is not valid JSON", what, key, n);
-			break;
-		}
-		if (n == 0 || (n >= 4 && (n & (n - 1)) == 0)) {
-			lade_descriptor *grown = realloc(list, (n ? n * 2 : 4) * sizeof(*grown));
-			if (!grown) {
-				cJSON_Delete(item);
-				err = lade__error_oom();
-				break;
-			}
-			list = grown;
-		}
-		snprintf(where, sizeof(where), "%s %s[%zu]", what, key, n);
-		err = lade__descriptor_from_json(&list[n], item, where);
-		cJSON_Delete(item);
-		if (err < 0)
-			break;
-		n++;
+		err = cb(p, (size_t)(value_end - p), element, n++, payload);
+		cJSON_Delete(element);
+		if (err != 0)
+			return err;
 		p = skip_space(value_end, end);
 		if (p < end && *p == ',')
 			p = skip_space(p + 1, end);
-		else if (p >= end || *p != ']') {
-			err = lade__error(LADE_EINVALID, "%s: \"%s\" is not a valid array", what, key);
-			break;
-		}
+		else if (p >= end || *p != ']')
+			return lade__error(LADE_EINVALID, "%s: \"%s\" is not a valid array", what, key);
 	}
+	return 0;
+}
+
+/* Descriptors gathered one element at a time, in a list that doubles. */
+typedef struct gather {
+	lade_descriptor *list;
+	size_t count;
+	const char *what, *key;
+} gather;
+
+static int gather_one(const char *text, size_t len, const cJSON *item, size_t index, void *payload)
+{
+	gather *g = payload;
+	size_t n = g->count;
+	char where[96];
+	int err;
+	(void)text;
+	(void)len;
+	if (n == 0 || (n >= 4 && (n & (n - 1)) == 0)) {
+		lade_descriptor *grown = realloc(g->list, (n ? n * 2 : 4) * sizeof(*grown));
+		if (!grown)
+			return lade__error_oom();
+		g->list = grown;
+	}
+	snprintf(where, sizeof(where), "%s %s[%zu]", g->what, g->key, index);
+	if ((err = lade__descriptor_from_json(&g->list[n], item, where)) < 0)
+		return err;
+	g->count++;
+	return 0;
+}
+
+/* The descriptors of array key: from its cut-out text one element at a time, or from the parsed document. */
+static int split_descriptors(const lade__json_split *sp, const char *key, lade_descriptor **out, size_t *count,
+			     const char *what)
+{
+	gather g = {NULL, 0, what, key};
+	int err = lade__json_split_each(sp, key, what, gather_one, &g);
 	if (err < 0) {
-		while (n)
-			lade_descriptor_dispose(&list[--n]);
-		free(list);
+		while (g.count)
+			lade_descriptor_dispose(&g.list[--g.count]);
+		free(g.list);
 		return err;
 	}
 	/* Give back the doubling's slack: at 20,000 descriptors it is megabytes. */
-	if (n && (n & (n - 1))) {
-		lade_descriptor *fitted = realloc(list, n * sizeof(*list));
+	if (g.count && (g.count & (g.count - 1))) {
+		lade_descriptor *fitted = realloc(g.list, g.count * sizeof(*g.list));
 		if (fitted)
-			list = fitted;
+			g.list = fitted;
 	}
-	*out = list;
-	*count = n;
+	*out = g.list;
+	*count = g.count;
 	return 0;
 }
 
 int lade_manifest_parse(lade_manifest *out, const char *data, size_t len)
 {
 	lade_manifest m;
-	split sp;
+	lade__json_split sp;
 	cJSON *json = NULL;
 	const cJSON *item;
 	int err;
 
 	memset(&m, 0, sizeof(m));
-	if ((err = split_parse(data, len, "manifest", &sp)) < 0)
+	if ((err = lade__json_split_parse(data, len, LADE_MANIFEST_LIMIT, "manifest", &sp)) < 0)
 		return err;
 	json = sp.rest;
 	if ((err = check_schema(json, "manifest")) < 0 ||
@@ -689,13 +674,13 @@ done:
 int lade_index_parse(lade_index *out, const char *data, size_t len)
 {
 	lade_index idx;
-	split sp;
+	lade__json_split sp;
 	cJSON *json = NULL;
 	const cJSON *item;
 	int err;
 
 	memset(&idx, 0, sizeof(idx));
-	if ((err = split_parse(data, len, "index", &sp)) < 0)
+	if ((err = lade__json_split_parse(data, len, LADE_MANIFEST_LIMIT, "index", &sp)) < 0)
 		return err;
 	json = sp.rest;
 	idx.schema_version = 2;
@@ -732,9 +717,9 @@ int lade_manifest_sniff_media_type(const char *data, size_t len, char *out, size
 {
 	cJSON *json = NULL;
 	const cJSON *mt;
-	split sp;
+	lade__json_split sp;
 	int err;
-	if ((err = split_parse(data, len, "manifest", &sp)) < 0)
+	if ((err = lade__json_split_parse(data, len, LADE_MANIFEST_LIMIT, "manifest", &sp)) < 0)
 		return err;
 	json = sp.rest;
 	mt = cJSON_GetObjectItemCaseSensitive(json, "mediaType");
