@@ -273,4 +273,19 @@ refused linked-push "'blobs' is a symlink" -- "$LADE" push --oci-layout "$WORK/l
 refused linked-pull "'blobs' is a symlink" -- "$LADE" pull --oci-layout "$WORK/linked:v1" -o out
 nothing_outside "linked blobs"
 pass "a layout whose blobs/ is a symlink is refused; nothing is written through it"
+# An index.json of 100,000 tags (28 MB) is read one entry at a time: bounded by its text, not a tree ten times it.
+python3 - "$WORK/safe/index.json" <<'PY'
+import json, sys
+ix = json.load(open(sys.argv[1]))
+e = ix["manifests"][0]
+ix["manifests"] = [dict(e, annotations={"org.opencontainers.image.ref.name": f"t{i}"}) for i in range(100000)] + [e]
+open(sys.argv[1], "w").write(json.dumps(ix))
+PY
+/usr/bin/time -f '%M' -o rss.log "$LADE" resolve --oci-layout "$WORK/safe:t99999" > /dev/null || fail "resolve in a big index.json"
+[ "$(tail -1 rss.log)" -le 49152 ] || fail "resolving in a 100,000-tag index.json took $(tail -1 rss.log) KiB"
+/usr/bin/time -f '%M' -o rss.log "$LADE" push --oci-layout "$WORK/safe:new" data.txt > /dev/null || fail "tag in a big index.json"
+[ "$(tail -1 rss.log)" -le 49152 ] || fail "tagging in a 100,000-tag index.json took $(tail -1 rss.log) KiB"
+n=$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["manifests"]))' "$WORK/safe/index.json")
+[ "$n" = 100002 ] || fail "the retagged index.json has $n entries, not 100002"
+pass "a 100,000-tag index.json resolves and takes a tag within 48 MiB, every other entry kept"
 echo "hostile: all passed"
