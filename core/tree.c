@@ -215,7 +215,8 @@ static int check_folder(int rootfd, int dirfd, char *rel, size_t len, int depth)
 
 	if (depth > TREE_DEPTH_MAX)
 		return lade__error(LADE_ETOOLARGE, "'%s' is more than %d folders deep", rel, TREE_DEPTH_MAX);
-	if ((fd = fcntl(dirfd, F_DUPFD_CLOEXEC, 3)) < 0 || !(dir = fdopendir(fd))) {
+	/* A new open of the folder, not a dup: a dup would share (and leave at its end) the caller's read position. */
+	if ((fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 || !(dir = fdopendir(fd))) {
 		if (fd >= 0)
 			close(fd);
 		return lade__error(LADE_EIO, "cannot read folder '%s': %s", len ? rel : ".", strerror(errno));
