@@ -507,6 +507,13 @@ static int add_header(request *rq, const char *line)
 
 enum method { M_GET, M_HEAD, M_POST, M_PUT, M_PATCH };
 
+/* A transfer buffer for a body of size bytes: 16 KiB (libcurl's default) up to most. */
+static size_t buffer_for(uint64_t size, size_t most)
+{
+	size_t least = 16 * 1024;
+	return size <= least ? least : size >= most ? most : (size_t)size;
+}
+
 /*
  * Prepare rq for method on url. Bodies come from rq->src (set before) for
  * PUT; body_max caps what a reply may bring into memory.
@@ -535,7 +542,9 @@ static int request_setup(request *rq, enum method method, const char *url, const
 	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, write_cb);
 	curl_easy_setopt(e, CURLOPT_WRITEDATA, rq);
 	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, rq->errbuf);
-	curl_easy_setopt(e, CURLOPT_BUFFERSIZE, (long)DOWNLOAD_BUFFER);
+	/* Big buffers only where a big body comes: four slots of 1 MiB each are most of a small-blob push. */
+	curl_easy_setopt(e, CURLOPT_BUFFERSIZE, (long)buffer_for(rq->sink ? rq->sink->desc->size - rq->sink->written : 0,
+								 DOWNLOAD_BUFFER));
 	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT, 30L);
 	/* A stalled transfer fails instead of hanging: under 1 KiB/s for 60 s. */
 	curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, 1024L);
@@ -602,7 +611,8 @@ static int request_setup(request *rq, enum method method, const char *url, const
 		curl_easy_setopt(e, CURLOPT_READDATA, rq);
 		/* A stream of unknown size goes with chunked transfer encoding. */
 		curl_easy_setopt(e, CURLOPT_INFILESIZE_LARGE, rq->src.stream ? (curl_off_t)-1 : (curl_off_t)rq->src.size);
-		curl_easy_setopt(e, CURLOPT_UPLOAD_BUFFERSIZE, (long)UPLOAD_BUFFER);
+		curl_easy_setopt(e, CURLOPT_UPLOAD_BUFFERSIZE,
+				 (long)buffer_for(rq->src.stream ? UPLOAD_BUFFER : rq->src.size, UPLOAD_BUFFER));
 		/* No 100-continue round trip: the registry reads the body anyway. */
 		if ((err = add_header(rq, "Expect:")) < 0)
 			return err;
@@ -1556,14 +1566,16 @@ static int slot_start(engine *en, task *tk)
 {
 	registry *r = en->r;
 	lade_blob_job *job = &en->jobs[en->next++];
-	request rq = tk->rq;
+	CURL *easy = tk->rq.easy;
+	lade_buf body = tk->rq.body;
 
 	task_release(tk);
+	curl_slist_free_all(tk->rq.headers); /* the last job's request headers */
 	memset(tk, 0, sizeof(*tk));
 	/* The request keeps its handle and reply buffer; everything else starts over. */
 	tk->rq.reg = r;
-	tk->rq.easy = rq.easy;
-	tk->rq.body = rq.body;
+	tk->rq.easy = easy;
+	tk->rq.body = body;
 	tk->rq.src.fd = -1;
 	tk->busy = 1;
 	tk->job = job;

@@ -18,8 +18,8 @@ bound_for() { [ "$1" -le 1000 ] && echo 16384 || echo 32768; }
 rss() { # label count -- command...: runs it, prints a row, remembers a passed bound
   local label=$1 n=$2 kb bound
   shift 3
-  /usr/bin/time -f '%M %e' -o time.log "$@" > run.log 2>&1 || { cat run.log >&2; fail "$label $n failed"; }
-  read -r kb secs < time.log
+  /usr/bin/time -f '%M %e' -o "$WORK/time.log" "$@" > "$WORK/run.log" 2>&1 || { cat "$WORK/run.log" >&2; fail "$label $n failed"; }
+  read -r kb secs < "$WORK/time.log"
   bound=$(bound_for "$n")
   printf '%-16s %6d layers  %7.1f MiB  (bound %2d MiB)  %6.1f s%s\n' "$label" "$n" "$(echo "$kb/1024" | bc -l)" \
     $((bound / 1024)) "$secs" "$([ "$kb" -le "$bound" ] || echo '  OVER')"
@@ -36,11 +36,15 @@ for i in range(int(sys.argv[1])):
     with open(f"files/f{i:05d}", "wb") as f:
         f.write(os.urandom(1024))
 PY
-  (cd files && rss "push registry" "$n" -- "$LADE" push --plain-http "$REGISTRY/many:n$n" f*)
+  cd files
+  rss "push registry" "$n" -- "$LADE" push --plain-http "$REGISTRY/many:n$n" f*
+  cd ..
   rm -rf pulled
   rss "pull registry" "$n" -- "$LADE" pull --plain-http "$REGISTRY/many:n$n" -o pulled
   rm -rf layout
-  (cd files && rss "push layout" "$n" -- "$LADE" push --oci-layout "$WORK/layout:n$n" f*)
+  cd files
+  rss "push layout" "$n" -- "$LADE" push --oci-layout "$WORK/layout:n$n" f*
+  cd ..
   rm -rf pulled
   rss "pull layout" "$n" -- "$LADE" pull --oci-layout "$WORK/layout:n$n" -o pulled
   cmp -s files/f00000 pulled/f00000 || fail "pulled content differs"
