@@ -139,7 +139,13 @@ int cmd_pull(int argc, char **argv)
 	snprintf(repository, sizeof(repository), "%s", ot.repository);
 	popts.repository = repository;
 	if (lade_pull(ot.target, ot.reference[0] ? ot.reference : "latest", &popts, &result) < 0) {
+		const lade_error *e = lade_error_last();
 		rc = fail();
+		/* The library says which limit; the flags that move it are the CLI's to name. */
+		if (e->code == LADE_ETOOLARGE && strstr(e->message, "unpacks to more than"))
+			fprintf(stderr, "lade: --max-unpack-size sets a higher limit\n");
+		else if (e->code == LADE_ETOOLARGE && strstr(e->message, "entries (the limit)"))
+			fprintf(stderr, "lade: --max-unpack-entries sets a higher limit\n");
 		goto done;
 	}
 	/* With -o - standard output carries the content: the report goes to standard error. */

@@ -422,7 +422,7 @@ static int extract_file(unpacker *u, struct archive_entry *entry, int dirfd, con
 		u->total += (uint64_t)n;
 		if (u->total > u->max_bytes) {
 			err = lade__error(LADE_ETOOLARGE,
-					  "the folder unpacks to more than %llu bytes (the limit; --max-unpack-size raises it)",
+					  "the folder unpacks to more than %llu bytes (the limit)",
 					  (unsigned long long)u->max_bytes);
 			break;
 		}

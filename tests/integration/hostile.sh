@@ -245,7 +245,8 @@ refused lie "cannot read the component's import section" -- "$LADE" push --oci-l
 nothing_outside "bombs" "$WORK/s"
 pass "YAML billion laughs, 100,000-deep YAML, a million wasm imports and lying counts stop early, in bounded memory"
 
-pull_refused bomb "unpacks to more than 1048576 bytes \(the limit; --max-unpack-size" --max-unpack-size 1M
+pull_refused bomb "unpacks to more than 1048576 bytes \(the limit\)" --max-unpack-size 1M
+grep -q -- "--max-unpack-size sets a higher limit" err.log || fail "no hint at --max-unpack-size: $(cat err.log)"
 pull_refused entries "more than 5 entries \(the limit\)" --max-unpack-entries 5
 rm -rf out && mkdir out
 "$LADE" pull --oci-layout "$WORK/bomb:v1" -o out > /dev/null || fail "a 4 MiB folder is within the default limit"
