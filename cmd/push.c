@@ -101,6 +101,12 @@ static int read_annotation_file(push_state *st, const char *path)
 		free(data);
 		return failf("annotation file '%s' is over 4 MiB", path), -1;
 	}
+	data[len] = '\0';
+	/* cJSON would cut a string at a NUL, and these strings become titles: refuse them instead. */
+	if (memchr(data, '\0', len) || strstr(data, "\\u0000")) {
+		free(data);
+		return failf("annotation file '%s' holds a NUL character (\\u0000); refusing it", path), -1;
+	}
 	st->annotation_file = cJSON_ParseWithLength(data, len);
 	free(data);
 	if (!cJSON_IsObject(st->annotation_file))

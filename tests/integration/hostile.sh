@@ -232,7 +232,10 @@ refused nulhelm "Helm config holds a NUL character" -- "$LADE" pull --oci-layout
 [ -f 'out/back\u0000slash.txt' ] || fail "the escaped-backslash title was not written as is: $(ls out)"
 refused nulversion "Chart.yaml: a string holds a NUL character" -- "$LADE" push --oci-layout "$WORK/s:1" nulversion.tgz
 refused nulname "cannot read the component's import section" -- "$LADE" push --oci-layout "$WORK/s:2" nulname.wasm
-nothing_outside "nul" "$WORK/s"
+printf '{"data.txt":{"org.opencontainers.image.title":"a\\u0000b"}}' > nul-annotations.json
+echo data > data.txt
+refused nulannotation "holds a NUL character" -- "$LADE" push --oci-layout "$WORK/s:3" data.txt --annotation-file nul-annotations.json
+nothing_outside "nul" "$WORK/s" "$WORK/nul-annotations.json" "$WORK/data.txt"
 pass "strings with NUL from JSON, YAML or a wasm name are refused wherever they would become names"
 
 # ---------- memory and time bombs ----------
