@@ -8,26 +8,16 @@ cd "$WORK"
 head -c $((100 * 1024 * 1024)) /dev/urandom > big.bin
 echo "small payload" > small.txt
 
-python3 - "$WORK" <<'PY'
-import hashlib, json, sys
+python3 - "$WORK" "$HARNESS_DIR" <<'PY'
+import json, sys
 work = sys.argv[1]
-def d(b): return "sha256:" + hashlib.sha256(b).hexdigest()
+sys.path.insert(0, sys.argv[2])
+from fixtures import digest as d, layer, manifest_rules
 big = open(f"{work}/big.bin", "rb").read()
 small = open(f"{work}/small.txt", "rb").read()
-empty = b"{}"
 rules = []
 def manifest(repo, layers):
-    m = json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
-                    "artifactType": "application/vnd.test",
-                    "config": {"mediaType": "application/vnd.oci.empty.v1+json", "digest": d(empty), "size": 2},
-                    "layers": layers}, separators=(",", ":"))
-    h = {"Content-Type": "application/vnd.oci.image.manifest.v1+json", "Docker-Content-Digest": d(m.encode())}
-    for method in ("HEAD", "GET"):
-        rules.append({"method": method, "path": f"^/v2/{repo}/manifests/(v1|{d(m.encode())})$", "status": 200,
-                      "headers": h, "body": m})
-def layer(content, title):
-    return {"mediaType": "application/octet-stream", "digest": d(content), "size": len(content),
-            "annotations": {"org.opencontainers.image.title": title}}
+    manifest_rules(rules, repo, layers)
 # 429 with Retry-After: 1, then the manifest
 rules.append({"method": "HEAD", "path": "^/v2/busy/manifests/v1$", "status": 429, "headers": {"Retry-After": "1"},
               "times": 1})

@@ -9,24 +9,16 @@ source "$(dirname "$0")/../harness/lib.sh"
 cd "$WORK"
 port=$(free_port)
 
-python3 - "$WORK" "$port" <<'PY'
-import hashlib, json, sys
+python3 - "$WORK" "$port" "$HARNESS_DIR" <<'PY'
+import json, sys
 work, port = sys.argv[1], sys.argv[2]
-def d(b): return "sha256:" + hashlib.sha256(b).hexdigest()
+sys.path.insert(0, sys.argv[3])
+from fixtures import digest as d, layer as titled, manifest_rules
 blob = b"x" * 1000
-empty = b"{}"
 rules = []
 def manifest(repo, layers):
-    m = json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
-                    "artifactType": "application/vnd.test",
-                    "config": {"mediaType": "application/vnd.oci.empty.v1+json", "digest": d(empty), "size": 2},
-                    "layers": layers}, separators=(",", ":"))
-    h = {"Content-Type": "application/vnd.oci.image.manifest.v1+json", "Docker-Content-Digest": d(m.encode())}
-    for method in ("HEAD", "GET"):
-        rules.append({"method": method, "path": f"^/v2/{repo}/manifests/(v1|{d(m.encode())})$", "status": 200,
-                      "headers": h, "body": m})
-layer = {"mediaType": "application/octet-stream", "digest": d(blob), "size": len(blob),
-         "annotations": {"org.opencontainers.image.title": "blob.bin"}}
+    manifest_rules(rules, repo, layers)
+layer = titled(blob, "blob.bin")
 # A tag list whose Link points back at itself.
 rules.append({"method": "GET", "path": "^/v2/loop/tags/list", "status": 200,
               "headers": {"Content-Type": "application/json", "Link": '</v2/loop/tags/list?n=1&last=a>; rel="next"'},
