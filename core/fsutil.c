@@ -380,8 +380,14 @@ int lade__sink_open_resumable(lade__sink *s, const char *dest, const lade_descri
 		/* Another lade fetching the same blob to the same place: wait for it, then take what it made. */
 		while (flock(s->fd, LOCK_EX) < 0 && errno == EINTR)
 			;
-		if (fstat(s->fd, &held) == 0 && S_ISREG(held.st_mode) && stat(s->tmp, &named) == 0 &&
-		    held.st_ino == named.st_ino && held.st_dev == named.st_dev)
+		if (fstat(s->fd, &held) < 0 || !S_ISREG(held.st_mode)) {
+			err = lade__error(LADE_EUNSAFE, "'%s' is in the way and is not a regular file; refusing it", s->tmp);
+			close(s->fd);
+			s->fd = -1;
+			s->tmp[0] = '\0'; /* not ours to remove */
+			return err;
+		}
+		if (stat(s->tmp, &named) == 0 && held.st_ino == named.st_ino && held.st_dev == named.st_dev)
 			break; /* the partial file is ours now */
 		close(s->fd);
 		s->fd = -1;

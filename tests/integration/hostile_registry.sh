@@ -86,4 +86,10 @@ ms=$((($(date +%s%N) - start) / 1000000))
 [ "$ms" -ge 3000 ] || fail "a 1 MiB pull at 256K took $ms ms"
 cmp one.bin rated/one.bin || fail "the rated pull differs"
 pass "--limit-rate holds a download to the rate ($ms ms for 1 MiB at 256K)"
+# A FIFO planted where a partial download would go: refused at once, never waited on.
+d=$(sha256sum one.bin | cut -c1-16)
+mkdir -p planted && mkfifo "planted/.one.bin.$d.lade-partial"
+timed_fail "planted FIFO" 10 "is in the way and is not a regular file" -- \
+  "$LADE" pull --plain-http "$REGISTRY/rate:v1" -o planted
+pass "a FIFO planted as a partial download is refused, not waited on"
 echo "hostile_registry: all passed"
