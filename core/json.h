@@ -25,8 +25,8 @@ int lade__json_parse(cJSON **out, const char *data, size_t len, size_t cap, cons
 int lade__json_parse_descriptors(cJSON **out, const char *data, size_t len, size_t cap, const char *what);
 
 /*
- * A manifest, index or index.json with its big arrays ("layers",
- * "manifests") cut out: rest is the document with them emptied (caller
+ * A manifest, index, index.json or tag list page with its big arrays
+ * ("layers", "manifests", "tags") cut out: rest is the document with them emptied (caller
  * deletes), and the arrays' text is read one element at a time with
  * lade__json_split_each, so a 20,000-entry array never exists as one cJSON
  * tree. When the text cannot be split, rest is the whole document and the
@@ -37,6 +37,7 @@ typedef struct lade__json_split {
 	cJSON *rest;
 	const char *layers, *layers_end;       /* "[...]" in the caller's text, or NULL */
 	const char *manifests, *manifests_end;
+	const char *tags, *tags_end;           /* a registry's tag list page */
 } lade__json_split;
 
 int lade__json_split_parse(const char *data, size_t len, size_t cap, const char *what, lade__json_split *sp);
@@ -44,7 +45,7 @@ int lade__json_split_parse(const char *data, size_t len, size_t cap, const char 
 /* Called for each element: its text (NULL when it came from rest), its parse, its index. Non-zero stops. */
 typedef int (*lade__json_element_cb)(const char *text, size_t len, const cJSON *item, size_t index, void *payload);
 
-/* Call cb for each element of array key ("layers" or "manifests"), in order. Returns cb's stop value or an error. */
+/* Call cb for each element of array key ("layers", "manifests" or "tags"), in order. Returns cb's stop value or an error. */
 int lade__json_split_each(const lade__json_split *sp, const char *key, const char *what, lade__json_element_cb cb,
 			  void *payload);
 

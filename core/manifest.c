@@ -473,6 +473,9 @@ static int find_arrays(const char *data, size_t len, lade__json_split *sp)
 			} else if (!sp->manifests && key_end - key == 11 && !memcmp(key, "\"manifests\"", 11)) {
 				sp->manifests = value;
 				sp->manifests_end = value_end;
+			} else if (!sp->tags && key_end - key == 6 && !memcmp(key, "\"tags\"", 6)) {
+				sp->tags = value;
+				sp->tags_end = value_end;
 			}
 		}
 		p = skip_space(value_end, end);
@@ -487,28 +490,32 @@ static int find_arrays(const char *data, size_t len, lade__json_split *sp)
 int lade__json_split_parse(const char *data, size_t len, size_t cap, const char *what, lade__json_split *sp)
 {
 	lade_buf rest;
-	const char *cuts[2][2];
+	const char *cuts[3][2], *swap[2];
 	const char *at = data;
-	size_t ncuts = 0, i;
+	size_t ncuts = 0, i, j;
 	int err;
 
 	memset(sp, 0, sizeof(*sp));
-	if (len > cap || !find_arrays(data, len, sp) || (!sp->layers && !sp->manifests)) {
-		sp->layers = sp->manifests = NULL;
+	if (len > cap || !find_arrays(data, len, sp) || (!sp->layers && !sp->manifests && !sp->tags)) {
+		sp->layers = sp->manifests = sp->tags = NULL;
 		return lade__json_parse_descriptors(&sp->rest, data, len, cap, what);
 	}
 	/* The whole text is checked once for what cJSON cannot see (NUL, non-integer numbers). */
 	if ((err = lade__json_parse_descriptors(NULL, data, len, cap, what)) < 0)
 		return err;
-	if (sp->layers && (!sp->manifests || sp->layers < sp->manifests)) {
+	if (sp->layers)
 		cuts[ncuts][0] = sp->layers, cuts[ncuts++][1] = sp->layers_end;
-		if (sp->manifests)
-			cuts[ncuts][0] = sp->manifests, cuts[ncuts++][1] = sp->manifests_end;
-	} else {
+	if (sp->manifests)
 		cuts[ncuts][0] = sp->manifests, cuts[ncuts++][1] = sp->manifests_end;
-		if (sp->layers)
-			cuts[ncuts][0] = sp->layers, cuts[ncuts++][1] = sp->layers_end;
-	}
+	if (sp->tags)
+		cuts[ncuts][0] = sp->tags, cuts[ncuts++][1] = sp->tags_end;
+	/* In the order they stand in the text. */
+	for (i = 1; i < ncuts; i++)
+		for (j = i; j > 0 && cuts[j][0] < cuts[j - 1][0]; j--) {
+			memcpy(swap, cuts[j], sizeof(swap));
+			memcpy(cuts[j], cuts[j - 1], sizeof(swap));
+			memcpy(cuts[j - 1], swap, sizeof(swap));
+		}
 	lade_buf_init(&rest, cap);
 	for (i = 0; i < ncuts; i++) {
 		if ((err = lade_buf_put(&rest, at, (size_t)(cuts[i][0] - at))) < 0 || (err = lade_buf_puts(&rest, "[]")) < 0)
@@ -526,8 +533,9 @@ done:
 int lade__json_split_each(const lade__json_split *sp, const char *key, const char *what, lade__json_element_cb cb,
 			  void *payload)
 {
-	const char *p = strcmp(key, "layers") == 0 ? sp->layers : sp->manifests;
-	const char *end = strcmp(key, "layers") == 0 ? sp->layers_end : sp->manifests_end;
+	int layers = strcmp(key, "layers") == 0, tags = strcmp(key, "tags") == 0;
+	const char *p = layers ? sp->layers : tags ? sp->tags : sp->manifests;
+	const char *end = layers ? sp->layers_end : tags ? sp->tags_end : sp->manifests_end;
 	const cJSON *array = cJSON_GetObjectItemCaseSensitive(sp->rest, key), *item;
 	size_t n = 0;
 	int err = 0;

@@ -1885,6 +1885,20 @@ static int reg_tag(lade_target *t, const lade_descriptor *desc, const void *data
 }
 
 /* The URL inside `<...>; rel="next"`, resolved against the registry. */
+typedef struct tag_walk {
+	lade_tag_cb cb;
+	void *payload;
+} tag_walk;
+
+static int tag_one(const char *text, size_t len, const cJSON *item, size_t index, void *payload)
+{
+	tag_walk *w = payload;
+	(void)text;
+	(void)len;
+	(void)index;
+	return cJSON_IsString(item) ? w->cb(item->valuestring, w->payload) : 0;
+}
+
 static int reg_list_tags(lade_target *t, lade_tag_cb cb, void *payload)
 {
 	registry *r = (registry *)t;
@@ -1899,8 +1913,8 @@ static int reg_list_tags(lade_target *t, lade_tag_cb cb, void *payload)
 	if ((err = url_for(r, url, sizeof(url), "/v2/%s/tags/list%s", "")) < 0 || (err = request_init(&rq, r)) < 0)
 		return err;
 	for (;;) {
-		cJSON *json = NULL;
-		const cJSON *tags, *item;
+		lade__json_split page;
+		tag_walk walk = {cb, payload};
 		if (++pages > 10000) {
 			err = lade__error(LADE_EPROTOCOL, "%s: more than 10000 pages", what);
 			break;
@@ -1911,15 +1925,13 @@ static int reg_list_tags(lade_target *t, lade_tag_cb cb, void *payload)
 			err = request_error(&rq, CURLE_OK, what);
 			break;
 		}
-		if ((err = lade__json_parse(&json, rq.body.ptr, rq.body.size, TAGS_PAGE_MAX, "tag list")) < 0)
+		/* A page of a million short tags would be a tree of a hundred megabytes: one tag at a time. */
+		if ((err = lade__json_split_parse(rq.body.ptr, rq.body.size, TAGS_PAGE_MAX, "tag list", &page)) < 0)
 			break;
-		tags = cJSON_GetObjectItemCaseSensitive(json, "tags");
-		cJSON_ArrayForEach(item, tags)
-		{
-			if (cJSON_IsString(item) && (err = cb(item->valuestring, payload)) != 0)
-				break;
-		}
-		cJSON_Delete(json);
+		err = cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(page.rest, "tags"))
+			      ? lade__json_split_each(&page, "tags", "tag list", tag_one, &walk)
+			      : 0; /* no tags: an empty repository */
+		cJSON_Delete(page.rest);
 		if (err != 0)
 			break;
 		if ((err = lade__link_next(r->base_url, rq.link, url, sizeof(url))) <= 0) {

@@ -39,6 +39,10 @@ manifest("redirect", [layer])
 rules.append({"method": "GET", "path": f"^/v2/redirect/blobs/{d(blob)}$", "status": 307,
               "headers": {"Location": f"http://localhost:{port}/storage/blob"}})
 rules.append({"method": "GET", "path": "^/storage/blob$", "status": 401, "body": "{}"})
+# A tag list page of a million short tags (about 10 MB).
+open(f"{work}/bigtags.json", "w").write(json.dumps({"name": "bigtags", "tags": [f"t{i}" for i in range(1000000)]}))
+rules.append({"method": "GET", "path": "^/v2/bigtags/tags/list", "status": 200,
+              "headers": {"Content-Type": "application/json"}, "body_file": f"{work}/bigtags.json"})
 json.dump({"rules": rules}, open(f"{work}/script.json", "w"))
 PY
 start_fault_server script.json "$port"
@@ -56,6 +60,13 @@ timed_fail() { # label seconds pattern -- command...
 timed_fail "link loop" 10 "was already read \(a Link loop\)" -- "$LADE" repo tags --plain-http "$FAULT/loop"
 [ "$(grep -c '^a$' out.log)" -le 2 ] || fail "the looping tag was printed $(grep -c '^a$' out.log) times"
 pass "a Link back to a page already read stops repo tags with an error"
+
+/usr/bin/time -f '%M' -o rss.log "$LADE" repo tags --plain-http "$FAULT/bigtags" > tags.out || fail "a million-tag page"
+[ "$(wc -l < tags.out)" = 1000000 ] || fail "a million-tag page gave $(wc -l < tags.out) tags"
+if [[ "${LADE_TEST_CFLAGS:-}" != *sanitize* ]]; then
+  [ "$(tail -1 rss.log)" -le 49152 ] || fail "a million-tag page took $(tail -1 rss.log) KiB"
+fi
+pass "a tag list page of a million tags is read one tag at a time ($(($(tail -1 rss.log) / 1024)) MiB)"
 
 timed_fail "dribble, stall" 20 "too slow|Operation too slow|no progress" -- \
   "$LADE" pull --plain-http --stall-timeout 3 "$FAULT/slow:v1" -o out
