@@ -49,7 +49,11 @@ typedef struct packer {
 	const char *out_path;
 	int error;             /* first failure seen in a callback */
 	char *chunk;
+	uint64_t entries;      /* packed so far */
 } packer;
+
+/* Deeper folders are refused (each level costs a stack frame of three paths); so is the unpack. */
+#define PACK_DEPTH_MAX 128
 
 static int archive_failure(struct archive *a, const char *what)
 {
@@ -152,7 +156,7 @@ static int write_file_data(packer *p, const char *path)
 }
 
 /* One entry and, for a folder, everything below it. */
-static int pack_entry(packer *p, const char *path, const char *name)
+static int pack_entry(packer *p, const char *path, const char *name, int depth)
 {
 	struct archive_entry *entry = archive_entry_new();
 	struct stat st;
@@ -161,6 +165,14 @@ static int pack_entry(packer *p, const char *path, const char *name)
 
 	if (!entry)
 		return lade__error_oom();
+	/* The same bounds as an unpack: a folder lade packs, lade (and anyone) can unpack. */
+	if (depth > PACK_DEPTH_MAX || ++p->entries > LADE_UNPACK_DEFAULT_MAX_ENTRIES) {
+		archive_entry_free(entry);
+		return depth > PACK_DEPTH_MAX
+			       ? lade__error(LADE_ETOOLARGE, "cannot pack '%s': more than %d folders deep", path, PACK_DEPTH_MAX)
+			       : lade__error(LADE_ETOOLARGE, "cannot pack the folder: more than %llu entries",
+					     (unsigned long long)LADE_UNPACK_DEFAULT_MAX_ENTRIES);
+	}
 	if (lstat(path, &st) < 0) {
 		err = lade__error(LADE_EIO, "cannot read '%s': %s", path, strerror(errno));
 		goto done;
@@ -209,7 +221,7 @@ static int pack_entry(packer *p, const char *path, const char *name)
 				struct stat cst;
 				if (lstat(child_path, &cst) == 0 && !S_ISDIR(cst.st_mode))
 					child_name[strlen(child_name) - 1] = '\0';
-				err = pack_entry(p, child_path, child_name);
+				err = pack_entry(p, child_path, child_name, depth + 1);
 			}
 		}
 		free_names(names, count);
@@ -226,6 +238,7 @@ static int dir_layer(const lade_kind *k, const lade_kind_input *in, lade_kind_la
 	struct archive_entry *raw = NULL;
 	lade_digest tar_digest;
 	char root[PATH_MAX], packed[PATH_MAX];
+	lade_error saved;
 	packer p;
 	int err;
 
@@ -282,7 +295,7 @@ static int dir_layer(const lade_kind *k, const lade_kind_input *in, lade_kind_la
 		err = archive_failure(p.tar, "cannot start the tar");
 		goto done;
 	}
-	if ((err = lade__snprintf(root, sizeof(root), "%s/", title)) < 0 || (err = pack_entry(&p, in->path, root)) < 0)
+	if ((err = lade__snprintf(root, sizeof(root), "%s/", title)) < 0 || (err = pack_entry(&p, in->path, root, 0)) < 0)
 		goto done;
 	if (archive_write_close(p.tar) != ARCHIVE_OK) {
 		err = p.error ? p.error : archive_failure(p.tar, "cannot finish the tar");
@@ -303,18 +316,24 @@ static int dir_layer(const lade_kind *k, const lade_kind_input *in, lade_kind_la
 		err = lade__error(LADE_EIO, "cannot write '%s': %s", out->path, strerror(errno));
 	p.fd = -1;
 done:
-	if (p.fd >= 0)
-		close(p.fd);
+	if (err < 0)
+		saved = *lade_error_last();
+	/* Freeing a writer that was not closed flushes it: the file is still open for that, and what
+	   the flush says does not replace the reason the packing stopped. */
 	archive_entry_free(raw);
 	if (p.tar)
 		archive_write_free(p.tar);
 	if (p.gzip)
 		archive_write_free(p.gzip);
+	if (p.fd >= 0)
+		close(p.fd);
 	lade_hasher_free(p.tar_hash);
 	lade_hasher_free(p.gz_hash);
 	free(p.chunk);
-	if (err < 0)
+	if (err < 0) {
 		memset(&out->desc.digest, 0, sizeof(out->desc.digest));
+		*(lade_error *)lade_error_last() = saved;
+	}
 	return err;
 }
 

@@ -245,8 +245,10 @@ refused deep "Chart.yaml: nesting too deep" -- "$LADE" push --oci-layout "$WORK/
 refused mapdeep "Chart.yaml: nesting too deep" -- "$LADE" push --oci-layout "$WORK/s:5" mapdeep.tgz
 refused imports "over 10000 imports and exports" -- "$LADE" push --oci-layout "$WORK/s:6" imports.wasm
 refused lie "cannot read the component's import section" -- "$LADE" push --oci-layout "$WORK/s:7" lie.wasm
-nothing_outside "bombs" "$WORK/s"
-pass "YAML billion laughs, 100,000-deep YAML, a million wasm imports and lying counts stop early, in bounded memory"
+python3 -c 'import os; os.makedirs("deeptree/" + "/".join(["a"] * 700))'
+refused deeptree "more than 128 folders deep" -- "$LADE" push --oci-layout "$WORK/s:8" deeptree
+nothing_outside "bombs" "$WORK/s" "$WORK/deeptree"
+pass "YAML billion laughs, 100,000-deep YAML, a million wasm imports, lying counts and a 700-deep folder stop early, in bounded memory"
 
 pull_refused bomb "unpacks to more than 1048576 bytes \(the limit\)" --max-unpack-size 1M
 grep -q -- "--max-unpack-size sets a higher limit" err.log || fail "no hint at --max-unpack-size: $(cat err.log)"
