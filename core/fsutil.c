@@ -650,7 +650,8 @@ fail:
 	return err;
 }
 
-void lade__remove_tree(const char *path)
+/* Remove what path (a buffer of PATH_MAX, len long) names; the one buffer serves every level, so depth costs no stack. */
+static void remove_at(char *path, size_t len, int depth)
 {
 	struct stat st;
 	DIR *dir;
@@ -661,17 +662,32 @@ void lade__remove_tree(const char *path)
 		unlink(path);
 		return;
 	}
-	if ((dir = opendir(path))) {
+	if (depth < 4096 && (dir = opendir(path))) {
 		while ((e = readdir(dir))) {
-			char child[PATH_MAX];
-			if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			size_t n = strlen(e->d_name);
+			if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0 || len + n + 2 > PATH_MAX)
 				continue;
-			if (snprintf(child, sizeof(child), "%s/%s", path, e->d_name) < (int)sizeof(child))
-				lade__remove_tree(child);
+			path[len] = '/';
+			memcpy(path + len + 1, e->d_name, n + 1);
+			remove_at(path, len + 1 + n, depth + 1);
+			path[len] = '\0';
 		}
 		closedir(dir);
 	}
 	rmdir(path);
+}
+
+void lade__remove_tree(const char *path)
+{
+	char *work = malloc(PATH_MAX);
+	size_t len = strlen(path);
+	if (!work || len >= PATH_MAX) {
+		free(work);
+		return;
+	}
+	memcpy(work, path, len + 1);
+	remove_at(work, len, 0);
+	free(work);
 }
 
 int lade__base_name(const char *path, char *out, size_t outlen)
