@@ -7,6 +7,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <sys/file.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -68,10 +69,9 @@ int lade__sink_open(lade__sink *s, const char *dest, const char *tmpdir, const l
 		return LADE_ETOOLARGE;
 	base = base ? base + 1 : dest;
 	if (tmpdir)
-		err = lade__snprintf(s->tmp, sizeof(s->tmp), "%s/%s" LADE_TEMP_MARK "%ld-XXXXXX", tmpdir, base, (long)getpid());
+		err = lade__temp_path(s->tmp, sizeof(s->tmp), "%s/%s", tmpdir, base);
 	else
-		err = lade__snprintf(s->tmp, sizeof(s->tmp), "%.*s.%s" LADE_TEMP_MARK "%ld-XXXXXX", (int)(base - dest), dest,
-				     base, (long)getpid());
+		err = lade__temp_path(s->tmp, sizeof(s->tmp), "%.*s.%s", (int)(base - dest), dest, base);
 	if (err < 0)
 		return err;
 	if ((s->fd = lade__temp_create(s->tmp)) < 0) {
@@ -85,6 +85,21 @@ int lade__sink_open(lade__sink *s, const char *dest, const char *tmpdir, const l
 	}
 	if (desc->size >= LADE_SINK_PIPE_MIN)
 		pipe_start(s);
+	return 0;
+}
+
+int lade__temp_path(char *out, size_t outlen, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+	size_t len;
+	va_start(ap, fmt);
+	n = vsnprintf(out, outlen, fmt, ap);
+	va_end(ap);
+	len = n < 0 ? outlen : (size_t)n;
+	if (len >= outlen ||
+	    snprintf(out + len, outlen - len, LADE_TEMP_MARK "%ld-XXXXXX", (long)getpid()) >= (int)(outlen - len))
+		return lade__error(LADE_ETOOLARGE, "a temporary name for '%.200s' is too long", out);
 	return 0;
 }
 
@@ -618,40 +633,78 @@ int lade__read_file(lade_buf *out, const char *path, size_t max)
 	return err;
 }
 
-int lade__write_file_atomic(const char *path, const void *data, size_t len, mode_t mode)
+int lade__atomic_open(lade__atomic *w, const char *path)
 {
-	char tmp[PATH_MAX];
-	int fd, err;
-	if ((err = lade__snprintf(tmp, sizeof(tmp), "%s" LADE_TEMP_MARK "%ld-XXXXXX", path, (long)getpid())) < 0)
+	int err;
+	w->fd = -1;
+	w->path = path;
+	if ((err = lade__temp_path(w->tmp, sizeof(w->tmp), "%s", path)) < 0)
 		return err;
-	if ((fd = lade__temp_create(tmp)) < 0)
-		return io_error("create a temporary file for", path);
-	if ((err = lade__write_all(fd, data, len, tmp)) < 0)
-		goto fail;
-	if (fchmod(fd, mode) < 0 || fsync(fd) < 0) {
-		err = io_error("write", tmp);
-		goto fail;
-	}
-	if (close(fd) < 0) {
-		fd = -1;
-		err = io_error("write", tmp);
-		goto fail;
-	}
-	fd = -1;
-	if (rename(tmp, path) < 0) {
-		err = io_error("rename into", path);
-		goto fail;
+	if ((w->fd = lade__temp_create(w->tmp)) < 0) {
+		err = io_error("create a temporary file for", path);
+		w->tmp[0] = '\0';
+		return err;
 	}
 	return 0;
+}
+
+int lade__atomic_write(lade__atomic *w, const void *data, size_t len)
+{
+	return lade__write_all(w->fd, data, len, w->tmp);
+}
+
+void lade__atomic_abort(lade__atomic *w)
+{
+	if (w->fd >= 0)
+		close(w->fd);
+	w->fd = -1;
+	if (w->tmp[0])
+		unlink(w->tmp);
+	w->tmp[0] = '\0';
+}
+
+int lade__atomic_commit(lade__atomic *w, mode_t mode)
+{
+	int err, closed;
+	if (fchmod(w->fd, mode) < 0 || fsync(w->fd) < 0) {
+		err = io_error("write", w->tmp);
+		goto fail;
+	}
+	closed = close(w->fd);
+	w->fd = -1;
+	if (closed < 0) {
+		err = io_error("write", w->tmp);
+		goto fail;
+	}
+	if (rename(w->tmp, w->path) < 0) {
+		err = io_error("rename into", w->path);
+		goto fail;
+	}
+	w->tmp[0] = '\0';
+	return 0;
 fail:
-	if (fd >= 0)
-		close(fd);
-	unlink(tmp);
+	lade__atomic_abort(w);
 	return err;
 }
 
-/* Remove what path (a buffer of PATH_MAX, len long) names; the one buffer serves every level, so depth costs no stack. */
-static void remove_at(char *path, size_t len, int depth)
+int lade__write_file_atomic(const char *path, const void *data, size_t len, mode_t mode)
+{
+	lade__atomic w;
+	int err;
+	if ((err = lade__atomic_open(&w, path)) < 0)
+		return err;
+	if ((err = lade__atomic_write(&w, data, len)) < 0) {
+		lade__atomic_abort(&w);
+		return err;
+	}
+	return lade__atomic_commit(&w, mode);
+}
+
+/*
+ * Remove what path (a buffer of PATH_MAX, len long) names, or with keep only
+ * what is in it; the one buffer serves every level, so depth costs no stack.
+ */
+static void remove_at(char *path, size_t len, int depth, int keep)
 {
 	struct stat st;
 	DIR *dir;
@@ -669,25 +722,35 @@ static void remove_at(char *path, size_t len, int depth)
 				continue;
 			path[len] = '/';
 			memcpy(path + len + 1, e->d_name, n + 1);
-			remove_at(path, len + 1 + n, depth + 1);
+			remove_at(path, len + 1 + n, depth + 1, 0);
 			path[len] = '\0';
 		}
 		closedir(dir);
 	}
-	rmdir(path);
+	if (!keep)
+		rmdir(path);
+}
+
+/* The contents of path go, and with keep_top unset the folder itself. */
+static void remove_from(const char *path, int keep_top)
+{
+	char *work = malloc(PATH_MAX);
+	size_t len = strlen(path);
+	if (work && len < PATH_MAX) {
+		memcpy(work, path, len + 1);
+		remove_at(work, len, 0, keep_top);
+	}
+	free(work);
 }
 
 void lade__remove_tree(const char *path)
 {
-	char *work = malloc(PATH_MAX);
-	size_t len = strlen(path);
-	if (!work || len >= PATH_MAX) {
-		free(work);
-		return;
-	}
-	memcpy(work, path, len + 1);
-	remove_at(work, len, 0);
-	free(work);
+	remove_from(path, 0);
+}
+
+void lade__empty_folder(const char *path)
+{
+	remove_from(path, 1);
 }
 
 int lade__base_name(const char *path, char *out, size_t outlen)

@@ -36,6 +36,13 @@ typedef struct lade__sink {
  */
 #define LADE_TEMP_MARK ".lade-"
 
+/*
+ * The template of a temporary: the printf-formatted prefix, then
+ * ".lade-<pid>-XXXXXX" (the one place that writes the name
+ * lade__reclaim_temporaries reads). LADE_ETOOLARGE when it does not fit.
+ */
+int lade__temp_path(char *out, size_t outlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
 /* mkostemp the template (ending in XXXXXX) and lock the new file. Returns the fd or -1 (errno set). */
 int lade__temp_create(char *template_path);
 
@@ -88,7 +95,23 @@ int lade__mkdirs(const char *path, mode_t mode);
 /* Read a whole small file under a cap into out. LADE_ENOTFOUND when absent. */
 int lade__read_file(lade_buf *out, const char *path, size_t max);
 
-/* Write data to path atomically (temporary file, fsync, rename). */
+/*
+ * A file written whole or not at all: written to a locked temporary beside
+ * path, then fsync'd and renamed over path by commit. Abort (or a failed
+ * commit) removes the temporary.
+ */
+typedef struct lade__atomic {
+	int fd;
+	char tmp[PATH_MAX];
+	const char *path; /* borrowed: valid until commit or abort */
+} lade__atomic;
+
+int lade__atomic_open(lade__atomic *w, const char *path);
+int lade__atomic_write(lade__atomic *w, const void *data, size_t len);
+int lade__atomic_commit(lade__atomic *w, mode_t mode);
+void lade__atomic_abort(lade__atomic *w);
+
+/* Write data to path atomically (lade__atomic in one call). */
 int lade__write_file_atomic(const char *path, const void *data, size_t len, mode_t mode);
 
 /* Copy a local file into a sink in bounded chunks. */
@@ -101,6 +124,9 @@ int lade__write_all(int fd, const void *data, size_t len, const char *what);
 
 /* Remove a folder and everything in it, not following symlinks. Best effort. */
 void lade__remove_tree(const char *path);
+
+/* Remove everything in a folder, the folder itself kept, not following symlinks. Best effort. */
+void lade__empty_folder(const char *path);
 
 /*
  * A tree: a folder filled from names an attacker may have written (a

@@ -277,8 +277,7 @@ static int layout_push_stream(lade_target *t, int fd, const char *name, lade_des
 	if (!chunk)
 		return lade__error_oom();
 	if ((err = lade__snprintf(tmp, sizeof(tmp), "%s/ingest", l->root)) < 0 || (err = lade__mkdirs(tmp, 0755)) < 0 ||
-	    (err = lade__snprintf(tmp, sizeof(tmp), "%s/ingest/stream" LADE_TEMP_MARK "%ld-XXXXXX", l->root,
-				  (long)getpid())) < 0 ||
+	    (err = lade__temp_path(tmp, sizeof(tmp), "%s/ingest/stream", l->root)) < 0 ||
 	    (err = lade_hasher_new(&h, LADE_DIGEST_SHA256)) < 0)
 		goto done;
 	if ((out = lade__temp_create(tmp)) < 0) {
@@ -413,12 +412,19 @@ done:
 }
 
 /* The new index.json: every entry the tag does not replace, copied as it was, then the new one. */
+/* Does the new entry for tag (or, untagged, for digest) replace this one? */
+static int replaced_by(const cJSON *entry, const char *tag, const char *digest)
+{
+	const char *name = entry_ref_name(entry);
+	return tag && *tag ? (name && strcmp(name, tag) == 0) : (!name && strcmp(entry_digest(entry), digest) == 0);
+}
+
+/* The new index.json: every entry the tag does not replace, copied as it was, then the new one. */
 typedef struct retagging {
 	const char *tag;           /* NULL or "": an untagged entry for digest */
 	const char *digest;
-	lade_buf *out;             /* staged text, written to fd a megabyte at a time */
-	int fd;
-	const char *tmp;
+	lade_buf *out;             /* staged text, written a megabyte at a time */
+	lade__atomic *w;
 	int wrote;                 /* entries written so far */
 } retagging;
 
@@ -430,7 +436,7 @@ static int flush_staged(retagging *rt, int force)
 	int err;
 	if (!force && rt->out->size < INDEX_WRITE_CHUNK)
 		return 0;
-	if ((err = lade__write_all(rt->fd, rt->out->ptr, rt->out->size, rt->tmp)) < 0)
+	if ((err = lade__atomic_write(rt->w, rt->out->ptr, rt->out->size)) < 0)
 		return err;
 	lade_buf_clear(rt->out);
 	return 0;
@@ -439,12 +445,10 @@ static int flush_staged(retagging *rt, int force)
 static int keep_entry(const char *text, size_t len, const cJSON *entry, size_t index, void *payload)
 {
 	retagging *rt = payload;
-	const char *name = entry_ref_name(entry);
 	int err;
 	(void)index;
-	if (rt->tag && *rt->tag ? (name && strcmp(name, rt->tag) == 0)
-				: (!name && strcmp(entry_digest(entry), rt->digest) == 0))
-		return 0; /* replaced by the new entry */
+	if (replaced_by(entry, rt->tag, rt->digest))
+		return 0;
 	if ((rt->wrote++ && (err = lade_buf_puts(rt->out, ",")) < 0) || (err = lade_buf_put(rt->out, text, len)) < 0)
 		return err;
 	return flush_staged(rt, 0);
@@ -455,6 +459,7 @@ static int layout_tag(lade_target *t, const lade_descriptor *desc, const void *d
 	layout *l = (layout *)t;
 	index_text ix;
 	retagging rt;
+	lade__atomic w = {.fd = -1};
 	cJSON *entry = NULL, *manifests, *old, *next;
 	lade_descriptor plain;
 	lade_buf out;
@@ -489,44 +494,27 @@ static int layout_tag(lade_target *t, const lade_descriptor *desc, const void *d
 		err = lade__error_oom();
 		goto done;
 	}
+	if ((err = lade__atomic_open(&w, ix.path)) < 0)
+		goto done;
+	rt.tag = tag;
+	rt.digest = desc->digest.str;
+	rt.out = &out;
+	rt.w = &w;
+	rt.wrote = 0;
 	if (ix.sp.manifests && cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(ix.sp.rest, "manifests")) == 0) {
 		/* The text as it was up to the array, the kept entries, the new one, the rest as it was. */
-		char tmp[PATH_MAX];
 		const char *tail = ix.sp.manifests_end - 1;
-		rt.tag = tag;
-		rt.digest = desc->digest.str;
-		rt.out = &out;
-		rt.tmp = tmp;
-		rt.wrote = 0;
-		if ((err = lade__snprintf(tmp, sizeof(tmp), "%s" LADE_TEMP_MARK "%ld-XXXXXX", ix.path, (long)getpid())) < 0)
-			goto done;
-		if ((rt.fd = lade__temp_create(tmp)) < 0) {
-			err = lade__error(LADE_EIO, "cannot create a temporary file for '%s': %s", ix.path, strerror(errno));
-			goto done;
-		}
 		if ((err = lade_buf_put(&out, ix.data.ptr, (size_t)(ix.sp.manifests - ix.data.ptr) + 1)) < 0 ||
 		    (err = lade__json_split_each(&ix.sp, "manifests", ix.path, keep_entry, &rt)) < 0 ||
 		    (rt.wrote && (err = lade_buf_puts(&out, ",")) < 0) || (err = lade__json_print(&out, entry)) < 0 ||
-		    (err = flush_staged(&rt, 1)) < 0 ||
-		    (err = lade__write_all(rt.fd, tail, (size_t)(ix.data.ptr + ix.data.size - tail), tmp)) < 0)
-			err = err < 0 ? err : LADE_EIO;
-		else if (fchmod(rt.fd, 0644) < 0 || fsync(rt.fd) < 0)
-			err = lade__error(LADE_EIO, "cannot write '%s': %s", tmp, strerror(errno));
-		if (close(rt.fd) < 0 && err == 0)
-			err = lade__error(LADE_EIO, "cannot write '%s': %s", tmp, strerror(errno));
-		if (err == 0 && rename(tmp, ix.path) < 0)
-			err = lade__error(LADE_EIO, "cannot rename into '%s': %s", ix.path, strerror(errno));
-		if (err < 0)
-			unlink(tmp);
-		goto done;
+		    (err = lade_buf_put(&out, tail, (size_t)(ix.data.ptr + ix.data.size - tail))) < 0)
+			goto done;
 	} else {
 		/* The text could not be split (unusual spelling): the parsed tree, rewritten whole. */
 		manifests = cJSON_GetObjectItemCaseSensitive(ix.sp.rest, "manifests");
 		for (old = manifests->child; old; old = next) {
-			const char *name = entry_ref_name(old);
 			next = old->next;
-			if (tag && *tag ? (name && strcmp(name, tag) == 0)
-					: (!name && strcmp(entry_digest(old), desc->digest.str) == 0))
+			if (replaced_by(old, tag, desc->digest.str))
 				cJSON_Delete(cJSON_DetachItemViaPointer(manifests, old));
 		}
 		cJSON_AddItemToArray(manifests, entry);
@@ -534,8 +522,11 @@ static int layout_tag(lade_target *t, const lade_descriptor *desc, const void *d
 		if ((err = lade__json_print(&out, ix.sp.rest)) < 0)
 			goto done;
 	}
-	err = lade__write_file_atomic(ix.path, out.ptr, out.size, 0644);
+	if ((err = flush_staged(&rt, 1)) == 0)
+		err = lade__atomic_commit(&w, 0644);
 done:
+	if (err < 0)
+		lade__atomic_abort(&w);
 	cJSON_Delete(entry);
 	if (loaded)
 		index_dispose(&ix);

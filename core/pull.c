@@ -154,8 +154,7 @@ static int private_tmpdir(char *out, size_t outlen)
 {
 	const char *base = getenv("TMPDIR");
 	int err;
-	if ((err = lade__snprintf(out, outlen, "%s/pull" LADE_TEMP_MARK "%ld-XXXXXX", base && *base ? base : "/tmp",
-				  (long)getpid())) < 0)
+	if ((err = lade__temp_path(out, outlen, "%s/pull", base && *base ? base : "/tmp")) < 0)
 		return err;
 	if (!mkdtemp(out)) {
 		err = lade__error(LADE_EIO, "cannot make a temporary folder: %s", strerror(errno));
@@ -191,7 +190,7 @@ static int unpack_into_place(const lade_kind *kind, const lade_descriptor *layer
 				  opts->max_unpack_entries};
 	struct stat st;
 	int err, had_old;
-	if ((err = lade__snprintf(tmp, sizeof(tmp), "%s" LADE_TEMP_MARK "%ld-XXXXXX", dest, (long)getpid())) < 0 ||
+	if ((err = lade__temp_path(tmp, sizeof(tmp), "%s", dest)) < 0 ||
 	    /* Not a reclaimable name: if lade dies between the two renames, the old folder is all there is. */
 	    (err = lade__snprintf(old, sizeof(old), "%s.lade-old-XXXXXX", dest)) < 0)
 		return err;

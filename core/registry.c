@@ -297,8 +297,6 @@ static size_t write_cb(char *data, size_t size, size_t nmemb, void *userdata)
 	return len;
 }
 
-/* Retry-After: delay-seconds or an HTTP-date; -1 when unreadable. */
-
 /* A trace line through the debug callback, with secrets cut out. */
 static void debug_line(registry *r, char direction, const char *line, size_t len)
 {
@@ -546,7 +544,7 @@ static int request_setup(request *rq, enum method method, const char *url, const
 	curl_easy_setopt(e, CURLOPT_BUFFERSIZE, (long)buffer_for(rq->sink ? rq->sink->desc->size - rq->sink->written : 0,
 								 DOWNLOAD_BUFFER));
 	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT, 30L);
-	/* A stalled transfer fails instead of hanging: under 1 KiB/s for 60 s. */
+	/* A stalled transfer fails instead of hanging: under 1 KiB/s for the stall time (30 s unless set). */
 	curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, 1024L);
 	curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, (long)r->stall);
 	if (r->deadline_ms) {
@@ -964,7 +962,6 @@ static int handle_unauthorized(request *rq)
 
 /* ---- running requests ---- */
 
-/* Run one prepared request to completion on the shared multi handle. */
 /* A paused download whose time has come goes on; *timeout is cut to the next one due. */
 static void unpause_due(request *rq, long now, long *timeout)
 {
@@ -978,6 +975,7 @@ static void unpause_due(request *rq, long now, long *timeout)
 	}
 }
 
+/* Run one prepared request to completion on the shared multi handle. */
 static CURLcode perform(request *rq)
 {
 	registry *r = rq->reg;
@@ -1884,7 +1882,7 @@ static int reg_tag(lade_target *t, const lade_descriptor *desc, const void *data
 	return err;
 }
 
-/* The URL inside `<...>; rel="next"`, resolved against the registry. */
+/* repo tags: each tag of a page to the caller's callback. */
 typedef struct tag_walk {
 	lade_tag_cb cb;
 	void *payload;

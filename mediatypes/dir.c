@@ -251,8 +251,7 @@ static int dir_layer(const lade_kind *k, const lade_kind_input *in, lade_kind_la
 		return err;
 	if (!out->desc.media_type && !(out->desc.media_type = lade__strdup(LADE_MEDIATYPE_LAYER_TAR_GZIP)))
 		return LADE_ENOMEM;
-	if ((err = lade__snprintf(packed, sizeof(packed), "%s/folder" LADE_TEMP_MARK "%ld-XXXXXX", tmp ? tmp : "/tmp",
-				  (long)getpid())) < 0)
+	if ((err = lade__temp_path(packed, sizeof(packed), "%s/folder", tmp ? tmp : "/tmp")) < 0)
 		return err;
 	/* What a killed push of a folder left in TMPDIR goes first. */
 	lade__reclaim_temporaries(tmp ? tmp : "/tmp");
@@ -542,7 +541,8 @@ static int extract_entry(unpacker *u, struct archive_entry *entry)
 			break;
 		}
 		/* Checked now for a clear message, and again over the finished tree. */
-		snprintf(folder, sizeof(folder), "%.*s", (int)(leaf - rel ? leaf - rel - 1 : 0), rel);
+		/* The link's folder: rel up to the slash before leaf ("" at the top). */
+		snprintf(folder, sizeof(folder), "%.*s", leaf == rel ? 0 : (int)(leaf - rel - 1), rel);
 		if ((err = lade__tree_link_inside(u->rootfd, folder, target, name)) < 0 ||
 		    (err = clear_leaf(u, dirfd, leaf, name)) < 0)
 			break;
@@ -568,21 +568,6 @@ static int dir_unpacks(const lade_kind *k, const lade_descriptor *layer)
 	const char *unpack = lade_annotations_get(&layer->annotations, ANNOTATION_UNPACK);
 	(void)k;
 	return unpack && strcmp(unpack, "true") == 0 && lade_annotations_get(&layer->annotations, LADE_ANNOTATION_TITLE);
-}
-
-/* Remove everything in folder, never following a link. */
-static void empty_folder(const char *folder)
-{
-	DIR *d = opendir(folder);
-	struct dirent *e;
-	char path[PATH_MAX];
-	if (!d)
-		return;
-	while ((e = readdir(d)))
-		if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..") &&
-		    snprintf(path, sizeof(path), "%s/%s", folder, e->d_name) < (int)sizeof(path))
-			lade__remove_tree(path);
-	closedir(d);
 }
 
 static int dir_unpack(const lade_kind *k, const lade_descriptor *layer, const char *blob_path, const char *dest,
@@ -667,7 +652,7 @@ done:
 		close(u.rootfd);
 	/* A refused folder leaves nothing behind, not even for a moment: no half tree, no link that leads out. */
 	if (err < 0)
-		empty_folder(dest);
+		lade__empty_folder(dest);
 	if (u.tar)
 		archive_read_free(u.tar);
 	if (u.outer)

@@ -141,13 +141,12 @@ void lade_kinds_release_mime(void)
 /* One answer, the database closed after unless lade_kinds_probe_mime keeps it. */
 void lade__magic_mime(const lade_kind_input *in, char *out, size_t outlen)
 {
+	int was_open;
 	pthread_mutex_lock(&kept_lock);
-	if (kept) {
-		ask(in, out, outlen);
-	} else {
-		ask(in, out, outlen);
+	was_open = kept != NULL;
+	ask(in, out, outlen);
+	if (!was_open)
 		close_db();
-	}
 	pthread_mutex_unlock(&kept_lock);
 }
 
