@@ -31,9 +31,10 @@ int lade_manifest_fetch(lade_target *target, const char *reference, lade_descrip
  * one whose folders lead outside through a symlink already in output
  * (resolved through the tree helpers, before any folder is made). The
  * title's folders are created; out gets the path with symlinks resolved.
+ * A folder already there is in the way of a file, not of a folder layer.
  */
 static int destination(char *out, size_t outlen, const char *output, int rootfd, const char *title,
-		       int allow_traversal)
+		       int allow_traversal, int folder)
 {
 	char work[PATH_MAX], clean[PATH_MAX], parent[PATH_MAX], placed[PATH_MAX];
 	char *save = NULL, *part, *slash;
@@ -98,7 +99,8 @@ static int destination(char *out, size_t outlen, const char *output, int rootfd,
 	if ((err = lade__snprintf(placed, sizeof(placed), "%s%s%s", work, work[0] ? "/" : "", leaf)) < 0 ||
 	    (err = lade__tree_parent(rootfd, placed, 1, 0755, &dirfd, &dummy, title)) < 0)
 		return lade__error(err, "refusing to write '%s': %s", title, lade_error_last()->message);
-	err = fstatat(dirfd, dummy, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode)
+	/* A folder layer replaces the folder of its name whole (unpack_into_place); a file may not. */
+	err = !folder && fstatat(dirfd, dummy, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode)
 		      ? lade__error(LADE_EEXISTS, "cannot write '%s': a folder is in the way", title)
 		      : 0;
 	close(dirfd);
@@ -338,7 +340,8 @@ int lade_pull(lade_target *target, const char *reference, const lade_pull_option
 			}
 			continue; /* fetched once the selection is known to be one layer */
 		}
-		if ((err = destination(dest, sizeof(dest), output, rootfd, title, opts->allow_path_traversal)) < 0)
+		if ((err = destination(dest, sizeof(dest), output, rootfd, title, opts->allow_path_traversal,
+				       unpackers[i] != NULL)) < 0)
 			goto done;
 		/* Temporaries a killed pull left beside its files go, once for each folder written to. */
 		{

@@ -201,6 +201,11 @@ for where in layout registry; do
   [ "$(readlink dir-out/tree/link)" = a/one.txt ] || fail "symlink not kept ($where)"
   [ -x dir-out/tree/run.sh ] || fail "script lost its mode ($where)"
   [ -d dir-out/tree/empty-dir ] && [ -f dir-out/tree/empty.txt ] || fail "empty entries lost ($where)"
+  # Pulled again into the same folder: the old copy is replaced whole, not in the way.
+  echo stale > dir-out/tree/stale.txt
+  "$LADE" pull "${T[@]}" "$base/tree:v1" -o dir-out > /dev/null 2> again.err || fail "folder pulled again ($where): $(cat again.err)"
+  diff -r tree dir-out/tree || fail "the folder pulled again differs ($where)"
+  [ -z "$(ls -A dir-out | grep -v '^tree$')" ] || fail "leftovers beside the folder pulled again: $(ls -A dir-out)"
 done
 "$LADE" manifest fetch --oci-layout "$WORK/dstore/tree:v1" > dir-manifest.json
 check_json dir-manifest.json 'j["layers"][0]["mediaType"] == "application/vnd.oci.image.layer.v1.tar+gzip"' \
