@@ -50,6 +50,7 @@
 	X(__LA_MODE_T, archive_entry_filetype, (struct archive_entry *))                                      \
 	X(__LA_MODE_T, archive_entry_perm, (struct archive_entry *))                                          \
 	X(time_t, archive_entry_mtime, (struct archive_entry *))                                              \
+	X(la_int64_t, archive_entry_size, (struct archive_entry *))                                           \
 	X(void, archive_entry_set_pathname, (struct archive_entry *, const char *))                           \
 	X(void, archive_entry_set_symlink, (struct archive_entry *, const char *))                            \
 	X(void, archive_entry_set_filetype, (struct archive_entry *, unsigned int))                           \
@@ -107,6 +108,7 @@ int lade__archive_load(void);
 #define archive_entry_filetype lade__archive.archive_entry_filetype
 #define archive_entry_perm lade__archive.archive_entry_perm
 #define archive_entry_mtime lade__archive.archive_entry_mtime
+#define archive_entry_size lade__archive.archive_entry_size
 #define archive_entry_set_pathname lade__archive.archive_entry_set_pathname
 #define archive_entry_set_symlink lade__archive.archive_entry_set_symlink
 #define archive_entry_set_filetype lade__archive.archive_entry_set_filetype

@@ -1,19 +1,21 @@
 /*
- * The Helm chart kind: a .tgz whose first entry is <name>/Chart.yaml,
- * pushed as `helm push` does (formats.md §5): config is Chart.yaml's
- * metadata as JSON in Helm's key order, the chart layer is the exact .tgz,
- * a <chart>.tgz.prov beside it becomes the provenance layer, layers sorted
+ * The Helm chart kind: a gzip tar that Helm's loader reads as a chart
+ * (formats.md §5.8: the first path component stripped whatever it is,
+ * folders and PAX headers skipped, '\\' separators, a BOM, Helm's size
+ * limits), pushed as `helm push` does (§5.2-5.4): config is json.Marshal
+ * of Helm's Metadata (helm_meta.c), the chart layer is the exact .tgz, a
+ * <chart>.tgz.prov beside it becomes the provenance layer, layers sorted
  * by digest and untitled, Helm's manifest annotations, no manifest
- * mediaType and no artifactType. Unlike helm push, `created` comes from
- * SOURCE_DATE_EPOCH or the newest time recorded inside the archive, never
- * from the file's time on disk, so the same .tgz always gives the same
- * manifest. On pull the chart comes back as <name>-<version>.tgz.
+ * mediaType and no artifactType. `created` is SOURCE_DATE_EPOCH, else the
+ * .tgz file's modification time in local time, as helm push writes it.
+ * On pull the chart comes back as <name>-<version>.tgz.
  */
 #include "internal.h"
 #include "archive_loader.h"
 #include "kinds.h"
 #include "json.h"
 #include "fsutil.h"
+#include "helm_meta.h"
 
 #include <cjson/cJSON.h>
 #include <ctype.h>
@@ -22,7 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <yaml.h>
+#include <time.h>
 
 #define HELM_CONFIG "application/vnd.cncf.helm.config.v1+json"
 #define HELM_CHART "application/vnd.cncf.helm.chart.content.v1.tar+gzip"
@@ -32,641 +34,373 @@
 /* Helm's loader limits (pkg/chart/loader/archive). */
 #define MAX_DECOMPRESSED ((uint64_t)100 << 20)
 #define MAX_FILE ((uint64_t)5 << 20)
+/* Entries a detection looks through for Chart.yaml before it gives up. */
+#define DETECT_ENTRIES_MAX 100000
+
+typedef enum { NAME_OK, NAME_ABSOLUTE, NAME_OUTSIDE, NAME_PARENT, NAME_DRIVE, NAME_TOP_CHART_YAML } name_verdict;
+
+/* Go's path.Clean of a relative path, in place. */
+static void clean_path(char *p)
+{
+	char *out = p, *in = p;
+	size_t depth = 0; /* components written that ".." may remove */
+	while (*in) {
+		size_t n = strcspn(in, "/");
+		if (n == 0 || (n == 1 && in[0] == '.')) {
+			/* nothing */
+		} else if (n == 2 && in[0] == '.' && in[1] == '.') {
+			if (depth) {
+				while (out > p && out[-1] != '/')
+					out--;
+				if (out > p)
+					out--;
+				depth--;
+			} else {
+				if (out > p)
+					*out++ = '/';
+				memmove(out, "..", 2);
+				out += 2;
+			}
+		} else {
+			if (out > p)
+				*out++ = '/';
+			memmove(out, in, n);
+			out += n;
+			depth++;
+		}
+		in += n;
+		if (*in == '/')
+			in++;
+	}
+	if (out == p)
+		*out++ = '.';
+	*out = '\0';
+}
+
+/*
+ * An entry's name as Helm's loader sees it (archive.go): split on '\\' if
+ * there is one, else '/'; drop the first part; the rest, '/'-separated and
+ * cleaned, is the file's name in the chart.
+ */
+static name_verdict helm_entry_name(const char *name, char *out, size_t outlen)
+{
+	char delimiter = strchr(name, '\\') ? '\\' : '/';
+	const char *rest = strchr(name, delimiter);
+	size_t i, first = rest ? (size_t)(rest - name) : strlen(name);
+	if (snprintf(out, outlen, "%s", rest ? rest + 1 : "") >= (int)outlen)
+		return NAME_OUTSIDE;
+	for (i = 0; out[i]; i++)
+		if (out[i] == delimiter)
+			out[i] = '/';
+	if (out[0] == '/')
+		return NAME_ABSOLUTE;
+	clean_path(out);
+	if (!strcmp(out, "."))
+		return NAME_OUTSIDE;
+	if (!strncmp(out, "..", 2))
+		return NAME_PARENT;
+	if (isalpha((unsigned char)out[0]) && out[1] == ':' && out[2] == '/')
+		return NAME_DRIVE;
+	if (first == strlen("Chart.yaml") && !strncmp(name, "Chart.yaml", first))
+		return NAME_TOP_CHART_YAML;
+	return NAME_OK;
+}
+
+static int name_error(const char *path, const char *name, name_verdict v)
+{
+	switch (v) {
+	case NAME_ABSOLUTE:
+		return lade__error(LADE_EUNSAFE, "chart '%s': entry '%s' has an absolute path", path, name);
+	case NAME_OUTSIDE:
+		return lade__error(LADE_EINVALID, "chart '%s': entry '%s' is outside the chart's folder", path, name);
+	case NAME_PARENT:
+		return lade__error(LADE_EUNSAFE, "chart '%s': entry '%s' climbs out with '..'", path, name);
+	case NAME_DRIVE:
+		return lade__error(LADE_EUNSAFE, "chart '%s': entry '%s' has a drive letter", path, name);
+	default:
+		return lade__error(LADE_EINVALID, "chart '%s': Chart.yaml is not in the chart's folder", path);
+	}
+}
+
+static struct archive *open_chart(const char *path, int *fd)
+{
+	struct archive *a;
+	if (lade__archive_load() < 0)
+		return NULL;
+	if (!(a = archive_read_new())) {
+		lade__error_oom();
+		return NULL;
+	}
+	archive_read_support_filter_gzip(a);
+	archive_read_support_format_tar(a);
+	if ((*fd = lade__open_regular(path)) < 0) {
+		archive_read_free(a);
+		return NULL;
+	}
+	if (archive_read_open_fd(a, *fd, 64 * 1024) != ARCHIVE_OK) {
+		lade__error(LADE_EINVALID, "chart '%s' is not a gzip tar archive", path);
+		archive_read_free(a);
+		close(*fd);
+		return NULL;
+	}
+	return a;
+}
+
+static int is_skipped(struct archive_entry *entry)
+{
+	/* Folders are skipped; libarchive consumes PAX headers itself. */
+	return archive_entry_filetype(entry) == AE_IFDIR;
+}
+
+/* Does the archive hold what Helm's loader takes for Chart.yaml? Headers only, data skipped. */
+static int holds_chart_yaml(const char *path)
+{
+	struct archive *a;
+	struct archive_entry *entry;
+	char clean[PATH_MAX];
+	uint64_t total = 0;
+	int fd, found = 0, i;
+	if (!(a = open_chart(path, &fd))) {
+		lade_error_clear();
+		return 0;
+	}
+	for (i = 0; i < DETECT_ENTRIES_MAX && archive_read_next_header(a, &entry) == ARCHIVE_OK; i++) {
+		const char *name = archive_entry_pathname(entry);
+		int64_t size = archive_entry_size(entry);
+		if (!name || is_skipped(entry))
+			continue;
+		if (helm_entry_name(name, clean, sizeof(clean)) != NAME_OK)
+			break; /* Helm refuses the archive: not a chart */
+		if (!strcmp(clean, "Chart.yaml")) {
+			found = 1;
+			break;
+		}
+		if (size > 0 && (total += (uint64_t)size) > MAX_DECOMPRESSED)
+			break;
+	}
+	archive_read_free(a);
+	close(fd);
+	return found;
+}
 
 static int helm_detect(const lade_kind *k, const lade_kind_input *in)
 {
-	const char *slash = strchr(in->first_entry, '/');
+	char clean[PATH_MAX];
 	(void)k;
-	if (!in->is_tar || strcmp(in->compression, "gzip") != 0 || !slash || slash == in->first_entry)
+	if (in->is_dir || !in->is_tar || strcmp(in->compression, "gzip") != 0)
 		return 0;
-	return strcmp(slash, "/Chart.yaml") == 0 ? 90 : 0;
+	if (in->first_entry[0] && helm_entry_name(in->first_entry, clean, sizeof(clean)) == NAME_OK &&
+	    !strcmp(clean, "Chart.yaml"))
+		return 90;
+	return holds_chart_yaml(in->path) ? 90 : 0;
 }
 
-/* What a scan of the chart archive found. */
-typedef struct chart_scan {
-	char top[256];        /* the top folder: the chart's name on disk */
-	lade_buf chart_yaml;
-	int64_t newest;       /* newest modification time recorded inside */
+/* The chart as Helm's loader reads it. */
+typedef struct chart {
+	lade__helm_metadata md;
 	size_t files;
-} chart_scan;
+} chart;
 
-/* Helm's path rules: no absolute paths, no "..", no drive letters; '\' counts as '/'. */
-static int check_chart_path(const char *archive, const char *name, char *clean, size_t cleanlen)
+static void chart_dispose(chart *c)
 {
-	size_t i, len = strlen(name);
-	if (len >= cleanlen)
-		return lade__error(LADE_EINVALID, "chart '%s': entry name too long", archive);
-	for (i = 0; i <= len; i++)
-		clean[i] = name[i] == '\\' ? '/' : name[i];
-	if (clean[0] == '/')
-		return lade__error(LADE_EUNSAFE, "chart '%s': entry '%s' has an absolute path", archive, name);
-	if (len >= 2 && isalpha((unsigned char)clean[0]) && clean[1] == ':')
-		return lade__error(LADE_EUNSAFE, "chart '%s': entry '%s' has a drive letter", archive, name);
-	if (strcmp(clean, "..") == 0 || strncmp(clean, "../", 3) == 0 || strstr(clean, "/../") ||
-	    (len >= 3 && strcmp(clean + len - 3, "/..") == 0))
-		return lade__error(LADE_EUNSAFE, "chart '%s': entry '%s' climbs out with '..'", archive, name);
+	lade__helm_metadata_dispose(&c->md);
+	memset(c, 0, sizeof(*c));
+}
+
+/* The current entry's data, counted against Helm's limits; kept in keep (when given). */
+static int read_entry(struct archive *a, const char *path, const char *name, int64_t declared, uint64_t *total,
+		      lade_buf *keep)
+{
+	char chunk[65536];
+	uint64_t size = 0;
+	la_ssize_t n;
+	int err;
+	if (declared > 0 && (uint64_t)declared > MAX_DECOMPRESSED - *total)
+		return lade__error(LADE_ETOOLARGE, "chart '%s' unpacks to over Helm's 100 MiB limit", path);
+	if (declared > 0 && (uint64_t)declared > MAX_FILE)
+		return lade__error(LADE_ETOOLARGE, "chart '%s': '%s' is over Helm's 5 MiB limit for a file", path, name);
+	/* Count what really comes out, not what headers claim. */
+	while ((n = archive_read_data(a, chunk, sizeof(chunk))) > 0) {
+		size += (uint64_t)n;
+		if (size > MAX_FILE)
+			return lade__error(LADE_ETOOLARGE, "chart '%s': '%s' is over Helm's 5 MiB limit for a file", path,
+					   name);
+		if (keep && (err = lade_buf_put(keep, chunk, (size_t)n)) < 0)
+			return err;
+	}
+	if (n < 0)
+		return lade__error(LADE_EINVALID, "chart '%s' is damaged: %s", path, archive_error_string(a));
+	*total += size;
+	if (*total >= MAX_DECOMPRESSED)
+		return lade__error(LADE_ETOOLARGE, "chart '%s' unpacks to over Helm's 100 MiB limit", path);
 	return 0;
 }
 
 /*
- * Read the chart archive: every entry checked against Helm's rules and
- * limits (whole), or only as far as Chart.yaml (!whole, for naming: the
- * push reads it whole again anyway).
+ * Read the chart archive as Helm's LoadArchive does: every entry checked
+ * against its rules and limits, each Chart.yaml read into the metadata as
+ * it comes, requirements.yaml after them all (Helm's second pass), then
+ * Metadata.Validate.
  */
-static int scan_chart(const char *path, chart_scan *scan, int whole)
+static int load_chart(const char *path, chart *c)
 {
 	struct archive *a;
 	struct archive_entry *entry;
-	char clean[PATH_MAX], chunk[65536];
+	char clean[PATH_MAX];
+	lade_buf requirements, text;
 	uint64_t total = 0;
-	int r, err = 0, fd = -1;
+	int r, fd, err = 0, have_chart_yaml = 0;
 
-	memset(scan, 0, sizeof(*scan));
-	lade_buf_init(&scan->chart_yaml, MAX_FILE);
-	if ((err = lade__archive_load()) < 0)
-		return err;
-	if (!(a = archive_read_new()))
-		return lade__error_oom();
-	archive_read_support_filter_gzip(a);
-	archive_read_support_format_tar(a);
-	if ((fd = lade__open_regular(path)) < 0) {
-		err = fd;
-		fd = -1;
-		goto done;
-	}
-	if (archive_read_open_fd(a, fd, 64 * 1024) != ARCHIVE_OK) {
-		err = lade__error(LADE_EINVALID, "chart '%s' is not a gzip tar archive", path);
-		goto done;
-	}
+	memset(c, 0, sizeof(*c));
+	lade_buf_init(&requirements, MAX_DECOMPRESSED);
+	lade_buf_init(&text, MAX_FILE);
+	if (!(a = open_chart(path, &fd)))
+		return lade_error_last()->code ? lade_error_last()->code : LADE_EIO;
 	while ((r = archive_read_next_header(a, &entry)) == ARCHIVE_OK || r == ARCHIVE_WARN) {
-		const char *name = archive_entry_pathname(entry), *slash;
-		uint64_t size = 0;
-		int is_chart_yaml;
-		la_ssize_t n;
-		if (!name || (err = check_chart_path(path, name, clean, sizeof(clean))) < 0) {
-			if (!name)
-				err = lade__error(LADE_EINVALID, "chart '%s': an entry has no name", path);
+		const char *name = archive_entry_pathname(entry);
+		name_verdict verdict;
+		int is_chart_yaml, is_requirements;
+		if (!name) {
+			err = lade__error(LADE_EINVALID, "chart '%s': an entry has no name", path);
 			goto done;
 		}
-		if (archive_entry_filetype(entry) == AE_IFDIR)
+		if (is_skipped(entry))
 			continue;
-		if (archive_entry_filetype(entry) != AE_IFREG) {
-			err = lade__error(LADE_EUNSAFE, "chart '%s': entry '%s' is not a regular file", path, name);
+		if ((verdict = helm_entry_name(name, clean, sizeof(clean))) != NAME_OK) {
+			err = name_error(path, name, verdict);
 			goto done;
 		}
-		slash = strchr(clean, '/');
-		if (!slash) {
-			if (strcmp(clean, "Chart.yaml") == 0)
-				err = lade__error(LADE_EINVALID, "chart '%s': Chart.yaml is not in the chart's folder", path);
-			else
-				err = lade__error(LADE_EINVALID, "chart '%s': entry '%s' is outside the chart's folder", path,
-						  name);
+		c->files++;
+		is_chart_yaml = !strcmp(clean, "Chart.yaml");
+		is_requirements = !strcmp(clean, "requirements.yaml");
+		lade_buf_clear(&text);
+		if ((err = read_entry(a, path, name, archive_entry_size(entry), &total,
+				      is_chart_yaml || is_requirements ? &text : NULL)) < 0)
 			goto done;
-		}
-		if (!scan->top[0]) {
-			if ((size_t)(slash - clean) >= sizeof(scan->top)) {
-				err = lade__error(LADE_EINVALID, "chart '%s': folder name too long", path);
+		if (is_chart_yaml) {
+			have_chart_yaml = 1;
+			if ((err = lade__helm_metadata_apply(&c->md, path, "Chart.yaml", text.ptr ? text.ptr : "", text.size)) < 0)
+				goto done;
+			if (!c->md.api_version && !(c->md.api_version = lade__strdup("v1"))) { /* Helm 2 charts */
+				err = lade__error_oom();
 				goto done;
 			}
-			memcpy(scan->top, clean, (size_t)(slash - clean));
-		}
-		is_chart_yaml = strcmp(slash, "/Chart.yaml") == 0 && strncmp(clean, scan->top, strlen(scan->top)) == 0 &&
-				(size_t)(slash - clean) == strlen(scan->top);
-		if (archive_entry_mtime(entry) > scan->newest)
-			scan->newest = archive_entry_mtime(entry);
-		scan->files++;
-		/* Count what really comes out, not what headers claim. */
-		while ((n = archive_read_data(a, chunk, sizeof(chunk))) > 0) {
-			size += (uint64_t)n;
-			total += (uint64_t)n;
-			if (size > MAX_FILE) {
-				err = lade__error(LADE_ETOOLARGE, "chart '%s': '%s' is over Helm's 5 MiB limit for a file", path,
-						  name);
-				goto done;
-			}
-			if (total > MAX_DECOMPRESSED) {
-				err = lade__error(LADE_ETOOLARGE, "chart '%s' unpacks to over Helm's 100 MiB limit", path);
-				goto done;
-			}
-			if (is_chart_yaml && (err = lade_buf_put(&scan->chart_yaml, chunk, (size_t)n)) < 0)
+		} else if (is_requirements) {
+			/* Kept as "<length>\n<text>" records: applied once every Chart.yaml is read. */
+			char len[32];
+			snprintf(len, sizeof(len), "%zu\n", text.size);
+			if ((err = lade_buf_puts(&requirements, len)) < 0 ||
+			    (err = lade_buf_put(&requirements, text.ptr ? text.ptr : "", text.size)) < 0)
 				goto done;
 		}
-		if (n < 0) {
-			err = lade__error(LADE_EINVALID, "chart '%s' is damaged: %s", path, archive_error_string(a));
-			goto done;
-		}
-		if (is_chart_yaml && !whole)
-			goto done;
 	}
 	if (r != ARCHIVE_EOF) {
 		err = lade__error(LADE_EINVALID, "chart '%s' is damaged: %s", path,
 				  archive_error_string(a) ? archive_error_string(a) : "bad archive");
 		goto done;
 	}
-	if (!scan->files)
+	if (!c->files) {
 		err = lade__error(LADE_EINVALID, "chart '%s' holds no files", path);
-	else if (!scan->chart_yaml.size)
-		err = lade__error(LADE_EINVALID, "chart '%s' has no %s/Chart.yaml", path, scan->top);
+		goto done;
+	}
+	if (!have_chart_yaml) {
+		err = lade__error(LADE_EINVALID, "chart '%s' has no Chart.yaml in its folder", path);
+		goto done;
+	}
+	for (size_t at = 0; at < requirements.size;) {
+		char *end;
+		size_t len = strtoul(requirements.ptr + at, &end, 10);
+		at = (size_t)(end - requirements.ptr) + 1;
+		if ((err = lade__helm_metadata_apply(&c->md, path, "requirements.yaml", requirements.ptr + at, len)) < 0)
+			goto done;
+		at += len;
+	}
+	err = lade__helm_metadata_validate(&c->md, path);
 done:
 	archive_read_free(a);
-	if (fd >= 0)
-		close(fd);
+	close(fd);
+	lade_buf_dispose(&requirements);
+	lade_buf_dispose(&text);
 	if (err < 0)
-		lade_buf_dispose(&scan->chart_yaml);
+		chart_dispose(c);
 	return err;
-}
-
-/* ---- Chart.yaml ---- */
-
-static yaml_node_t *map_get(yaml_document_t *doc, yaml_node_t *map, const char *key)
-{
-	yaml_node_pair_t *pair;
-	if (!map || map->type != YAML_MAPPING_NODE)
-		return NULL;
-	for (pair = map->data.mapping.pairs.start; pair < map->data.mapping.pairs.top; pair++) {
-		yaml_node_t *k = yaml_document_get_node(doc, pair->key);
-		if (k && k->type == YAML_SCALAR_NODE && strcmp((const char *)k->data.scalar.value, key) == 0)
-			return yaml_document_get_node(doc, pair->value);
-	}
-	return NULL;
-}
-
-static const char *scalar(yaml_node_t *node)
-{
-	return node && node->type == YAML_SCALAR_NODE ? (const char *)node->data.scalar.value : NULL;
-}
-
-/*
- * Limits on Chart.yaml as go-yaml (Helm's parser, through sigs.k8s.io/yaml)
- * sets them: nesting deeper than 10,000 is refused, and so is aliasing
- * that expands the document past what its size explains (go-yaml's
- * "excessive aliasing"). lade counts the nodes an expansion produces.
- */
-#define YAML_DEPTH_MAX 10000
-#define YAML_EXPANSION_MAX 100000
-
-/*
- * Read Chart.yaml as events before building anything: nesting is counted
- * as it opens (so a 100,000-deep document stops at the limit, not after
- * libyaml has built it), and every scalar is checked for a NUL that would
- * cut a name short ("1.0.0\0../../x").
- */
-static int check_yaml(const unsigned char *text, size_t len, const char *path)
-{
-	yaml_parser_t parser;
-	yaml_event_t event;
-	size_t depth = 0, aliases = 0;
-	int err = 0, done = 0;
-
-	if (!yaml_parser_initialize(&parser))
-		return lade__error_oom();
-	yaml_parser_set_input_string(&parser, text, len);
-	while (!done && err == 0) {
-		if (!yaml_parser_parse(&parser, &event)) {
-			err = lade__error(LADE_EINVALID, "chart '%s': Chart.yaml is not valid YAML (line %zu: %s)", path,
-					  parser.problem_mark.line + 1, parser.problem ? parser.problem : "parse error");
-			break;
-		}
-		switch (event.type) {
-		case YAML_SEQUENCE_START_EVENT:
-		case YAML_MAPPING_START_EVENT:
-			if (++depth > YAML_DEPTH_MAX)
-				err = lade__error(LADE_ETOOLARGE, "chart '%s': Chart.yaml: nesting too deep (over %d levels, line %zu)",
-						  path, YAML_DEPTH_MAX, event.start_mark.line + 1);
-			break;
-		case YAML_SEQUENCE_END_EVENT:
-		case YAML_MAPPING_END_EVENT:
-			depth--;
-			break;
-		case YAML_SCALAR_EVENT:
-			if (memchr(event.data.scalar.value, '\0', event.data.scalar.length))
-				err = lade__error(LADE_EINVALID, "chart '%s': Chart.yaml: a string holds a NUL character (line %zu)",
-						  path, event.start_mark.line + 1);
-			break;
-		case YAML_ALIAS_EVENT:
-			aliases++;
-			break;
-		case YAML_STREAM_END_EVENT:
-			done = 1;
-			break;
-		default:
-			break;
-		}
-		yaml_event_delete(&event);
-	}
-	yaml_parser_delete(&parser);
-	(void)aliases;
-	return err;
-}
-
-/* A YAML node as JSON: plain scalars that read as booleans, null or numbers keep that type. */
-static cJSON *node_to_json(yaml_document_t *doc, yaml_node_t *node, int depth, size_t *budget)
-{
-	cJSON *out;
-	/* Aliases make the document a graph; expanded, it may be exponential (billion laughs). */
-	if (*budget == 0)
-		return NULL;
-	(*budget)--;
-	if (!node || depth > 64)
-		return cJSON_CreateNull();
-	if (node->type == YAML_SCALAR_NODE) {
-		const char *v = (const char *)node->data.scalar.value;
-		char *end;
-		double d;
-		if (node->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
-			return cJSON_CreateString(v);
-		if (!strcmp(v, "true") || !strcmp(v, "True") || !strcmp(v, "TRUE"))
-			return cJSON_CreateTrue();
-		if (!strcmp(v, "false") || !strcmp(v, "False") || !strcmp(v, "FALSE"))
-			return cJSON_CreateFalse();
-		if (!*v || !strcmp(v, "~") || !strcmp(v, "null"))
-			return cJSON_CreateNull();
-		d = strtod(v, &end);
-		if (*end == '\0' && (isdigit((unsigned char)v[0]) || v[0] == '-'))
-			return cJSON_CreateNumber(d);
-		return cJSON_CreateString(v);
-	}
-	if (node->type == YAML_SEQUENCE_NODE) {
-		yaml_node_item_t *item;
-		out = cJSON_CreateArray();
-		for (item = node->data.sequence.items.start; out && item < node->data.sequence.items.top; item++) {
-			cJSON *child = node_to_json(doc, yaml_document_get_node(doc, *item), depth + 1, budget);
-			if (!child) {
-				cJSON_Delete(out);
-				return NULL;
-			}
-			cJSON_AddItemToArray(out, child);
-		}
-		return out;
-	}
-	out = cJSON_CreateObject();
-	for (yaml_node_pair_t *pair = node->data.mapping.pairs.start; out && pair < node->data.mapping.pairs.top; pair++) {
-		const char *key = scalar(yaml_document_get_node(doc, pair->key));
-		cJSON *child;
-		if (!key)
-			continue;
-		if (!(child = node_to_json(doc, yaml_document_get_node(doc, pair->value), depth + 1, budget))) {
-			cJSON_Delete(out);
-			return NULL;
-		}
-		cJSON_AddItemToObject(out, key, child);
-	}
-	return out;
-}
-
-/* Add key: the scalar's text, when it is a non-empty string (Go's omitempty). */
-static void add_string(cJSON *obj, yaml_document_t *doc, yaml_node_t *map, const char *key)
-{
-	const char *v = scalar(map_get(doc, map, key));
-	if (v && *v)
-		cJSON_AddStringToObject(obj, key, v);
-}
-
-static void add_string_list(cJSON *obj, yaml_document_t *doc, yaml_node_t *map, const char *key)
-{
-	yaml_node_t *seq = map_get(doc, map, key);
-	yaml_node_item_t *item;
-	cJSON *array;
-	if (!seq || seq->type != YAML_SEQUENCE_NODE || seq->data.sequence.items.start == seq->data.sequence.items.top)
-		return;
-	array = cJSON_AddArrayToObject(obj, key);
-	for (item = seq->data.sequence.items.start; array && item < seq->data.sequence.items.top; item++) {
-		const char *v = scalar(yaml_document_get_node(doc, *item));
-		cJSON_AddItemToArray(array, cJSON_CreateString(v ? v : ""));
-	}
-}
-
-static int is_yaml_true(const char *v)
-{
-	return v && (!strcmp(v, "true") || !strcmp(v, "True") || !strcmp(v, "TRUE") || !strcmp(v, "yes"));
-}
-
-/* Chart.yaml as Helm's Metadata struct marshals it: its key order, empty fields left out. */
-static cJSON *metadata_json(yaml_document_t *doc, yaml_node_t *root, size_t *budget)
-{
-	cJSON *obj = cJSON_CreateObject(), *list;
-	yaml_node_t *node;
-	if (!obj)
-		return NULL;
-	add_string(obj, doc, root, "name");
-	add_string(obj, doc, root, "home");
-	add_string_list(obj, doc, root, "sources");
-	add_string(obj, doc, root, "version");
-	add_string(obj, doc, root, "description");
-	add_string_list(obj, doc, root, "keywords");
-	node = map_get(doc, root, "maintainers");
-	if (node && node->type == YAML_SEQUENCE_NODE && node->data.sequence.items.start != node->data.sequence.items.top &&
-	    (list = cJSON_AddArrayToObject(obj, "maintainers"))) {
-		for (yaml_node_item_t *item = node->data.sequence.items.start; item < node->data.sequence.items.top; item++) {
-			yaml_node_t *m = yaml_document_get_node(doc, *item);
-			cJSON *entry = cJSON_CreateObject();
-			add_string(entry, doc, m, "name");
-			add_string(entry, doc, m, "email");
-			add_string(entry, doc, m, "url");
-			cJSON_AddItemToArray(list, entry);
-		}
-	}
-	add_string(obj, doc, root, "icon");
-	add_string(obj, doc, root, "apiVersion");
-	add_string(obj, doc, root, "condition");
-	add_string(obj, doc, root, "tags");
-	add_string(obj, doc, root, "appVersion");
-	if (is_yaml_true(scalar(map_get(doc, root, "deprecated"))))
-		cJSON_AddTrueToObject(obj, "deprecated");
-	node = map_get(doc, root, "annotations");
-	if (node && node->type == YAML_MAPPING_NODE && node->data.mapping.pairs.start != node->data.mapping.pairs.top) {
-		cJSON *ann = cJSON_AddObjectToObject(obj, "annotations");
-		for (yaml_node_pair_t *pair = node->data.mapping.pairs.start; ann && pair < node->data.mapping.pairs.top;
-		     pair++) {
-			const char *key = scalar(yaml_document_get_node(doc, pair->key));
-			const char *value = scalar(yaml_document_get_node(doc, pair->value));
-			if (key)
-				cJSON_AddStringToObject(ann, key, value ? value : "");
-		}
-	}
-	add_string(obj, doc, root, "kubeVersion");
-	node = map_get(doc, root, "dependencies");
-	if (node && node->type == YAML_SEQUENCE_NODE && node->data.sequence.items.start != node->data.sequence.items.top &&
-	    (list = cJSON_AddArrayToObject(obj, "dependencies"))) {
-		for (yaml_node_item_t *item = node->data.sequence.items.start; item < node->data.sequence.items.top; item++) {
-			yaml_node_t *d = yaml_document_get_node(doc, *item);
-			cJSON *entry = cJSON_CreateObject();
-			yaml_node_t *iv;
-			const char *v = scalar(map_get(doc, d, "name"));
-			/* name and repository have no omitempty in Helm's Dependency. */
-			cJSON_AddStringToObject(entry, "name", v ? v : "");
-			add_string(entry, doc, d, "version");
-			v = scalar(map_get(doc, d, "repository"));
-			cJSON_AddStringToObject(entry, "repository", v ? v : "");
-			add_string(entry, doc, d, "condition");
-			add_string_list(entry, doc, d, "tags");
-			if (is_yaml_true(scalar(map_get(doc, d, "enabled"))))
-				cJSON_AddTrueToObject(entry, "enabled");
-			if ((iv = map_get(doc, d, "import-values")) && iv->type == YAML_SEQUENCE_NODE &&
-			    iv->data.sequence.items.start != iv->data.sequence.items.top) {
-				cJSON *values = node_to_json(doc, iv, 0, budget);
-				if (!values) {
-					cJSON_Delete(entry);
-					cJSON_Delete(obj);
-					return NULL;
-				}
-				cJSON_AddItemToObject(entry, "import-values", values);
-			}
-			add_string(entry, doc, d, "alias");
-			cJSON_AddItemToArray(list, entry);
-		}
-	}
-	add_string(obj, doc, root, "type");
-	return obj;
-}
-
-/* SemVer 2.0.0, strictly: MAJOR.MINOR.PATCH[-pre][+build], no leading zeros, no "v". */
-static int is_numeric_ok(const char *s, size_t n)
-{
-	size_t i;
-	if (!n || (n > 1 && s[0] == '0'))
-		return 0;
-	for (i = 0; i < n; i++)
-		if (!isdigit((unsigned char)s[i]))
-			return 0;
-	return 1;
-}
-
-static int identifiers_ok(const char *s, size_t n, int numeric_rule)
-{
-	size_t start = 0, i;
-	if (!n)
-		return 0;
-	for (i = 0; i <= n; i++) {
-		if (i == n || s[i] == '.') {
-			size_t len = i - start, j;
-			int all_digits = 1;
-			if (!len)
-				return 0;
-			for (j = start; j < i; j++) {
-				if (!isalnum((unsigned char)s[j]) && s[j] != '-')
-					return 0;
-				all_digits &= isdigit((unsigned char)s[j]) != 0;
-			}
-			if (numeric_rule && all_digits && len > 1 && s[start] == '0')
-				return 0;
-			start = i + 1;
-		}
-	}
-	return 1;
-}
-
-static int semver_ok(const char *v)
-{
-	const char *p = v, *dot1, *dot2, *end;
-	size_t core;
-	end = v + strcspn(v, "-+");
-	core = (size_t)(end - v);
-	dot1 = memchr(p, '.', core);
-	dot2 = dot1 ? memchr(dot1 + 1, '.', (size_t)(end - dot1 - 1)) : NULL;
-	if (!dot1 || !dot2 || memchr(dot2 + 1, '.', (size_t)(end - dot2 - 1)))
-		return 0;
-	if (!is_numeric_ok(v, (size_t)(dot1 - v)) || !is_numeric_ok(dot1 + 1, (size_t)(dot2 - dot1 - 1)) ||
-	    !is_numeric_ok(dot2 + 1, (size_t)(end - dot2 - 1)))
-		return 0;
-	if (*end == '-') {
-		const char *plus = strchr(end, '+');
-		size_t n = plus ? (size_t)(plus - end - 1) : strlen(end + 1);
-		if (!identifiers_ok(end + 1, n, 1))
-			return 0;
-		end = plus ? plus : end + 1 + n;
-	}
-	if (*end == '+')
-		return identifiers_ok(end + 1, strlen(end + 1), 0);
-	return *end == '\0';
-}
-
-/* The parsed chart: metadata JSON and the fields lade needs. */
-typedef struct chart {
-	chart_scan scan;
-	cJSON *metadata;
-	const char *name;     /* borrowed from metadata */
-	const char *version;  /* borrowed from metadata */
-} chart;
-
-static void chart_dispose(chart *c)
-{
-	lade_buf_dispose(&c->scan.chart_yaml);
-	cJSON_Delete(c->metadata);
-	memset(c, 0, sizeof(*c));
-}
-
-static int parse_chart_yaml(const char *path, chart *c);
-
-static int load_chart(const char *path, chart *c, int whole)
-{
-	int err;
-
-	memset(c, 0, sizeof(*c));
-	if ((err = scan_chart(path, &c->scan, whole)) < 0)
-		return err;
-	return parse_chart_yaml(path, c);
 }
 
 int lade__helm_check_chart_yaml(const char *data, size_t len)
 {
-	chart c;
+	lade__helm_metadata md;
+	lade_buf json;
 	int err;
-	memset(&c, 0, sizeof(c));
-	lade_buf_init(&c.scan.chart_yaml, MAX_FILE);
-	strcpy(c.scan.top, "fuzz");
-	if ((err = lade_buf_put(&c.scan.chart_yaml, data, len)) < 0) {
-		lade_buf_dispose(&c.scan.chart_yaml);
-		return err;
-	}
-	if ((err = parse_chart_yaml("fuzz.tgz", &c)) == 0)
-		chart_dispose(&c);
-	return err;
-}
-
-/* Chart.yaml (in c->scan) into c's metadata, checked as a push checks it; c is disposed on failure. */
-static int parse_chart_yaml(const char *path, chart *c)
-{
-	yaml_parser_t parser;
-	yaml_document_t doc;
-	yaml_node_t *root;
-	const unsigned char *text;
-	size_t len, budget = YAML_EXPANSION_MAX;
-	const cJSON *item;
-	int err;
-
-	text = (const unsigned char *)c->scan.chart_yaml.ptr;
-	len = c->scan.chart_yaml.size;
-	if (len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0) { /* Helm strips a UTF-8 BOM */
-		text += 3;
-		len -= 3;
-	}
-	if ((err = check_yaml(text, len, path)) < 0) {
-		chart_dispose(c);
-		return err;
-	}
-	if (!yaml_parser_initialize(&parser)) {
-		chart_dispose(c);
-		return lade__error_oom();
-	}
-	yaml_parser_set_input_string(&parser, text, len);
-	if (!yaml_parser_load(&parser, &doc)) {
-		err = lade__error(LADE_EINVALID, "chart '%s': Chart.yaml is not valid YAML (line %zu: %s)", path,
-				  parser.problem_mark.line + 1, parser.problem ? parser.problem : "parse error");
-		yaml_parser_delete(&parser);
-		chart_dispose(c);
-		return err;
-	}
-	root = yaml_document_get_root_node(&doc);
-	if (!root || root->type != YAML_MAPPING_NODE) {
-		err = lade__error(LADE_EINVALID, "chart '%s': Chart.yaml is not a mapping", path);
-		goto done;
-	}
-	if (!(c->metadata = metadata_json(&doc, root, &budget))) {
-		err = budget ? lade__error_oom()
-			     : lade__error(LADE_ETOOLARGE, "chart '%s': Chart.yaml: too many aliases (expands past %d nodes)",
-					   path, YAML_EXPANSION_MAX);
-		goto done;
-	}
-	item = cJSON_GetObjectItemCaseSensitive(c->metadata, "apiVersion");
-	if (!cJSON_IsString(item)) {
-		err = lade__error(LADE_EINVALID, "chart '%s': Chart.yaml has no apiVersion", path);
-		goto done;
-	}
-	item = cJSON_GetObjectItemCaseSensitive(c->metadata, "name");
-	if (!cJSON_IsString(item)) {
-		err = lade__error(LADE_EINVALID, "chart '%s': Chart.yaml has no name", path);
-		goto done;
-	}
-	c->name = item->valuestring;
-	if (strcmp(c->name, c->scan.top) != 0 || strchr(c->name, '/') || !strcmp(c->name, ".") || !strcmp(c->name, "..")) {
-		err = lade__error(LADE_EINVALID, "chart '%s': name '%s' does not match its folder '%s'", path, c->name,
-				  c->scan.top);
-		goto done;
-	}
-	item = cJSON_GetObjectItemCaseSensitive(c->metadata, "version");
-	if (!cJSON_IsString(item)) {
-		err = lade__error(LADE_EINVALID, "chart '%s': Chart.yaml has no version", path);
-		goto done;
-	}
-	c->version = item->valuestring;
-	if (!semver_ok(c->version))
-		err = lade__error(LADE_EINVALID,
-				  "chart '%s': version '%s' is not SemVer 2 (MAJOR.MINOR.PATCH[-pre][+build], no 'v', "
-				  "no leading zeros)",
-				  path, c->version);
-done:
-	yaml_document_delete(&doc);
-	yaml_parser_delete(&parser);
-	if (err < 0)
-		chart_dispose(c);
+	memset(&md, 0, sizeof(md));
+	lade_buf_init(&json, LADE_MANIFEST_LIMIT);
+	if ((err = lade__helm_metadata_apply(&md, "fuzz.tgz", "Chart.yaml", data, len)) == 0 &&
+	    (err = lade__helm_metadata_validate(&md, "fuzz.tgz")) == 0)
+		err = lade__helm_metadata_json(&md, &json);
+	lade_buf_dispose(&json);
+	lade__helm_metadata_dispose(&md);
 	return err;
 }
 
 /* ---- push ---- */
 
+/* Helm's addToMap: only values that are not blank (strings.TrimSpace). */
 static int set_if_present(lade_annotations *a, const char *key, const char *value)
 {
-	const char *start = value;
-	size_t len;
-	if (!value)
-		return 0;
-	while (isspace((unsigned char)*start))
-		start++;
-	len = strlen(start);
-	while (len && isspace((unsigned char)start[len - 1]))
-		len--;
-	if (!len)
+	if (!value || lade__go_blank(value))
 		return 0;
 	return lade_annotations_set(a, key, value);
 }
 
-static int helm_annotations(const chart *c, const char *created, lade_annotations *out)
+/* Go's time.Format(time.RFC3339) in local time: "2006-01-02T15:04:05+01:00", or "...Z" at offset 0. */
+static void format_local_time(time_t t, char *out, size_t outlen)
 {
-	const cJSON *md = c->metadata, *item, *maintainers, *chart_ann;
-	char when[32];
+	struct tm tm;
+	long offset;
+	if (!localtime_r(&t, &tm) || !strftime(out, outlen, "%Y-%m-%dT%H:%M:%S", &tm)) {
+		lade__format_time((int64_t)t, out, outlen);
+		return;
+	}
+	offset = tm.tm_gmtoff / 60;
+	if (offset == 0)
+		snprintf(out + strlen(out), outlen - strlen(out), "Z");
+	else
+		snprintf(out + strlen(out), outlen - strlen(out), "%c%02ld:%02ld", offset < 0 ? '-' : '+',
+			 labs(offset) / 60, labs(offset) % 60);
+}
+
+/* generateOCIAnnotations (pkg/registry/chart.go). */
+static int helm_annotations(const lade__helm_metadata *md, const char *created, lade_annotations *out)
+{
 	lade_buf authors;
+	size_t i;
 	int err;
 
-	lade_buf_init(&authors, 64 * 1024);
-	item = cJSON_GetObjectItemCaseSensitive(md, "description");
-	if ((err = set_if_present(out, "org.opencontainers.image.description", cJSON_GetStringValue(item))) < 0 ||
-	    (err = set_if_present(out, LADE_ANNOTATION_TITLE, c->name)) < 0 ||
-	    (err = set_if_present(out, "org.opencontainers.image.version", c->version)) < 0 ||
-	    (err = set_if_present(out, "org.opencontainers.image.url",
-				  cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(md, "home")))) < 0)
+	lade_buf_init(&authors, 1 << 20);
+	if ((err = set_if_present(out, "org.opencontainers.image.description", md->description)) < 0 ||
+	    (err = set_if_present(out, LADE_ANNOTATION_TITLE, md->name)) < 0 ||
+	    (err = set_if_present(out, "org.opencontainers.image.version", md->version)) < 0 ||
+	    (err = set_if_present(out, "org.opencontainers.image.url", md->home)) < 0 ||
+	    (err = set_if_present(out, LADE_ANNOTATION_CREATED, created)) < 0)
 		goto done;
-	if (!created) {
-		lade__format_time(c->scan.newest, when, sizeof(when));
-		created = when;
-	}
-	if ((err = set_if_present(out, LADE_ANNOTATION_CREATED, created)) < 0 ||
-	    (err = set_if_present(out, "org.opencontainers.image.source",
-				  cJSON_GetStringValue(cJSON_GetArrayItem(
-					  cJSON_GetObjectItemCaseSensitive(md, "sources"), 0)))) < 0)
+	if (md->sources.count && (err = set_if_present(out, "org.opencontainers.image.source", md->sources.items[0])) < 0)
 		goto done;
-	maintainers = cJSON_GetObjectItemCaseSensitive(md, "maintainers");
-	cJSON_ArrayForEach(item, maintainers)
-	{
-		const char *name = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(item, "name"));
-		const char *email = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(item, "email"));
-		if ((authors.size && (err = lade_buf_puts(&authors, ", ")) < 0) ||
-		    (err = lade_buf_puts(&authors, name ? name : "")) < 0)
-			goto done;
-		if (email && *email &&
-		    ((err = lade_buf_puts(&authors, " (")) < 0 || (err = lade_buf_puts(&authors, email)) < 0 ||
-		     (err = lade_buf_puts(&authors, ")")) < 0))
+	for (i = 0; i < md->maintainer_count; i++) {
+		const lade__helm_maintainer *m = md->maintainers[i];
+		if ((m->name && (err = lade_buf_puts(&authors, m->name)) < 0) ||
+		    (m->email && *m->email &&
+		     ((err = lade_buf_puts(&authors, " (")) < 0 || (err = lade_buf_puts(&authors, m->email)) < 0 ||
+		      (err = lade_buf_puts(&authors, ")")) < 0)) ||
+		    (i + 1 < md->maintainer_count && (err = lade_buf_puts(&authors, ", ")) < 0))
 			goto done;
 	}
-	if ((err = set_if_present(out, "org.opencontainers.image.authors", authors.ptr)) < 0)
+	if (md->maintainer_count && (err = set_if_present(out, "org.opencontainers.image.authors", authors.ptr)) < 0)
 		goto done;
 	/* The chart's own annotations may override anything but title and version. */
-	chart_ann = cJSON_GetObjectItemCaseSensitive(md, "annotations");
-	cJSON_ArrayForEach(item, chart_ann)
-	{
-		if (!strcmp(item->string, LADE_ANNOTATION_TITLE) || !strcmp(item->string, "org.opencontainers.image.version"))
+	for (i = 0; i < md->annotation_count; i++) {
+		const char *key = md->annotation_keys[i];
+		if (!strcmp(key, LADE_ANNOTATION_TITLE) || !strcmp(key, "org.opencontainers.image.version"))
 			continue;
-		if ((err = lade_annotations_set(out, item->string, cJSON_GetStringValue(item) ? item->valuestring : "")) < 0)
+		if ((err = lade_annotations_set(out, key, md->annotation_values[i])) < 0)
 			goto done;
 	}
 done:
@@ -678,21 +412,31 @@ static int helm_artifact(const lade_kind *k, const lade_kind_input *in, const ch
 {
 	chart c;
 	lade_kind_layer *layer;
-	char prov[PATH_MAX], *json = NULL;
+	char prov[PATH_MAX], when[40];
 	struct stat st;
 	int err;
 
 	(void)k;
-	if ((err = load_chart(in->path, &c, 1)) < 0)
+	if ((err = load_chart(in->path, &c)) < 0)
 		return err;
+	if (!created) {
+		/* helm push: the archive file's modification time, in local time. */
+		if (stat(in->path, &st) < 0) {
+			err = lade__error(LADE_EIO, "cannot read '%s'", in->path);
+			goto done;
+		}
+		format_local_time(st.st_mtime, when, sizeof(when));
+		created = when;
+	}
 	lade_buf_init(&out->config, LADE_MANIFEST_LIMIT);
 	out->omit_manifest_media_type = 1;
 	out->sort_layers_by_digest = 1;
-	if (!(out->config_media_type = lade__strdup(HELM_CONFIG)) || !(json = cJSON_PrintUnformatted(c.metadata))) {
+	if (!(out->config_media_type = lade__strdup(HELM_CONFIG))) {
 		err = lade__error_oom();
 		goto done;
 	}
-	if ((err = lade_buf_puts(&out->config, json)) < 0 || (err = helm_annotations(&c, created, &out->annotations)) < 0)
+	if ((err = lade__helm_metadata_json(&c.md, &out->config)) < 0 ||
+	    (err = helm_annotations(&c.md, created, &out->annotations)) < 0)
 		goto done;
 	if ((err = lade_kind_artifact_add_layer(out, &layer)) < 0)
 		goto done;
@@ -713,7 +457,6 @@ static int helm_artifact(const lade_kind *k, const lade_kind_input *in, const ch
 		}
 	}
 done:
-	cJSON_free(json);
 	chart_dispose(&c);
 	return err;
 }
@@ -724,11 +467,11 @@ static int helm_naming(const lade_kind *k, const lade_kind_input *in, lade_buf *
 	const char *v;
 	int err;
 	(void)k;
-	if ((err = load_chart(in->path, &c, 0)) < 0)
+	if ((err = load_chart(in->path, &c)) < 0)
 		return err;
-	if ((err = lade_buf_puts(name, c.name)) == 0) {
+	if ((err = lade_buf_puts(name, c.md.name)) == 0) {
 		/* OCI tags cannot hold '+': Helm writes it as '_' (formats.md §5.5). */
-		for (v = c.version; *v && err == 0; v++)
+		for (v = c.md.version; *v && err == 0; v++)
 			err = lade_buf_put(tag, *v == '+' ? "_" : v, 1);
 	}
 	chart_dispose(&c);

@@ -4,6 +4,7 @@
 # under the right name - through a layout and through a real registry.
 # Manifests and configs are compared field by field.
 source "$(dirname "$0")/../harness/lib.sh"
+export TZ=UTC # created is the .tgz time in local time, as helm push writes it
 JCO=${LADE_TEST_TOOLS:-/opt/lade-test-tools}/node_modules/.bin/jco
 command -v wat2wasm > /dev/null || { echo "SKIP: wat2wasm (Debian wabt) is not installed" >&2; exit 77; }
 [ -x "$JCO" ] || { echo "SKIP: jco is not installed (.ci/install-deps)" >&2; exit 77; }
@@ -52,6 +53,7 @@ make_chart() { # dir name version [extra Chart.yaml lines]
   # As helm package writes them: files only, Chart.yaml first.
   (cd "$dir" && tar --owner=0 --group=0 -czf "$name-$version.tgz" "$name/Chart.yaml" "$name/values.yaml" \
     "$name/templates/cm.yaml")
+  touch -d '2024-05-06 07:08:09 UTC' "$dir/$name-$version.tgz"
 }
 mkdir charts
 make_chart charts demo 1.2.3+build.7
@@ -132,15 +134,22 @@ cmp charts/plain-0.1.0.tgz plain-out/plain-0.1.0.tgz || fail "plain chart differ
 check_json plain-manifest.json 'len(j["layers"]) == 1'
 pass "oci://host/ns appends the chart name and tags the version, as helm push does; no .prov, one layer"
 
-# The same .tgz copied twice with other times on disk: the same manifest digest.
+# created is the .tgz file's modification time, as helm push writes it (local time, RFC 3339);
+# SOURCE_DATE_EPOCH overrides it, so copies with other times on disk give one digest.
 cp charts/plain-0.1.0.tgz copy1.tgz; cp charts/plain-0.1.0.tgz copy2.tgz
-touch -d '2001-02-03' copy1.tgz; touch -d '2022-12-31' copy2.tgz
-d1=$("$LADE" push --oci-layout "$WORK/repro1" copy1.tgz | sed -n 's/^Digest: //p')
-d2=$("$LADE" push --oci-layout "$WORK/repro2" copy2.tgz | sed -n 's/^Digest: //p')
-[ -n "$d1" ] && [ "$d1" = "$d2" ] || fail "same chart bytes, other mtimes: $d1 vs $d2"
-d3=$(SOURCE_DATE_EPOCH=1700000000 "$LADE" push --oci-layout "$WORK/repro3" copy1.tgz | sed -n 's/^Digest: //p')
-[ "$d3" != "$d1" ] || fail "SOURCE_DATE_EPOCH did not change created"
-pass "the same .tgz with other file times gives the same manifest digest; SOURCE_DATE_EPOCH sets created"
+touch -d '2001-02-03 04:05:06 UTC' copy1.tgz; touch -d '2022-12-31 00:00:00 UTC' copy2.tgz
+d1=$(TZ=UTC "$LADE" push --oci-layout "$WORK/repro1:a" copy1.tgz | sed -n 's/^Digest: //p')
+d2=$(TZ=UTC "$LADE" push --oci-layout "$WORK/repro2:a" copy2.tgz | sed -n 's/^Digest: //p')
+[ -n "$d1" ] && [ "$d1" != "$d2" ] || fail "other file times should give other created values: $d1 vs $d2"
+"$LADE" manifest fetch --oci-layout "$WORK/repro1:a" > repro1.json
+check_json repro1.json 'j["annotations"]["org.opencontainers.image.created"] == "2001-02-03T04:05:06Z"'
+TZ=Asia/Kolkata "$LADE" push --oci-layout "$WORK/repro4:a" copy1.tgz > /dev/null
+"$LADE" manifest fetch --oci-layout "$WORK/repro4:a" > repro4.json
+check_json repro4.json 'j["annotations"]["org.opencontainers.image.created"] == "2001-02-03T09:35:06+05:30"'
+d3=$(SOURCE_DATE_EPOCH=1700000000 "$LADE" push --oci-layout "$WORK/repro3:a" copy1.tgz | sed -n 's/^Digest: //p')
+d4=$(SOURCE_DATE_EPOCH=1700000000 "$LADE" push --oci-layout "$WORK/repro3:b" copy2.tgz | sed -n 's/^Digest: //p')
+[ "$d3" != "$d1" ] && [ "$d3" = "$d4" ] || fail "SOURCE_DATE_EPOCH did not set created"
+pass "created is the .tgz's time on disk in local time (as helm push); SOURCE_DATE_EPOCH makes it reproducible"
 
 # ---------- wasm ----------
 for where in layout registry; do

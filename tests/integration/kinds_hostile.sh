@@ -18,8 +18,8 @@ def chart(name, entries):
 
 chart("dotdot.tgz", [{"name": "evil/Chart.yaml", "data": chart_yaml}, {"name": "evil/../../x", "data": b"x"}])
 chart("noversion.tgz", [{"name": "evil/Chart.yaml", "data": b"apiVersion: v2\nname: evil\n"}])
-chart("badversion.tgz", [{"name": "evil/Chart.yaml", "data": b"apiVersion: v2\nname: evil\nversion: v1.2\n"}])
-chart("wrongname.tgz", [{"name": "evil/Chart.yaml", "data": b"apiVersion: v2\nname: other\nversion: 1.0.0\n"}])
+chart("badversion.tgz", [{"name": "evil/Chart.yaml", "data": b"apiVersion: v2\nname: evil\nversion: 1.2.3.4\n"}])
+chart("toplevel.tgz", [{"name": "Chart.yaml", "data": b"apiVersion: v2\nname: other\nversion: 1.0.0\n"}])
 # 101 MiB of zeros: a few hundred KiB compressed, over Helm's 100 MiB limit unpacked.
 big = bytes(5 * 1024 * 1024 - 1)
 chart("bomb.tgz", [{"name": "evil/Chart.yaml", "data": chart_yaml}] +
@@ -56,12 +56,12 @@ PY
 # ---------- Helm charts refused at push ----------
 expect_fail 1 "climbs out with '\.\.'" -- "$LADE" push --oci-layout "$WORK/s:1" dotdot.tgz
 expect_fail 1 "has no version" -- "$LADE" push --oci-layout "$WORK/s:2" noversion.tgz
-expect_fail 1 "'v1.2' is not SemVer 2" -- "$LADE" push --oci-layout "$WORK/s:3" badversion.tgz
-expect_fail 1 "does not match its folder" -- "$LADE" push --oci-layout "$WORK/s:4" wrongname.tgz
+expect_fail 1 "'1.2.3.4' is not a semantic version" -- "$LADE" push --oci-layout "$WORK/s:3" badversion.tgz
+expect_fail 1 "outside the chart's folder" -- "$LADE" push --kind helm --oci-layout "$WORK/s:4" toplevel.tgz
 expect_fail 1 "over Helm's 100 MiB limit" -- "$LADE" push --oci-layout "$WORK/s:5" bomb.tgz
 expect_fail 1 "over Helm's 5 MiB limit" -- "$LADE" push --oci-layout "$WORK/s:6" bigfile.tgz
 [ ! -e "$WORK/s/index.json" ] || ! grep -q ref.name "$WORK/s/index.json" || fail "a refused chart was tagged"
-pass "charts with ../ entries, no version, a non-SemVer version, a wrong name, or over Helm's limits are refused"
+pass "charts with ../ entries, no version, a version Helm refuses, Chart.yaml outside a folder, or over Helm's limits are refused"
 
 # ---------- wasm refused at push ----------
 printf '\0asm\1\0\0\0\1\100' > truncated.wasm    # a type section that claims 64 bytes and has none
