@@ -1,6 +1,8 @@
 /* lade pull: an artifact's layers become files (and folders) again. */
 #include "common.h"
 
+#include "lade/semver.h"
+
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -26,7 +28,14 @@ static const char PULL_HELP[] =
 	"      --preserve-permissions  unpacked folders keep their files' exact modes\n"
 	"      --max-unpack-size SIZE  a folder may unpack to SIZE (500M, 20G; default\n"
 	"                              1 GiB or 20 times its compressed size)\n"
-	"      --max-unpack-entries N  a folder may hold N entries (default 1000000)\n";
+	"      --max-unpack-entries N  a folder may hold N entries (default 1000000)\n"
+	"      --version V             the tag to pull, as helm pull --version: a version\n"
+	"                              (1.2.3, '+' as '_') or a constraint ('^1.2',\n"
+	"                              '~1.2.0', '>=1.0 <2.0') met by the newest tag that\n"
+	"                              is a strict semantic version\n"
+	"\n"
+	"oci://host/ns/chart is Helm's form: without a tag or --version, the newest\n"
+	"release among the repository's version tags is pulled.\n";
 
 static int add_string(const char ***list, size_t *count, const char *value)
 {
@@ -50,6 +59,7 @@ int cmd_pull(int argc, char **argv)
 		{"preserve-permissions", no_argument, NULL, OPT_PRESERVE_PERMISSIONS},
 		{"max-unpack-size", required_argument, NULL, OPT_MAX_UNPACK_SIZE},
 		{"max-unpack-entries", required_argument, NULL, OPT_MAX_UNPACK_ENTRIES},
+		{"version", required_argument, NULL, OPT_VERSION},
 		{NULL, 0, NULL, 0},
 	};
 	target_opts topts;
@@ -57,8 +67,9 @@ int cmd_pull(int argc, char **argv)
 	lade_pull_result result;
 	opened_target ot;
 	const char **file_names = NULL, **media_types = NULL;
-	char size_text[32], repository[LADE_REF_PATH_MAX];
-	int opt, handled, rc = EXIT_FAILURE_;
+	char size_text[32], repository[LADE_REF_PATH_MAX], refbuf[2048], picked[LADE_SEMVER_MAX];
+	const char *version = NULL, *ref_arg, *reference;
+	int opt, handled, helm_style = 0, rc = EXIT_FAILURE_;
 	size_t i, written = 0;
 	FILE *report;
 
@@ -105,6 +116,9 @@ int cmd_pull(int argc, char **argv)
 				goto done;
 			}
 			break;
+		case OPT_VERSION:
+			version = optarg;
+			break;
 		case OPT_MAX_UNPACK_ENTRIES: {
 			char *end;
 			unsigned long long n = strtoull(optarg, &end, 10);
@@ -131,14 +145,65 @@ int cmd_pull(int argc, char **argv)
 		goto done;
 	}
 	popts.kinds = lade_kinds_all(&popts.kind_count);
-	if (open_target(&ot, argv[optind], &topts, 0) < 0) {
+	ref_arg = argv[optind];
+	if (strncmp(ref_arg, "oci://", 6) == 0) {
+		if (topts.oci_layout) {
+			rc = usage_error("pull", "oci:// names a registry, not a layout");
+			goto done;
+		}
+		helm_style = 1;
+		ref_arg += 6;
+	}
+	if (snprintf(refbuf, sizeof(refbuf), "%s", ref_arg) >= (int)sizeof(refbuf)) {
+		rc = failf("reference '%.40s...' is too long", argv[optind]);
+		goto done;
+	}
+	if (helm_style) {
+		/* Helm writes a version's '+' as '_' in tags (formats.md §5.5). */
+		char *colon = strrchr(refbuf, ':'), *c;
+		if (colon && !strchr(colon, '/') && !strchr(refbuf, '@'))
+			for (c = colon; *c; c++)
+				if (*c == '+')
+					*c = '_';
+	}
+	if (open_target(&ot, refbuf, &topts, 0) < 0) {
 		rc = open_failed(&ot);
 		goto done;
 	}
+	reference = ot.reference[0] ? ot.reference : NULL;
+	if (version) {
+		if (reference && strchr(reference, ':')) {
+			rc = usage_error("pull", "give a digest or --version, not both");
+			goto done;
+		}
+		if (reference) {
+			/* A tag and a version must agree, as in helm pull. */
+			char want[LADE_SEMVER_MAX], *c;
+			snprintf(want, sizeof(want), "%s", version);
+			for (c = want; *c; c++)
+				if (*c == '+')
+					*c = '_';
+			if (strcmp(want, reference) != 0) {
+				rc = usage_error("pull", "the reference's tag '%s' is not --version '%s'", reference, version);
+				goto done;
+			}
+		}
+	}
+	if (version || (helm_style && !reference)) {
+		if (lade_chart_version_tag(ot.target, version, picked, sizeof(picked)) < 0) {
+			rc = fail();
+			goto done;
+		}
+		reference = picked;
+		if (!version || strcmp(version, picked) != 0)
+			fprintf(stderr, "Version: %s\n", picked);
+	}
+	if (!reference)
+		reference = "latest";
 	/* Kinds name files after the repository: its path, or the layout folder's. */
 	snprintf(repository, sizeof(repository), "%s", ot.repository);
 	popts.repository = repository;
-	if (lade_pull(ot.target, ot.reference[0] ? ot.reference : "latest", &popts, &result) < 0) {
+	if (lade_pull(ot.target, reference, &popts, &result) < 0) {
 		const lade_error *e = lade_error_last();
 		rc = fail();
 		/* The library says which limit; the flags that move it are the CLI's to name. */
@@ -164,8 +229,8 @@ int cmd_pull(int argc, char **argv)
 			p->path ? p->path : (title ? title : p->desc.digest.str),
 			human_size(p->desc.size, size_text, sizeof(size_text)));
 	}
-	fprintf(report, "Pulled %s%s%s\n", ot.display, ot.is_layout ? "" : (strchr(ot.reference, ':') ? "@" : ":"),
-		ot.is_layout ? "" : (ot.reference[0] ? ot.reference : "latest"));
+	fprintf(report, "Pulled %s%s%s\n", ot.display, ot.is_layout ? "" : (strchr(reference, ':') ? "@" : ":"),
+		ot.is_layout ? "" : reference);
 	if (result.kind)
 		fprintf(report, "Kind: %s\n", result.kind->name);
 	fprintf(report, "Files: %zu written, %zu skipped\n", written, result.layer_count - written);

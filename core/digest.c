@@ -27,7 +27,7 @@ static const struct {
 
 const char *lade_digest_alg_name(lade_digest_alg alg)
 {
-	return algorithms[alg].name;
+	return alg == LADE_DIGEST_SHA256 || alg == LADE_DIGEST_SHA512 ? algorithms[alg].name : "other";
 }
 
 static int is_lower_alnum(char c)
@@ -88,7 +88,8 @@ int lade_digest_parse(lade_digest *out, const char *str)
 
 const char *lade_digest_hex(const lade_digest *d)
 {
-	return d->str + strlen(algorithms[d->alg].name) + 1;
+	const char *colon = strchr(d->str, ':');
+	return colon ? colon + 1 : d->str;
 }
 
 int lade_digest_equal(const lade_digest *a, const lade_digest *b)
@@ -98,8 +99,10 @@ int lade_digest_equal(const lade_digest *a, const lade_digest *b)
 
 int lade_hasher_new(lade_hasher **out, lade_digest_alg alg)
 {
-	lade_hasher *h = calloc(1, sizeof(*h));
-	if (!h)
+	lade_hasher *h;
+	if (alg != LADE_DIGEST_SHA256 && alg != LADE_DIGEST_SHA512)
+		return lade__error(LADE_EUNSUPPORTED, "cannot verify content of an unsupported digest algorithm");
+	if (!(h = calloc(1, sizeof(*h))))
 		return lade__error_oom();
 	h->alg = alg;
 	h->ctx = EVP_MD_CTX_new();

@@ -50,6 +50,13 @@ int lade__json_split_each(const lade__json_split *sp, const char *key, const cha
 			  void *payload);
 
 /* Print compact JSON into out (appended). */
+/* json as Go's json.Marshal writes it: compact, keys in order, `<`, `>`, `&`, U+2028/9 and invalid UTF-8 escaped. */
 int lade__json_print(lade_buf *out, const cJSON *json);
+
+/* Go's JSON encoding of the string s[0..len) (quotes included), appended to out. */
+int lade__go_json_string(lade_buf *out, const char *s, size_t len);
+
+/* One UTF-8 rune of s[0..len) as Go decodes it: its length, or 0 for an invalid byte (*rune = U+FFFD). */
+size_t lade__utf8_decode(const unsigned char *s, size_t len, unsigned *rune);
 
 #endif

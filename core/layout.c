@@ -29,7 +29,9 @@ static int path_in(const layout *l, char *out, size_t outlen, const char *rel)
 
 static int blob_path(const layout *l, const lade_descriptor *d, char *out, size_t outlen)
 {
-	return lade__snprintf(out, outlen, "%s/blobs/%s/%s", l->root, lade_digest_alg_name(d->digest.alg),
+	/* blobs/<algorithm>/<encoded>, the algorithm as the digest spells it (known or not) */
+	return lade__snprintf(out, outlen, "%s/blobs/%.*s/%s", l->root,
+			      (int)(lade_digest_hex(&d->digest) - 1 - d->digest.str), d->digest.str,
 			      lade_digest_hex(&d->digest));
 }
 

@@ -272,15 +272,134 @@ int lade__json_parse(cJSON **out, const char *data, size_t len, size_t cap, cons
 	return 0;
 }
 
+/* ---- UTF-8 as Go decodes it: invalid bytes (overlong, surrogates, past U+10FFFF) one at a time ---- */
+
+size_t lade__utf8_decode(const unsigned char *s, size_t len, unsigned *rune)
+{
+	unsigned c = s[0], r;
+	size_t n, i;
+	if (c < 0x80) {
+		*rune = c;
+		return 1;
+	}
+	if (c >= 0xC2 && c <= 0xDF)
+		n = 2, r = c & 0x1F;
+	else if (c >= 0xE0 && c <= 0xEF)
+		n = 3, r = c & 0x0F;
+	else if (c >= 0xF0 && c <= 0xF4)
+		n = 4, r = c & 0x07;
+	else
+		goto invalid;
+	if (len < n)
+		goto invalid;
+	for (i = 1; i < n; i++) {
+		if ((s[i] & 0xC0) != 0x80)
+			goto invalid;
+		r = r << 6 | (s[i] & 0x3F);
+	}
+	if ((n == 3 && (r < 0x800 || (r >= 0xD800 && r <= 0xDFFF))) || (n == 4 && (r < 0x10000 || r > 0x10FFFF)))
+		goto invalid;
+	*rune = r;
+	return n;
+invalid:
+	*rune = 0xFFFD;
+	return 0; /* one invalid byte */
+}
+
+int lade__go_json_string(lade_buf *out, const char *str, size_t len)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *s = (const unsigned char *)str;
+	size_t i = 0, start = 0, n;
+	unsigned r;
+	int err;
+	char esc[8];
+	if ((err = lade_buf_put(out, "\"", 1)) < 0)
+		return err;
+	while (i < len) {
+		const char *replacement = NULL;
+		size_t width = 1;
+		if (s[i] < 0x80) {
+			unsigned char b = s[i];
+			if (b >= 0x20 && b != '"' && b != '\\' && b != '<' && b != '>' && b != '&') {
+				i++;
+				continue;
+			}
+			switch (b) {
+			case '"': replacement = "\\\""; break;
+			case '\\': replacement = "\\\\"; break;
+			case '\b': replacement = "\\b"; break;
+			case '\f': replacement = "\\f"; break;
+			case '\n': replacement = "\\n"; break;
+			case '\r': replacement = "\\r"; break;
+			case '\t': replacement = "\\t"; break;
+			default:
+				snprintf(esc, sizeof(esc), "\\u00%c%c", hex[b >> 4], hex[b & 0xF]);
+				replacement = esc;
+			}
+		} else {
+			n = lade__utf8_decode(s + i, len - i, &r);
+			if (!n) {
+				replacement = "\\ufffd";
+			} else if (r == 0x2028 || r == 0x2029) {
+				replacement = r == 0x2028 ? "\\u2028" : "\\u2029";
+				width = n;
+			} else {
+				i += n;
+				continue;
+			}
+		}
+		if ((err = lade_buf_put(out, s + start, i - start)) < 0 || (err = lade_buf_puts(out, replacement)) < 0)
+			return err;
+		i += width;
+		start = i;
+	}
+	if ((err = lade_buf_put(out, s + start, i - start)) < 0)
+		return err;
+	return lade_buf_put(out, "\"", 1);
+}
+
+/* A cJSON tree as Go's json.Marshal writes it: compact, keys in their order, strings escaped as Go does. */
+static int print_go(lade_buf *out, const cJSON *json, int depth)
+{
+	const cJSON *item;
+	char number[64];
+	int err = 0;
+	if (depth > 64)
+		return lade__error(LADE_ETOOLARGE, "JSON nested too deep to write");
+	if (cJSON_IsString(json))
+		return lade__go_json_string(out, json->valuestring, strlen(json->valuestring));
+	if (cJSON_IsNumber(json)) {
+		double d = json->valuedouble;
+		if (d == (double)(int64_t)d && d > -9007199254740992.0 && d < 9007199254740992.0)
+			snprintf(number, sizeof(number), "%lld", (long long)(int64_t)d);
+		else
+			snprintf(number, sizeof(number), "%.17g", d);
+		return lade_buf_puts(out, number);
+	}
+	if (cJSON_IsTrue(json))
+		return lade_buf_puts(out, "true");
+	if (cJSON_IsFalse(json))
+		return lade_buf_puts(out, "false");
+	if (cJSON_IsArray(json) || cJSON_IsObject(json)) {
+		int object = cJSON_IsObject(json);
+		if ((err = lade_buf_puts(out, object ? "{" : "[")) < 0)
+			return err;
+		for (item = json->child; item; item = item->next) {
+			if ((item != json->child && (err = lade_buf_puts(out, ",")) < 0) ||
+			    (object && ((err = lade__go_json_string(out, item->string, strlen(item->string))) < 0 ||
+					(err = lade_buf_puts(out, ":")) < 0)) ||
+			    (err = print_go(out, item, depth + 1)) < 0)
+				return err;
+		}
+		return lade_buf_puts(out, object ? "}" : "]");
+	}
+	return lade_buf_puts(out, "null");
+}
+
 int lade__json_print(lade_buf *out, const cJSON *json)
 {
-	char *text = cJSON_PrintUnformatted(json);
-	int err;
-	if (!text)
-		return lade__error_oom();
-	err = lade_buf_puts(out, text);
-	cJSON_free(text);
-	return err;
+	return print_go(out, json, 0);
 }
 
 static int get_string(char **out, const cJSON *obj, const char *key, int required, const char *what)
@@ -333,7 +452,14 @@ int lade__descriptor_from_json(lade_descriptor *out, const cJSON *obj, const cha
 	    (err = lade_mediatype_validate(d.media_type, "mediaType")) < 0 ||
 	    (err = get_string(&digest, obj, "digest", 1, what)) < 0)
 		goto fail;
-	if ((err = lade_digest_parse(&d.digest, digest)) < 0) {
+	if ((err = lade_digest_parse(&d.digest, digest)) == LADE_EUNSUPPORTED && strlen(digest) < sizeof(d.digest.str)) {
+		/* Well-formed, of an algorithm lade cannot compute: read, and refused only if it must be fetched. */
+		d.digest.alg = LADE_DIGEST_OTHER;
+		snprintf(d.digest.str, sizeof(d.digest.str), "%s", digest);
+		lade_error_clear();
+		err = 0;
+	}
+	if (err < 0) {
 		err = lade__error(err, "%s: %s", what, lade_error_last()->message);
 		goto fail;
 	}
@@ -656,10 +782,11 @@ int lade_manifest_parse(lade_manifest *out, const char *data, size_t len)
 	if ((err = lade__descriptor_from_json(&m.config, item, "manifest config")) < 0 ||
 	    (err = split_descriptors(&sp, "layers", &m.layers, &m.layer_count, "manifest")) < 0)
 		goto done;
-	if (strcmp(m.config.media_type, LADE_MEDIATYPE_EMPTY) == 0 && !m.artifact_type) {
-		err = lade__error(LADE_EINVALID, "manifest: \"artifactType\" is required when the config is empty");
-		goto done;
-	}
+	/*
+	 * An empty config without artifactType breaks a MUST of image-spec 1.1,
+	 * but oras-go v1 and other tools write exactly that: it is read (pull
+	 * warns); lade never writes it (lade_manifest_encode refuses).
+	 */
 	item = cJSON_GetObjectItemCaseSensitive(json, "subject");
 	if (item && !cJSON_IsNull(item)) {
 		if (!(m.subject = calloc(1, sizeof(*m.subject)))) {

@@ -123,8 +123,9 @@ static int fetch_config(lade_target *target, const lade_manifest *m, lade_buf *c
 {
 	const char *mt = m->config.media_type;
 	size_t len = strlen(mt);
+	/* Only small JSON is read, for the kinds; a digest lade cannot verify is left alone. */
 	if (strcmp(mt, LADE_MEDIATYPE_EMPTY) == 0 || m->config.size > LADE_SMALL_BLOB_MAX || len < 4 ||
-	    strcmp(mt + len - 4, "json") != 0)
+	    strcmp(mt + len - 4, "json") != 0 || m->config.digest.alg == LADE_DIGEST_OTHER)
 		return 0;
 	return lade_target_fetch_bytes(target, &m->config, LADE_SMALL_BLOB_MAX, config);
 }
@@ -288,6 +289,10 @@ int lade_pull(lade_target *target, const char *reference, const lade_pull_option
 	}
 	if (res.kind && res.kind->check && (err = res.kind->check(res.kind, &ctx, res.warning, sizeof(res.warning))) < 0)
 		goto done;
+	/* Read liberally, with a word: what older tools (oras-go v1) write breaks a MUST of image-spec 1.1. */
+	if (!res.warning[0] && !m.artifact_type && !strcmp(m.config.media_type, LADE_MEDIATYPE_EMPTY))
+		snprintf(res.warning, sizeof(res.warning),
+			 "the manifest has an empty config and no artifactType (image-spec 1.1 requires one); read anyway");
 
 	if (opts->output_fd < 0) {
 		if ((err = lade__mkdirs(output, 0755)) < 0)

@@ -17,6 +17,7 @@
  */
 #include "internal.h"
 #include "helm_meta.h"
+#include "json.h"
 
 #include <ctype.h>
 #include <math.h>
@@ -479,40 +480,6 @@ static void format_json_float(double x, char *out, size_t outlen)
 	}
 }
 
-/* ---- UTF-8 as Go decodes it: invalid bytes (overlong, surrogates, past U+10FFFF) one at a time ---- */
-
-static size_t decode_rune(const unsigned char *s, size_t len, unsigned *rune)
-{
-	unsigned c = s[0], r;
-	size_t n, i;
-	if (c < 0x80) {
-		*rune = c;
-		return 1;
-	}
-	if (c >= 0xC2 && c <= 0xDF)
-		n = 2, r = c & 0x1F;
-	else if (c >= 0xE0 && c <= 0xEF)
-		n = 3, r = c & 0x0F;
-	else if (c >= 0xF0 && c <= 0xF4)
-		n = 4, r = c & 0x07;
-	else
-		goto invalid;
-	if (len < n)
-		goto invalid;
-	for (i = 1; i < n; i++) {
-		if ((s[i] & 0xC0) != 0x80)
-			goto invalid;
-		r = r << 6 | (s[i] & 0x3F);
-	}
-	if ((n == 3 && (r < 0x800 || (r >= 0xD800 && r <= 0xDFFF))) || (n == 4 && (r < 0x10000 || r > 0x10FFFF)))
-		goto invalid;
-	*rune = r;
-	return n;
-invalid:
-	*rune = 0xFFFD;
-	return 0; /* one invalid byte */
-}
-
 static int is_go_space(unsigned r)
 {
 	return r == ' ' || (r >= 0x09 && r <= 0x0D) || r == 0x85 || r == 0xA0 || r == 0x1680 ||
@@ -540,7 +507,7 @@ int lade__go_blank(const char *s)
 	size_t len = s ? strlen(s) : 0, n;
 	unsigned r;
 	while (len) {
-		n = decode_rune(p, len, &r);
+		n = lade__utf8_decode(p, len, &r);
 		if (!n || !is_go_space(r))
 			return 0;
 		p += n;
@@ -560,13 +527,13 @@ static void sanitize(char *s)
 	len = strlen(s);
 	/* An invalid byte becomes U+FFFD (three bytes): rare, so a copy is made only then. */
 	for (size_t i = 0; i < len; i += n ? n : 1) {
-		n = decode_rune(in + i, len - i, &r);
+		n = lade__utf8_decode(in + i, len - i, &r);
 		if (!n) {
 			char *copy = malloc(len * 3 + 1), *o = copy;
 			if (!copy)
 				return;
 			for (i = 0; i < len; i += n ? n : 1) {
-				n = decode_rune(in + i, len - i, &r);
+				n = lade__utf8_decode(in + i, len - i, &r);
 				if (!n)
 					memcpy(o, "\xEF\xBF\xBD", 3), o += 3;
 				else
@@ -581,7 +548,7 @@ static void sanitize(char *s)
 		}
 	}
 	while (*in) {
-		n = decode_rune(in, strlen((char *)in), &r);
+		n = lade__utf8_decode(in, strlen((char *)in), &r);
 		if (is_go_space(r)) {
 			*out++ = ' ';
 		} else if (is_kept(r)) {
@@ -591,59 +558,6 @@ static void sanitize(char *s)
 		in += n;
 	}
 	*out = '\0';
-}
-
-int lade__go_json_string(lade_buf *out, const char *str, size_t len)
-{
-	static const char hex[] = "0123456789abcdef";
-	const unsigned char *s = (const unsigned char *)str;
-	size_t i = 0, start = 0, n;
-	unsigned r;
-	int err;
-	char esc[8];
-	if ((err = lade_buf_put(out, "\"", 1)) < 0)
-		return err;
-	while (i < len) {
-		const char *replacement = NULL;
-		size_t width = 1;
-		if (s[i] < 0x80) {
-			unsigned char b = s[i];
-			if (b >= 0x20 && b != '"' && b != '\\' && b != '<' && b != '>' && b != '&') {
-				i++;
-				continue;
-			}
-			switch (b) {
-			case '"': replacement = "\\\""; break;
-			case '\\': replacement = "\\\\"; break;
-			case '\b': replacement = "\\b"; break;
-			case '\f': replacement = "\\f"; break;
-			case '\n': replacement = "\\n"; break;
-			case '\r': replacement = "\\r"; break;
-			case '\t': replacement = "\\t"; break;
-			default:
-				snprintf(esc, sizeof(esc), "\\u00%c%c", hex[b >> 4], hex[b & 0xF]);
-				replacement = esc;
-			}
-		} else {
-			n = decode_rune(s + i, len - i, &r);
-			if (!n) {
-				replacement = "\\ufffd";
-			} else if (r == 0x2028 || r == 0x2029) {
-				replacement = r == 0x2028 ? "\\u2028" : "\\u2029";
-				width = n;
-			} else {
-				i += n;
-				continue;
-			}
-		}
-		if ((err = lade_buf_put(out, s + start, i - start)) < 0 || (err = lade_buf_puts(out, replacement)) < 0)
-			return err;
-		i += width;
-		start = i;
-	}
-	if ((err = lade_buf_put(out, s + start, i - start)) < 0)
-		return err;
-	return lade_buf_put(out, "\"", 1);
 }
 
 /* ---- from YAML values to Helm's struct, as sigs.k8s.io/yaml and encoding/json do ---- */

@@ -59,9 +59,6 @@ int lade__helm_metadata_json(const lade__helm_metadata *md, lade_buf *out);
 
 void lade__helm_metadata_dispose(lade__helm_metadata *md);
 
-/* Go's encoding/json string encoding of s[0..len) (quotes included), appended to out. */
-int lade__go_json_string(lade_buf *out, const char *s, size_t len);
-
 /* Go's strings.TrimSpace(s) == "" */
 int lade__go_blank(const char *s);
 

@@ -3,7 +3,7 @@
  * 6-7 of the header (00 00 module, 01 00 component), pushed in the CNCF
  * wasm OCI layout (formats.md §6): config application/vnd.wasm.config.v0+json
  * with architecture "wasm", os wasip1 (modules) or wasip2 (components),
- * layerDigests, `created` only when a time is given, and for components
+ * layerDigests, `created` (SOURCE_DATE_EPOCH, else the file's time), and for components
  * the names of the top-level imports and exports; one application/wasm
  * layer. The file is walked section by section (sizes checked against the
  * file, so a truncated binary is refused) without being held in memory.
@@ -121,15 +121,15 @@ static char *read_extern_name(reader *r)
 	char *name = read_name(r);
 	if (!name)
 		return NULL;
-	if (prefix == 0x01) {
-		skip_name(r); /* versionsuffix */
+	/* 0x00 and 0x01 both carry just the name (wasm-tools writes 0x01, wasmparser reads either). */
+	if (prefix == 0x00 || prefix == 0x01) {
 	} else if (prefix == 0x02) {
 		uint64_t n = read_leb(r, 35), i;
 		for (i = 0; i < n && !r->bad; i++) {
 			read_byte(r);
 			skip_name(r);
 		}
-	} else if (prefix != 0x00) {
+	} else {
 		r->bad = 1;
 	}
 	if (r->bad) {
@@ -151,7 +151,8 @@ static int skip_externdesc(reader *r)
 	case 0x01: case 0x04: case 0x05:
 		read_leb(r, 35);
 		break;
-	case 0x02: /* value: valtype (s33) or, in newer encodings, a bound */
+	case 0x02: /* value: a bound, 0x00 valueidx or 0x01 valtype */
+		read_byte(r);
 		read_leb(r, 35);
 		break;
 	case 0x03:
@@ -162,6 +163,20 @@ static int skip_externdesc(reader *r)
 		r->bad = 1;
 	}
 	return sort;
+}
+
+/*
+ * A name as the world lists it: "[constructor]r", "[method]r.f" and
+ * "[static]r.f" belong to resource r and are not listed on their own
+ * (NULL); "[async]f" is the function f.
+ */
+static const char *world_name(const char *name)
+{
+	if (name[0] != '[')
+		return name;
+	if (!strncmp(name, "[async]", 7))
+		return name + 7;
+	return NULL;
 }
 
 /* The names a world lists: what `jco wit` shows as `import x;` / `export x;`, types aside. */
@@ -192,8 +207,8 @@ static int names_from_section(int id, const unsigned char *data, uint32_t len, c
 				skip_externdesc(&r);
 			sort = sort == 0x00 ? -1 : sort;
 		}
-		if (!r.bad && sort != 0x03 && sort >= 0)
-			cJSON_AddItemToArray(list, cJSON_CreateString(name));
+		if (!r.bad && sort != 0x03 && sort >= 0 && world_name(name))
+			cJSON_AddItemToArray(list, cJSON_CreateString(world_name(name)));
 		free(name);
 	}
 	return r.bad ? -1 : 0;
@@ -354,7 +369,7 @@ static int wasm_artifact(const lade_kind *k, const lade_kind_input *in, const ch
 	wasm_info info;
 	lade_kind_layer *layer;
 	cJSON *config = NULL, *digests, *component;
-	char *json = NULL, title[PATH_MAX];
+	char *json = NULL, title[PATH_MAX], when[32];
 	int err;
 
 	(void)k;
@@ -371,7 +386,17 @@ static int wasm_artifact(const lade_kind *k, const lade_kind_input *in, const ch
 	/* The config lists the layer's digest, so the kind hashes the file itself. */
 	if ((err = lade_digest_file(&layer->desc.digest, &layer->desc.size, LADE_DIGEST_SHA256, in->path)) < 0)
 		goto done;
-	if (!(config = cJSON_CreateObject()) || (created && !cJSON_AddStringToObject(config, "created", created)) ||
+	if (!created) {
+		/* Readers such as rust oci-wasm require created: the file's modification time, then. */
+		struct stat st;
+		if (stat(in->path, &st) < 0) {
+			err = lade__error(LADE_EIO, "cannot read '%s'", in->path);
+			goto done;
+		}
+		lade__format_time((int64_t)st.st_mtime, when, sizeof(when));
+	}
+	if (!(config = cJSON_CreateObject()) ||
+	    !cJSON_AddStringToObject(config, "created", created ? created : when) ||
 	    !cJSON_AddStringToObject(config, "architecture", "wasm") ||
 	    !cJSON_AddStringToObject(config, "os", info.component ? "wasip2" : "wasip1") ||
 	    !(digests = cJSON_AddArrayToObject(config, "layerDigests"))) {
@@ -434,8 +459,9 @@ static int wasm_check(const lade_kind *k, const lade_pull_context *ctx, char *wa
 	if (n == 0)
 		return lade__error(LADE_EINVALID, "the wasm artifact has no wasm layer");
 	if (n > 1)
-		return lade__error(LADE_EINVALID, "the wasm artifact has %zu wasm layers; the wasm OCI layout allows one", n);
-	if (!strcmp(ctx->manifest->config.media_type, LEGACY_CONFIG))
+		snprintf(warning, len, "the wasm artifact has %zu wasm layers (the wasm OCI layout has one, its entrypoint first); "
+				       "untitled ones are named <name>-2.wasm and on", n);
+	else if (!strcmp(ctx->manifest->config.media_type, LEGACY_CONFIG))
 		snprintf(warning, len, "wasm-to-oci media types (%s) are the older form", LEGACY_CONFIG);
 	return 0;
 }
@@ -445,10 +471,16 @@ static int wasm_name_on_pull(const lade_kind *k, const lade_pull_context *ctx, s
 	char base[256];
 	int err;
 	(void)k;
+	size_t j, nth = 1;
 	if (!is_wasm_layer(&ctx->manifest->layers[i]))
 		return LADE_ENOTFOUND;
 	if ((err = lade__base_name(ctx->repository, base, sizeof(base))) < 0)
 		return err;
+	/* The first wasm layer is the entrypoint, <name>.wasm (wkg's name); any others follow it numbered. */
+	for (j = 0; j < i; j++)
+		nth += is_wasm_layer(&ctx->manifest->layers[j]);
+	if (nth > 1)
+		return lade__snprintf(out, outlen, "%s-%zu.wasm", base, nth);
 	return lade__snprintf(out, outlen, "%s.wasm", base);
 }
 

@@ -66,7 +66,7 @@ cat > mod.wat <<'WAT'
   (memory (export "memory") 1)
   (func (export "_start")))
 WAT
-wat2wasm mod.wat -o mod.wasm
+wat2wasm mod.wat -o mod.wasm && touch -d "2023-04-05 06:07:08 UTC" mod.wasm
 cat > comp.wat <<'WAT'
 (component
   (import "wasi:cli/environment@0.2.0" (instance (export "get-arguments" (func (result (list string))))))
@@ -170,7 +170,7 @@ for where in layout registry; do
 done
 layer_digest="sha256:$(sha256sum mod.wasm | cut -d' ' -f1)"
 check_json mod-config.json 'j["architecture"] == "wasm"' 'j["os"] == "wasip1"' \
-  "j[\"layerDigests\"] == [\"$layer_digest\"]" '"created" not in j' '"component" not in j'
+  "j[\"layerDigests\"] == [\"$layer_digest\"]" 'j["created"] == "2023-04-05T06:07:08Z"' '"component" not in j'
 # What lade records must be what jco reads in the component.
 "$JCO" wit comp.wasm > comp.wit
 python3 - "$WORK/comp-config.json" "$WORK/comp.wit" <<'PY' || fail "component imports/exports differ from jco wit"

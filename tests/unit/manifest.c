@@ -53,6 +53,31 @@ static void test_manifest_encode__round_trip_sorted(void **state)
 	lade_buf_dispose(&out);
 }
 
+/* What real tools publish while bending the spec is read; lade still writes strictly. */
+static void test_manifest_parse__lenient(void **state)
+{
+	static const char no_type[] = "{\"schemaVersion\":2,\"config\":" EMPTY_CFG ",\"layers\":[],\"extra\":{\"x\":1}}";
+	static const char other_alg[] = "{\"schemaVersion\":2,\"artifactType\":\"a/b\",\"config\":" EMPTY_CFG
+					",\"layers\":[{\"mediaType\":\"application/x-unknown\",\"digest\":\"blake3:"
+					"af1349b9f5f9a1a6a0404dea36dcc9499bcb25c9adc112b7cc9a93cae41f3262\",\"size\":3}]}";
+	lade_manifest m;
+	lade_buf out;
+	(void)state;
+	lade_buf_init(&out, LADE_MANIFEST_LIMIT);
+	/* oras-go v1: an empty config and no artifactType */
+	assert_int_equal(lade_manifest_parse(&m, no_type, strlen(no_type)), 0);
+	assert_null(m.artifact_type);
+	assert_int_equal(lade_manifest_encode(&out, &m), LADE_EINVALID);
+	lade_manifest_dispose(&m);
+	/* a digest algorithm lade cannot compute, in a layer that need not be fetched */
+	assert_int_equal(lade_manifest_parse(&m, other_alg, strlen(other_alg)), 0);
+	assert_int_equal(m.layers[0].digest.alg, LADE_DIGEST_OTHER);
+	assert_string_equal(lade_digest_hex(&m.layers[0].digest),
+			    "af1349b9f5f9a1a6a0404dea36dcc9499bcb25c9adc112b7cc9a93cae41f3262");
+	lade_manifest_dispose(&m);
+	lade_buf_dispose(&out);
+}
+
 static const struct {
 	const char *json;
 	int expect;
@@ -63,7 +88,6 @@ static const struct {
 	{"{\"schemaVersion\":1,\"config\":" EMPTY_CFG ",\"layers\":[]}", LADE_EINVALID, "must be 2"},
 	{"{\"schemaVersion\":2,\"layers\":[]}", LADE_EINVALID, "missing \"config\""},
 	{"{\"schemaVersion\":2,\"artifactType\":\"a/b\",\"config\":" EMPTY_CFG "}", LADE_EINVALID, "must be an array"},
-	{"{\"schemaVersion\":2,\"config\":" EMPTY_CFG ",\"layers\":[]}", LADE_EINVALID, "artifactType\" is required"},
 	{"{\"schemaVersion\":2,\"artifactType\":\"a/b\",\"config\":" EMPTY_CFG
 	 ",\"layers\":[{\"mediaType\":\"text/plain\",\"digest\":\"sha256:"
 	 "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855\",\"size\":-1}]}",
@@ -147,6 +171,7 @@ int main(void)
 		cmocka_unit_test(test_manifest_parse__good_fields),
 		cmocka_unit_test(test_manifest_encode__round_trip_sorted),
 		cmocka_unit_test(test_manifest_parse__bad_table),
+		cmocka_unit_test(test_manifest_parse__lenient),
 		cmocka_unit_test(test_manifest_parse__over_cap),
 		cmocka_unit_test(test_descriptor_empty__constant),
 		cmocka_unit_test(test_index_parse__round_trip),

@@ -17,7 +17,13 @@ extern "C" {
 
 typedef enum lade_digest_alg {
 	LADE_DIGEST_SHA256 = 0,
-	LADE_DIGEST_SHA512 = 1
+	LADE_DIGEST_SHA512 = 1,
+	/*
+	 * A well-formed digest of an algorithm lade cannot compute, read from
+	 * a descriptor that need not be fetched (read liberally); fetching or
+	 * verifying such content fails with LADE_EUNSUPPORTED.
+	 */
+	LADE_DIGEST_OTHER = 2
 } lade_digest_alg;
 
 /* "sha512:" + 128 hex digits + NUL */
@@ -40,7 +46,7 @@ LADE_EXTERN int lade_digest_parse(lade_digest *out, const char *str);
 /* The hex part of a valid digest. Borrowed: points into d->str. */
 LADE_EXTERN const char *lade_digest_hex(const lade_digest *d);
 
-/* The algorithm's name: "sha256" or "sha512". Static storage. */
+/* The algorithm's name: "sha256", "sha512" ("other" for LADE_DIGEST_OTHER). Static storage. */
 LADE_EXTERN const char *lade_digest_alg_name(lade_digest_alg alg);
 
 /* Two digests name the same content. */

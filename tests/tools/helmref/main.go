@@ -7,14 +7,21 @@
 //
 //	helmref config CHART_YAML [REQUIREMENTS_YAML]   json.Marshal(Metadata), or "error"
 //	helmref pick 'CONSTRAINT' < tags                 the tag helm pull takes, or "error"
+//	helmref push CHART.tgz CREATED                   config and manifest of helm push, one a line
 package main
 
 import (
+	"archive/tar"
 	"bufio"
+	"bytes"
+	"compress/gzip"
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
+	"path"
 	"path/filepath"
 	"regexp"
 	"sort"
@@ -149,34 +156,197 @@ func (md *Metadata) Validate() error {
 	return nil
 }
 
-// Helm's LoadFiles, for the metadata: Chart.yaml, apiVersion v1 by default, then requirements.yaml.
-func config(chartYaml string, requirements string) ([]byte, error) {
-	md := new(Metadata)
-	data, err := os.ReadFile(chartYaml)
-	if err != nil {
-		return nil, err
-	}
-	data = []byte(strings.TrimPrefix(string(data), "\xef\xbb\xbf"))
-	if err := yaml.Unmarshal(data, md); err != nil {
-		return nil, err
-	}
-	if md.APIVersion == "" {
-		md.APIVersion = "v1"
-	}
-	if requirements != "" {
-		data, err := os.ReadFile(requirements)
-		if err != nil {
-			return nil, err
+type file struct {
+	name string
+	data []byte
+}
+
+// Helm's LoadFiles, for the metadata: each Chart.yaml (apiVersion v1 by default), then requirements.yaml.
+func loadMetadata(files []file) (*Metadata, error) {
+	var md *Metadata
+	for _, f := range files {
+		if f.name == "Chart.yaml" {
+			if md == nil {
+				md = new(Metadata)
+			}
+			if err := yaml.Unmarshal(f.data, md); err != nil {
+				return nil, err
+			}
+			if md.APIVersion == "" {
+				md.APIVersion = "v1"
+			}
 		}
-		data = []byte(strings.TrimPrefix(string(data), "\xef\xbb\xbf"))
-		if err := yaml.Unmarshal(data, md); err != nil {
-			return nil, err
+	}
+	for _, f := range files {
+		if f.name == "requirements.yaml" {
+			if md == nil {
+				md = new(Metadata)
+			}
+			if err := yaml.Unmarshal(f.data, md); err != nil {
+				return nil, err
+			}
 		}
+	}
+	if md == nil {
+		return nil, errors.New("Chart.yaml file is missing")
 	}
 	if err := md.Validate(); err != nil {
 		return nil, err
 	}
+	return md, nil
+}
+
+func config(chartYaml string, requirements string) ([]byte, error) {
+	var files []file
+	for name, p := range map[string]string{"Chart.yaml": chartYaml, "requirements.yaml": requirements} {
+		if p == "" {
+			continue
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return nil, err
+		}
+		files = append(files, file{name, bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))})
+	}
+	md, err := loadMetadata(files)
+	if err != nil {
+		return nil, err
+	}
 	return json.Marshal(md)
+}
+
+var drivePathPattern = regexp.MustCompile(`^[a-zA-Z]:/`)
+
+// Helm's LoadArchiveFiles (pkg/chart/loader/archive, formats.md §5.8).
+func loadArchive(data []byte) ([]file, error) {
+	unzipped, err := gzip.NewReader(bytes.NewReader(data))
+	if err != nil {
+		return nil, err
+	}
+	var files []file
+	tr := tar.NewReader(unzipped)
+	remaining := int64(100 << 20)
+	for {
+		hd, err := tr.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
+		if hd.FileInfo().IsDir() || hd.Typeflag == tar.TypeXGlobalHeader || hd.Typeflag == tar.TypeXHeader {
+			continue
+		}
+		delimiter := "/"
+		if strings.ContainsRune(hd.Name, '\\') {
+			delimiter = "\\"
+		}
+		parts := strings.Split(hd.Name, delimiter)
+		n := strings.ReplaceAll(strings.Join(parts[1:], delimiter), delimiter, "/")
+		if path.IsAbs(n) {
+			return nil, errors.New("absolute path")
+		}
+		n = path.Clean(n)
+		if n == "." || strings.HasPrefix(n, "..") || drivePathPattern.MatchString(n) || parts[0] == "Chart.yaml" {
+			return nil, errors.New("bad name " + hd.Name)
+		}
+		if hd.Size > remaining || hd.Size > 5<<20 {
+			return nil, errors.New("too large")
+		}
+		var b bytes.Buffer
+		written, err := io.Copy(&b, io.LimitReader(tr, remaining))
+		if err != nil {
+			return nil, err
+		}
+		remaining -= written
+		if written < hd.Size || remaining <= 0 {
+			return nil, errors.New("too large")
+		}
+		files = append(files, file{n, bytes.TrimPrefix(b.Bytes(), []byte("\xef\xbb\xbf"))})
+	}
+	if len(files) == 0 {
+		return nil, errors.New("no files in chart archive")
+	}
+	return files, nil
+}
+
+type Descriptor struct {
+	MediaType string `json:"mediaType"`
+	Digest    string `json:"digest"`
+	Size      int64  `json:"size"`
+}
+
+type Manifest struct {
+	SchemaVersion int               `json:"schemaVersion"`
+	Config        Descriptor        `json:"config"`
+	Layers        []Descriptor      `json:"layers"`
+	Annotations   map[string]string `json:"annotations,omitempty"`
+}
+
+func describe(mediaType string, data []byte) Descriptor {
+	return Descriptor{mediaType, fmt.Sprintf("sha256:%x", sha256.Sum256(data)), int64(len(data))}
+}
+
+func addToMap(m map[string]string, k, v string) {
+	if strings.TrimSpace(v) != "" {
+		m[k] = v
+	}
+}
+
+// helm push (pkg/registry/client.go Push, chart.go generateOCIAnnotations), given the created time.
+func push(tgz string, created string) ([]byte, []byte, error) {
+	data, err := os.ReadFile(tgz)
+	if err != nil {
+		return nil, nil, err
+	}
+	files, err := loadArchive(data)
+	if err != nil {
+		return nil, nil, err
+	}
+	md, err := loadMetadata(files)
+	if err != nil {
+		return nil, nil, err
+	}
+	configData, err := json.Marshal(md)
+	if err != nil {
+		return nil, nil, err
+	}
+	layers := []Descriptor{describe("application/vnd.cncf.helm.chart.content.v1.tar+gzip", data)}
+	if prov, err := os.ReadFile(tgz + ".prov"); err == nil {
+		layers = append(layers, describe("application/vnd.cncf.helm.chart.provenance.v1.prov", prov))
+	}
+	sort.Slice(layers, func(i, j int) bool { return layers[i].Digest < layers[j].Digest })
+	a := map[string]string{}
+	addToMap(a, "org.opencontainers.image.description", md.Description)
+	addToMap(a, "org.opencontainers.image.title", md.Name)
+	addToMap(a, "org.opencontainers.image.version", md.Version)
+	addToMap(a, "org.opencontainers.image.url", md.Home)
+	addToMap(a, "org.opencontainers.image.created", created)
+	if len(md.Sources) > 0 {
+		addToMap(a, "org.opencontainers.image.source", md.Sources[0])
+	}
+	if len(md.Maintainers) > 0 {
+		var sb strings.Builder
+		for i, m := range md.Maintainers {
+			if m.Name != "" {
+				sb.WriteString(m.Name)
+			}
+			if m.Email != "" {
+				sb.WriteString(" (" + m.Email + ")")
+			}
+			if i < len(md.Maintainers)-1 {
+				sb.WriteString(", ")
+			}
+		}
+		addToMap(a, "org.opencontainers.image.authors", sb.String())
+	}
+	for k, v := range md.Annotations {
+		if k != "org.opencontainers.image.version" && k != "org.opencontainers.image.title" {
+			a[k] = v
+		}
+	}
+	manifest, err := json.Marshal(Manifest{2, describe("application/vnd.cncf.helm.config.v1+json", configData), layers, a})
+	return configData, manifest, err
 }
 
 // Helm's Client.Tags and GetTagMatchingVersionOrConstraint.
@@ -232,6 +402,15 @@ func main() {
 			return
 		}
 		fmt.Println(string(out))
+	case len(os.Args) == 4 && os.Args[1] == "push":
+		configData, manifest, err := push(os.Args[2], os.Args[3])
+		if err != nil {
+			fmt.Println("error")
+			fmt.Fprintln(os.Stderr, err)
+			return
+		}
+		fmt.Println(string(configData))
+		fmt.Println(string(manifest))
 	case len(os.Args) == 3 && os.Args[1] == "pick":
 		var tags []string
 		scanner := bufio.NewScanner(os.Stdin)
