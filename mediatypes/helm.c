@@ -175,7 +175,8 @@ static int holds_chart_yaml(const char *path)
 			found = 1;
 			break;
 		}
-		if (size > 0 && (total += (uint64_t)size) > MAX_DECOMPRESSED)
+		/* Past Helm's limits it is no chart: stop before decompressing more. */
+		if (size > 0 && ((uint64_t)size > MAX_FILE || (total += (uint64_t)size) > MAX_DECOMPRESSED))
 			break;
 	}
 	archive_read_free(a);

@@ -766,58 +766,99 @@ static int emit_string(lade_buf *out, const char *s)
 	return out ? lade__go_json_string(out, s, strlen(s)) : 0;
 }
 
-/*
- * Go's JSON of a generic value after the round trip through interface{}
- * (numbers become float64), appended to out; with out NULL only checked.
- */
-static int any_json(ctx *c, const char *field, const yv *v, lade_buf *out)
+static int scalar_json(ctx *c, const char *field, const yv *v, lade_buf *out)
 {
 	char text[64];
-	size_t i;
-	int err;
-	if ((err = spend(c)) < 0)
-		return err;
+	double x;
 	switch (v->type) {
 	case YV_NULL:
 		return emit(out, "null");
 	case YV_BOOL:
 		return emit(out, v->boolean ? "true" : "false");
-	case YV_INT:
-	case YV_UINT:
-	case YV_FLOAT: {
-		double x = v->type == YV_INT ? (double)v->i : v->type == YV_UINT ? (double)v->u : v->f;
+	case YV_STR:
+		return emit_string(out, v->s);
+	default:
+		x = v->type == YV_INT ? (double)v->i : v->type == YV_UINT ? (double)v->u : v->f;
 		if (isnan(x) || isinf(x))
 			return lade__error(LADE_EINVALID, "chart '%s': %s: '%s' (line %zu) holds %s, which JSON cannot hold",
 					   c->doc.path, c->what, field, v->line, isnan(x) ? ".nan" : ".inf");
 		format_json_float(x, text, sizeof(text));
 		return emit(out, text);
 	}
-	case YV_STR:
-		return emit_string(out, v->s);
-	case YV_SEQ:
-		if ((err = emit(out, "[")) < 0)
-			return err;
-		for (i = 0; i < v->count; i++)
-			if ((i && (err = emit(out, ",")) < 0) || (err = any_json(c, field, v->items[i], out)) < 0)
-				return err;
-		return emit(out, "]");
-	default: {
-		entry *e;
-		size_t n;
-		if ((err = sorted_entries(c, v, &e, &n)) < 0)
-			return err;
-		err = emit(out, "{");
-		for (i = 0; err == 0 && i < n; i++) {
-			if ((i && (err = emit(out, ",")) < 0) ||
-			    (err = emit_string(out, e[i].key)) < 0 ||
-			    (err = emit(out, ":")) < 0)
+}
+
+/* An open list or mapping in any_json's walk. */
+typedef struct frame {
+	const yv *v;
+	entry *e; /* a mapping's entries, sorted */
+	size_t n, i;
+} frame;
+
+/*
+ * Go's JSON of a generic value after the round trip through interface{}
+ * (numbers become float64), appended to out; with out NULL only checked.
+ * The walk keeps its own stack: values nest up to go-yaml's 10,000 levels.
+ */
+static int any_json(ctx *c, const char *field, const yv *root, lade_buf *out)
+{
+	frame *stack = NULL;
+	size_t depth = 0, cap = 0;
+	const yv *v = root;
+	int err = 0;
+
+	while (v && err == 0) {
+		if ((err = spend(c)) < 0)
+			break;
+		if (v->type == YV_SEQ || v->type == YV_MAP) {
+			frame f = {v, NULL, v->count, 0};
+			if (depth == cap) {
+				size_t grown_cap = cap ? cap * 2 : 16;
+				frame *grown = realloc(stack, grown_cap * sizeof(*grown));
+				if (!grown) {
+					err = lade__error_oom();
+					break;
+				}
+				stack = grown;
+				cap = grown_cap;
+			}
+			if (v->type == YV_MAP && (err = sorted_entries(c, v, &f.e, &f.n)) < 0)
 				break;
-			err = any_json(c, field, e[i].value, out);
+			stack[depth++] = f;
+			if ((err = emit(out, v->type == YV_SEQ ? "[" : "{")) < 0)
+				break;
+		} else if ((err = scalar_json(c, field, v, out)) < 0) {
+			break;
 		}
-		entries_free(e, n);
-		return err < 0 ? err : emit(out, "}");
+		/* The next value: the following item of the innermost open collection, closing finished ones. */
+		v = NULL;
+		while (depth && err == 0) {
+			frame *f = &stack[depth - 1];
+			if (f->i < f->n) {
+				if (f->i && (err = emit(out, ",")) < 0)
+					break;
+				if (f->e) {
+					if ((err = emit_string(out, f->e[f->i].key)) < 0 || (err = emit(out, ":")) < 0)
+						break;
+					v = f->e[f->i].value;
+				} else {
+					v = f->v->items[f->i];
+				}
+				f->i++;
+				break;
+			}
+			err = emit(out, f->e ? "}" : "]");
+			if (f->e)
+				entries_free(f->e, f->n);
+			depth--;
+		}
 	}
+	while (depth) {
+		depth--;
+		if (stack[depth].e)
+			entries_free(stack[depth].e, stack[depth].n);
 	}
+	free(stack);
+	return err;
 }
 
 /* A key Helm's struct does not have: ignored, but it must still go through JSON (sigs.k8s.io/yaml marshals it all). */
