@@ -266,6 +266,16 @@ int read_secret(const char *prompt, char *out, size_t outlen, int echo)
 	return 0;
 }
 
+int copy_reference(const char *cmd, const char *arg, const target_opts *o, char *out, size_t outlen, int *helm_style)
+{
+	*helm_style = strncmp(arg, "oci://", 6) == 0;
+	if (*helm_style && o->oci_layout)
+		return usage_error(cmd, "oci:// names a registry, not a layout");
+	if (snprintf(out, outlen, "%s", arg + (*helm_style ? 6 : 0)) >= (int)outlen)
+		return failf("reference '%.40s...' is too long", arg);
+	return 0;
+}
+
 int open_target(opened_target *out, const char *ref, const target_opts *o, int create)
 {
 	int err;

@@ -135,6 +135,13 @@ int fail(void);
 /* Print "lade: <message>" to stderr and return EXIT_USAGE. */
 int usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/*
+ * Copy the reference argument into out without Helm's "oci://" (setting
+ * *helm_style). Returns 0, or the exit code after saying what is wrong
+ * (oci:// with --oci-layout, too long).
+ */
+int copy_reference(const char *cmd, const char *arg, const target_opts *o, char *out, size_t outlen, int *helm_style);
+
 /* Print a one-line error and return 1. */
 int failf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

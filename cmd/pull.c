@@ -68,7 +68,7 @@ int cmd_pull(int argc, char **argv)
 	opened_target ot;
 	const char **file_names = NULL, **media_types = NULL;
 	char size_text[32], repository[LADE_REF_PATH_MAX], refbuf[2048], picked[LADE_SEMVER_MAX];
-	const char *version = NULL, *ref_arg, *reference;
+	const char *version = NULL, *reference;
 	int opt, handled, helm_style = 0, rc = EXIT_FAILURE_;
 	size_t i, written = 0;
 	FILE *report;
@@ -145,19 +145,9 @@ int cmd_pull(int argc, char **argv)
 		goto done;
 	}
 	popts.kinds = lade_kinds_all(&popts.kind_count);
-	ref_arg = argv[optind];
-	if (strncmp(ref_arg, "oci://", 6) == 0) {
-		if (topts.oci_layout) {
-			rc = usage_error("pull", "oci:// names a registry, not a layout");
-			goto done;
-		}
-		helm_style = 1;
-		ref_arg += 6;
-	}
-	if (snprintf(refbuf, sizeof(refbuf), "%s", ref_arg) >= (int)sizeof(refbuf)) {
-		rc = failf("reference '%.40s...' is too long", argv[optind]);
+	if ((rc = copy_reference("pull", argv[optind], &topts, refbuf, sizeof(refbuf), &helm_style)) != 0)
 		goto done;
-	}
+	rc = EXIT_FAILURE_;
 	if (helm_style) {
 		/* Helm writes a version's '+' as '_' in tags (formats.md §5.5). */
 		char *colon = strrchr(refbuf, ':'), *c;

@@ -226,7 +226,7 @@ int cmd_push(int argc, char **argv)
 	lade_push_result result;
 	opened_target ot;
 	char *config_arg = NULL, **tags = NULL, created[32], refbuf[2048], size_text[32];
-	const char *annotation_file = NULL, *export_manifest = NULL, *epoch, *ref_arg;
+	const char *annotation_file = NULL, *export_manifest = NULL, *epoch;
 	const lade_kind *forced_kind = NULL;
 	lade_buf implied_name, implied_tag;
 	int opt, ntags, rc = EXIT_FAILURE_, handled, helm_style = 0, k;
@@ -300,19 +300,9 @@ int cmd_push(int argc, char **argv)
 	if (target_opts_finish(&topts) < 0)
 		goto usage;
 	/* oci://host/ns is Helm's form: the chart's name is appended once the chart is read. */
-	ref_arg = argv[optind];
-	if (strncmp(ref_arg, "oci://", 6) == 0) {
-		if (topts.oci_layout) {
-			rc = usage_error("push", "oci:// names a registry, not a layout");
-			goto done;
-		}
-		helm_style = 1;
-		ref_arg += 6;
-	}
-	if (snprintf(refbuf, sizeof(refbuf), "%s", ref_arg) >= (int)sizeof(refbuf)) {
-		rc = failf("reference '%.40s...' is too long", argv[optind]);
+	if ((rc = copy_reference("push", argv[optind], &topts, refbuf, sizeof(refbuf), &helm_style)) != 0)
 		goto done;
-	}
+	rc = EXIT_FAILURE_;
 	ntags = split_tags(refbuf, &tags);
 	for (i = 0; i < (size_t)ntags; i++) {
 		if (lade_ref_validate_tag(tags[i]) < 0) {

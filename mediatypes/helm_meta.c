@@ -896,71 +896,71 @@ static void dependency_free(lade__helm_dependency *d)
 	free(d);
 }
 
-static int fill_maintainer(ctx *c, const yv *v, lade__helm_maintainer *m)
+/*
+ * A mapping read into a struct as encoding/json does: each key, in sorted
+ * order, given to set; set answers 1 for a key the struct does not have,
+ * which must still go through JSON (sigs.k8s.io/yaml marshals it all).
+ */
+static int each_field(ctx *c, const yv *map, int (*set)(ctx *, const char *, const yv *, void *), void *target)
 {
 	entry *e;
 	size_t n, i;
-	int err = 0;
-	if ((err = sorted_entries(c, v, &e, &n)) < 0)
+	int err;
+	if ((err = sorted_entries(c, map, &e, &n)) < 0)
 		return err;
-	for (i = 0; i < n && err == 0; i++) {
-		const char *k = e[i].key;
-		if (field_is(k, "name"))
-			err = set_string(c, "maintainers.name", e[i].value, &m->name);
-		else if (field_is(k, "email"))
-			err = set_string(c, "maintainers.email", e[i].value, &m->email);
-		else if (field_is(k, "url"))
-			err = set_string(c, "maintainers.url", e[i].value, &m->url);
-		else
-			err = check_unknown(c, k, e[i].value);
-	}
+	for (i = 0; i < n && err == 0; i++)
+		if ((err = set(c, e[i].key, e[i].value, target)) == 1)
+			err = check_unknown(c, e[i].key, e[i].value);
 	entries_free(e, n);
 	return err;
 }
 
-static int fill_dependency(ctx *c, const yv *v, lade__helm_dependency *d)
+static int maintainer_field(ctx *c, const char *k, const yv *v, void *target)
 {
-	entry *e;
-	size_t n, i;
-	int err = 0;
-	if ((err = sorted_entries(c, v, &e, &n)) < 0)
-		return err;
-	for (i = 0; i < n && err == 0; i++) {
-		const char *k = e[i].key;
-		const yv *val = e[i].value;
-		if (field_is(k, "name"))
-			err = set_string(c, "dependencies.name", val, &d->name);
-		else if (field_is(k, "version"))
-			err = set_string(c, "dependencies.version", val, &d->version);
-		else if (field_is(k, "repository"))
-			err = set_string(c, "dependencies.repository", val, &d->repository);
-		else if (field_is(k, "condition"))
-			err = set_string(c, "dependencies.condition", val, &d->condition);
-		else if (field_is(k, "alias"))
-			err = set_string(c, "dependencies.alias", val, &d->alias);
-		else if (field_is(k, "tags"))
-			err = set_strings(c, "dependencies.tags", val, &d->tags);
-		else if (field_is(k, "enabled"))
-			err = set_bool(c, "dependencies.enabled", val, &d->enabled);
-		else if (field_is(k, "import-values")) {
-			free(d->import_values);
-			d->import_values = NULL;
-			if (val->type == YV_NULL)
-				continue;
-			if (val->type != YV_SEQ) {
-				err = type_error(c, "dependencies.import-values", val, "a list");
-			} else if (val->count) {
-				lade_buf json;
-				lade_buf_init(&json, 1 << 20);
-				if ((err = any_json(c, "dependencies.import-values", val, &json)) == 0)
-					d->import_values = lade_buf_detach(&json);
-				lade_buf_dispose(&json);
-			}
-		} else {
-			err = check_unknown(c, k, val);
-		}
-	}
-	entries_free(e, n);
+	lade__helm_maintainer *m = target;
+	if (field_is(k, "name"))
+		return set_string(c, "maintainers.name", v, &m->name);
+	if (field_is(k, "email"))
+		return set_string(c, "maintainers.email", v, &m->email);
+	if (field_is(k, "url"))
+		return set_string(c, "maintainers.url", v, &m->url);
+	return 1;
+}
+
+static int dependency_field(ctx *c, const char *k, const yv *v, void *target)
+{
+	lade__helm_dependency *d = target;
+	lade_buf json;
+	int err;
+	if (field_is(k, "name"))
+		return set_string(c, "dependencies.name", v, &d->name);
+	if (field_is(k, "version"))
+		return set_string(c, "dependencies.version", v, &d->version);
+	if (field_is(k, "repository"))
+		return set_string(c, "dependencies.repository", v, &d->repository);
+	if (field_is(k, "condition"))
+		return set_string(c, "dependencies.condition", v, &d->condition);
+	if (field_is(k, "alias"))
+		return set_string(c, "dependencies.alias", v, &d->alias);
+	if (field_is(k, "tags"))
+		return set_strings(c, "dependencies.tags", v, &d->tags);
+	if (field_is(k, "enabled"))
+		return set_bool(c, "dependencies.enabled", v, &d->enabled);
+	if (!field_is(k, "import-values"))
+		return 1;
+	/* []interface{}: kept as the JSON Go writes for it */
+	free(d->import_values);
+	d->import_values = NULL;
+	if (v->type == YV_NULL)
+		return 0;
+	if (v->type != YV_SEQ)
+		return type_error(c, "dependencies.import-values", v, "a list");
+	if (!v->count)
+		return 0;
+	lade_buf_init(&json, 1 << 20);
+	if ((err = any_json(c, "dependencies.import-values", v, &json)) == 0 && !(d->import_values = lade_buf_detach(&json)))
+		err = lade__error_oom();
+	lade_buf_dispose(&json);
 	return err;
 }
 
@@ -997,12 +997,12 @@ static int set_struct_list(ctx *c, const char *field, const yv *v, void ***items
 
 static int fill_maintainer_any(ctx *c, const yv *v, void *m)
 {
-	return fill_maintainer(c, v, m);
+	return each_field(c, v, maintainer_field, m);
 }
 
 static int fill_dependency_any(ctx *c, const yv *v, void *d)
 {
-	return fill_dependency(c, v, d);
+	return each_field(c, v, dependency_field, d);
 }
 
 static void maintainer_free_any(void *m)
@@ -1081,12 +1081,53 @@ static int set_annotations(ctx *c, const yv *v, lade__helm_metadata *md)
 	return err;
 }
 
+/* Helm's Metadata fields (formats.md §5.4). */
+static int metadata_field(ctx *c, const char *k, const yv *v, void *target)
+{
+	lade__helm_metadata *md = target;
+	if (field_is(k, "name"))
+		return set_string(c, "name", v, &md->name);
+	if (field_is(k, "home"))
+		return set_string(c, "home", v, &md->home);
+	if (field_is(k, "sources"))
+		return set_strings(c, "sources", v, &md->sources);
+	if (field_is(k, "version"))
+		return set_string(c, "version", v, &md->version);
+	if (field_is(k, "description"))
+		return set_string(c, "description", v, &md->description);
+	if (field_is(k, "keywords"))
+		return set_strings(c, "keywords", v, &md->keywords);
+	if (field_is(k, "maintainers"))
+		return set_struct_list(c, "maintainers", v, (void ***)&md->maintainers, &md->maintainer_count,
+				       sizeof(lade__helm_maintainer), fill_maintainer_any, maintainer_free_any);
+	if (field_is(k, "icon"))
+		return set_string(c, "icon", v, &md->icon);
+	if (field_is(k, "apiVersion"))
+		return set_string(c, "apiVersion", v, &md->api_version);
+	if (field_is(k, "condition"))
+		return set_string(c, "condition", v, &md->condition);
+	if (field_is(k, "tags"))
+		return set_string(c, "tags", v, &md->tags);
+	if (field_is(k, "appVersion"))
+		return set_string(c, "appVersion", v, &md->app_version);
+	if (field_is(k, "deprecated"))
+		return set_bool(c, "deprecated", v, &md->deprecated);
+	if (field_is(k, "annotations"))
+		return set_annotations(c, v, md);
+	if (field_is(k, "kubeVersion"))
+		return set_string(c, "kubeVersion", v, &md->kube_version);
+	if (field_is(k, "dependencies"))
+		return set_struct_list(c, "dependencies", v, (void ***)&md->dependencies, &md->dependency_count,
+				       sizeof(lade__helm_dependency), fill_dependency_any, dependency_free_any);
+	if (field_is(k, "type"))
+		return set_string(c, "type", v, &md->type);
+	return 1;
+}
+
 int lade__helm_metadata_apply(lade__helm_metadata *md, const char *path, const char *what, const char *text,
 			      size_t len)
 {
 	ctx c;
-	entry *e = NULL;
-	size_t n = 0, i;
 	int err;
 
 	memset(&c, 0, sizeof(c));
@@ -1105,53 +1146,8 @@ int lade__helm_metadata_apply(lade__helm_metadata *md, const char *path, const c
 		err = lade__error(LADE_EINVALID, "chart '%s': %s is %s, not a mapping", path, what, type_name(c.doc.root));
 		goto done;
 	}
-	if ((err = sorted_entries(&c, c.doc.root, &e, &n)) < 0)
-		goto done;
-	for (i = 0; i < n && err == 0; i++) {
-		const char *k = e[i].key;
-		const yv *v = e[i].value;
-		if (field_is(k, "name"))
-			err = set_string(&c, "name", v, &md->name);
-		else if (field_is(k, "home"))
-			err = set_string(&c, "home", v, &md->home);
-		else if (field_is(k, "sources"))
-			err = set_strings(&c, "sources", v, &md->sources);
-		else if (field_is(k, "version"))
-			err = set_string(&c, "version", v, &md->version);
-		else if (field_is(k, "description"))
-			err = set_string(&c, "description", v, &md->description);
-		else if (field_is(k, "keywords"))
-			err = set_strings(&c, "keywords", v, &md->keywords);
-		else if (field_is(k, "maintainers"))
-			err = set_struct_list(&c, "maintainers", v, (void ***)&md->maintainers, &md->maintainer_count,
-					      sizeof(lade__helm_maintainer), fill_maintainer_any, maintainer_free_any);
-		else if (field_is(k, "icon"))
-			err = set_string(&c, "icon", v, &md->icon);
-		else if (field_is(k, "apiVersion"))
-			err = set_string(&c, "apiVersion", v, &md->api_version);
-		else if (field_is(k, "condition"))
-			err = set_string(&c, "condition", v, &md->condition);
-		else if (field_is(k, "tags"))
-			err = set_string(&c, "tags", v, &md->tags);
-		else if (field_is(k, "appVersion"))
-			err = set_string(&c, "appVersion", v, &md->app_version);
-		else if (field_is(k, "deprecated"))
-			err = set_bool(&c, "deprecated", v, &md->deprecated);
-		else if (field_is(k, "annotations"))
-			err = set_annotations(&c, v, md);
-		else if (field_is(k, "kubeVersion"))
-			err = set_string(&c, "kubeVersion", v, &md->kube_version);
-		else if (field_is(k, "dependencies"))
-			err = set_struct_list(&c, "dependencies", v, (void ***)&md->dependencies, &md->dependency_count,
-					      sizeof(lade__helm_dependency), fill_dependency_any, dependency_free_any);
-		else if (field_is(k, "type"))
-			err = set_string(&c, "type", v, &md->type);
-		else
-			err = check_unknown(&c, k, v);
-	}
+	err = each_field(&c, c.doc.root, metadata_field, md);
 done:
-	if (e)
-		entries_free(e, n);
 	doc_dispose(&c.doc);
 	return err;
 }

@@ -70,6 +70,18 @@ static size_t match_identifiers(const char *s)
 	}
 }
 
+/* After the '-' or '+' at *p: the identifiers into out (LADE_SEMVER_MAX), *p moved past them; 0 if none. */
+static size_t take_identifiers(const char **p, char *out)
+{
+	size_t n = match_identifiers(*p + 1);
+	if (n) {
+		memcpy(out, *p + 1, n);
+		out[n] = '\0';
+		*p += 1 + n;
+	}
+	return n;
+}
+
 static int parse_number(const char *s, size_t n, uint64_t *out)
 {
 	uint64_t v = 0;
@@ -94,7 +106,7 @@ int lade_semver_parse(const char *text, int strict, lade_semver *out)
 {
 	lade_semver v;
 	const char *p = text, *num[3] = {NULL, NULL, NULL};
-	size_t len[3] = {0, 0, 0}, n;
+	size_t len[3] = {0, 0, 0};
 	int i;
 
 	memset(&v, 0, sizeof(v));
@@ -125,22 +137,8 @@ int lade_semver_parse(const char *text, int strict, lade_semver *out)
 		if (parse_number(num[i], len[i], i == 0 ? &v.major : i == 1 ? &v.minor : &v.patch) < 0)
 			return invalid(text, "a number is too large");
 	}
-	if (*p == '-') {
-		n = match_identifiers(p + 1);
-		if (!n)
-			return invalid(text, "the pre-release part is empty");
-		memcpy(v.pre, p + 1, n);
-		v.pre[n] = '\0';
-		p += 1 + n;
-	}
-	if (*p == '+') {
-		n = match_identifiers(p + 1);
-		if (!n)
-			return invalid(text, "the build metadata is empty");
-		memcpy(v.meta, p + 1, n);
-		v.meta[n] = '\0';
-		p += 1 + n;
-	}
+	if ((*p == '-' && !take_identifiers(&p, v.pre)) || (*p == '+' && !take_identifiers(&p, v.meta)))
+		return invalid(text, *p == '-' ? "the pre-release part is empty" : "the build metadata is empty");
 	if (*p)
 		return invalid(text, "unexpected characters");
 	if (v.pre[0] && !identifiers_ok(v.pre, 1))

@@ -88,6 +88,11 @@ case("keys-numeric", base + "annotations: {1: a, 2.5: b, true: c, 1e3: d}\n")
 case("annotation-values", base + "annotations: {n: null, i: 5, f: 1.0, b: yes, s: ''}\n")
 case("annotation-list", base + "annotations: {a: [1]}\n")
 case("invalid-utf8", None)
+for i, v in enumerate(["1.2.3-", "1.2.3+", "v1", "V1.2.3", "1.2.3-alpha..1", "1.2.3-0a", "1.2.3-00", "1.2.3-0",
+                       "18446744073709551616.0.0", "18446744073709551615.0.0", "1.2.3-beta+exp.sha.5114f85",
+                       "1.0.0-x-y-z.--", "1.2.3+build.01", "01.02.03", "1.2.3 ", " 1.2.3", "1..2", "1.2.3-rc.1_b", "\"1e3\"",
+                       "0.0.0", "v0.1", "1.2.3+-", "1.2.3-+"]):
+    case(f"version-{i:02d}", f"apiVersion: v2\nname: demo\nversion: '{v}'\n" if '"' not in v else f"apiVersion: v2\nname: demo\nversion: {v}\n")
 case("keywords-mixed", base + "keywords: [1, 2.50, true, null, ~, '']\n")
 for name, (text, req) in cases.items():
     os.makedirs(f"cases/{name}")
@@ -147,7 +152,9 @@ sha256-abc
 1.2.3_exact
 T
 picked=0
-for constraint in "" "1.2.3" "^1.2" "~1.2.0" ">=1.0 <2.0" ">=1.0, <2.0" "1.2.x" "1.x" "*" ">2" ">=2.0.0-0" \
+for constraint in "" "1.2.3" "^1.2" "1.2.3 - 1.3" ">= 1.2, < 1.3 || >= 2.0.0-0" "~1" "^0.0" "<=1.2.x" "!=1.2.x" \
+  "x" "X.X" "v1.2" "=v1.2.3" ">=1.2.3-rc.0 <=1.2.4-rc.2" "1.2.3-rc.1" "~1.2.3-beta" "^1.2.3-alpha" ">1.x" "<2.x" \
+  "1.2.3 || 2.0.0_meta" ">=01.2" "1.2.3.4" "^" "||" ">=1.0.0 <=1.2.3 ||" \ "~1.2.0" ">=1.0 <2.0" ">=1.0, <2.0" "1.2.x" "1.x" "*" ">2" ">=2.0.0-0" \
   "<1.2.4-rc.2" "^0.1" "^0.0.3" "~0" "!=1.3.0" "1.0 - 1.2.5" "^1.2 || ^2.0.0-0" "=1.2.3" ">1.2.3 <=1.3" \
   "1.3.0+build.7" "1.2.3+exact" "~>1.2" "^1.10.0-alpha" "<=1.2" ">1.2" "bogus" ">= 1.2.0-rc.1" "5.x" "=<1.0.0"; do
   want=$("$WORK/helmref.bin" pick "$constraint" < tags)
