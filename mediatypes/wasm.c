@@ -1,8 +1,9 @@
 /*
  * The WebAssembly kind: core modules and components, told apart by bytes
  * 6-7 of the header (00 00 module, 01 00 component), pushed in the CNCF
- * wasm OCI layout (formats.md §6): config application/vnd.wasm.config.v0+json
- * with architecture "wasm", os wasip1 (modules) or wasip2 (components),
+ * wasm OCI layout (formats.md §6) as oci-wasm and wkg write it: config
+ * application/vnd.wasm.config.v0+json with oci-wasm's fields in its order
+ * (author and target null), architecture "wasm", os wasip1 (modules) or wasip2 (components),
  * layerDigests, `created` (SOURCE_DATE_EPOCH, else the file's time), and for components
  * the names of the top-level imports and exports; one application/wasm
  * layer. The file is walked section by section (sizes checked against the
@@ -395,9 +396,10 @@ static int wasm_artifact(const lade_kind *k, const lade_kind_input *in, const ch
 		}
 		lade__format_time((int64_t)st.st_mtime, when, sizeof(when));
 	}
+	/* oci-wasm's WasmConfig, field for field: its Option fields are written as null. */
 	if (!(config = cJSON_CreateObject()) ||
 	    !cJSON_AddStringToObject(config, "created", created ? created : when) ||
-	    !cJSON_AddStringToObject(config, "architecture", "wasm") ||
+	    !cJSON_AddNullToObject(config, "author") || !cJSON_AddStringToObject(config, "architecture", "wasm") ||
 	    !cJSON_AddStringToObject(config, "os", info.component ? "wasip2" : "wasip1") ||
 	    !(digests = cJSON_AddArrayToObject(config, "layerDigests"))) {
 		err = lade__error_oom();
@@ -412,6 +414,13 @@ static int wasm_artifact(const lade_kind *k, const lade_kind_input *in, const ch
 		cJSON_AddItemToObject(component, "exports", info.exports);
 		cJSON_AddItemToObject(component, "imports", info.imports);
 		info.exports = info.imports = NULL;
+		if (!cJSON_AddNullToObject(component, "target")) {
+			err = lade__error_oom();
+			goto done;
+		}
+	} else if (!cJSON_AddNullToObject(config, "component")) {
+		err = lade__error_oom();
+		goto done;
 	}
 	if (!(json = cJSON_PrintUnformatted(config)) || !(out->config_media_type = lade__strdup(WASM_CONFIG))) {
 		err = lade__error_oom();

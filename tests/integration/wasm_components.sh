@@ -122,6 +122,9 @@ name = lambda kind, l: re.match(rf"\s*{kind} ([^;:]+(?::[^;: ]+/[^;: ]+)?)", l).
 imports = [name("import", l) for l in lines if l.strip().startswith("import ")]
 exports = [name("export", l) for l in lines if l.strip().startswith("export ")]
 assert c["os"] == "wasip2" and c["architecture"] == "wasm", c
+# oci-wasm's WasmConfig field for field, in its order, None written as null
+assert list(c) == ["created", "author", "architecture", "os", "layerDigests", "component"], list(c)
+assert list(c["component"]) == ["exports", "imports", "target"] and c["component"]["target"] is None and c["author"] is None
 assert c["created"] == "2025-06-07T08:09:10Z", c["created"]
 assert c["layerDigests"] == ["sha256:" + hashlib.sha256(open(sys.argv[3], "rb").read()).hexdigest()]
 assert c["component"]["imports"] == imports, (c["component"]["imports"], imports)
