@@ -137,7 +137,8 @@ int lade_descriptor_empty(lade_descriptor *d)
 int lade_mediatype_is_manifest(const char *mt)
 {
 	return mt && (strcmp(mt, LADE_MEDIATYPE_MANIFEST) == 0 || strcmp(mt, LADE_MEDIATYPE_INDEX) == 0 ||
-		      strcmp(mt, LADE_MEDIATYPE_DOCKER_MANIFEST) == 0 || strcmp(mt, LADE_MEDIATYPE_DOCKER_LIST) == 0);
+		      strcmp(mt, LADE_MEDIATYPE_DOCKER_MANIFEST) == 0 || strcmp(mt, LADE_MEDIATYPE_DOCKER_LIST) == 0 ||
+		      strcmp(mt, LADE_MEDIATYPE_ARTIFACT_MANIFEST) == 0);
 }
 
 static int is_restricted_char(char c)
@@ -756,17 +757,19 @@ int lade_manifest_parse(lade_manifest *out, const char *data, size_t len)
 	lade__json_split sp;
 	cJSON *json = NULL;
 	const cJSON *item;
-	int err;
+	int err = 0, artifact;
 
 	memset(&m, 0, sizeof(m));
 	if ((err = lade__json_split_parse(data, len, LADE_MANIFEST_LIMIT, "manifest", &sp)) < 0)
 		return err;
 	json = sp.rest;
-	if ((err = check_schema(json, "manifest")) < 0 ||
-	    (err = get_string(&m.media_type, json, "mediaType", 0, "manifest")) < 0)
+	if ((err = get_string(&m.media_type, json, "mediaType", 0, "manifest")) < 0)
+		goto done;
+	artifact = m.media_type && strcmp(m.media_type, LADE_MEDIATYPE_ARTIFACT_MANIFEST) == 0;
+	if ((!artifact && (err = check_schema(json, "manifest")) < 0))
 		goto done;
 	m.schema_version = 2;
-	if (m.media_type && strcmp(m.media_type, LADE_MEDIATYPE_MANIFEST) != 0 &&
+	if (m.media_type && !artifact && strcmp(m.media_type, LADE_MEDIATYPE_MANIFEST) != 0 &&
 	    strcmp(m.media_type, LADE_MEDIATYPE_DOCKER_MANIFEST) != 0) {
 		err = lade__error(LADE_EINVALID, "manifest: \"mediaType\" is '%s', not an image manifest", m.media_type);
 		goto done;
@@ -774,14 +777,30 @@ int lade_manifest_parse(lade_manifest *out, const char *data, size_t len)
 	if ((err = get_string(&m.artifact_type, json, "artifactType", 0, "manifest")) < 0 ||
 	    (m.artifact_type && (err = lade_mediatype_validate(m.artifact_type, "artifactType")) < 0))
 		goto done;
-	item = cJSON_GetObjectItemCaseSensitive(json, "config");
-	if (!item) {
-		err = lade__error(LADE_EINVALID, "manifest: missing \"config\"");
-		goto done;
+	if (artifact) {
+		/*
+		 * The withdrawn artifact manifest: "blobs" and no config. Read as
+		 * the image manifest that replaced it (the empty config, blobs as
+		 * layers); lade never writes one.
+		 */
+		free(m.media_type);
+		if (!(m.media_type = lade__strdup(LADE_MEDIATYPE_MANIFEST)) || (err = lade_descriptor_empty(&m.config)) < 0) {
+			err = err < 0 ? err : lade__error_oom();
+			goto done;
+		}
+		if (cJSON_GetObjectItemCaseSensitive(json, "blobs") &&
+		    (err = split_descriptors(&sp, "blobs", &m.layers, &m.layer_count, "artifact manifest")) < 0)
+			goto done;
+	} else {
+		item = cJSON_GetObjectItemCaseSensitive(json, "config");
+		if (!item) {
+			err = lade__error(LADE_EINVALID, "manifest: missing \"config\"");
+			goto done;
+		}
+		if ((err = lade__descriptor_from_json(&m.config, item, "manifest config")) < 0 ||
+		    (err = split_descriptors(&sp, "layers", &m.layers, &m.layer_count, "manifest")) < 0)
+			goto done;
 	}
-	if ((err = lade__descriptor_from_json(&m.config, item, "manifest config")) < 0 ||
-	    (err = split_descriptors(&sp, "layers", &m.layers, &m.layer_count, "manifest")) < 0)
-		goto done;
 	/*
 	 * An empty config without artifactType breaks a MUST of image-spec 1.1,
 	 * but oras-go v1 and other tools write exactly that: it is read (pull

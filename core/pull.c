@@ -271,6 +271,9 @@ int lade_pull(lade_target *target, const char *reference, const lade_pull_option
 	}
 	if ((err = lade_manifest_parse(&m, bytes.ptr, bytes.size)) < 0)
 		goto done;
+	if (strcmp(media_type, LADE_MEDIATYPE_ARTIFACT_MANIFEST) == 0)
+		snprintf(res.warning, sizeof(res.warning),
+			 "an OCI artifact manifest (withdrawn from image-spec 1.1; ORAS 1.0 wrote it): read as an image manifest");
 	lade_buf_dispose(&bytes); /* parsed: up to 4 MiB that nothing needs any more */
 	if ((err = fetch_config(target, &m, &config)) < 0)
 		goto done;
@@ -287,8 +290,15 @@ int lade_pull(lade_target *target, const char *reference, const lade_pull_option
 			res.kind = opts->kinds[k];
 		}
 	}
-	if (res.kind && res.kind->check && (err = res.kind->check(res.kind, &ctx, res.warning, sizeof(res.warning))) < 0)
-		goto done;
+	if (res.kind && res.kind->check) {
+		/* The kind's word comes first; the manifest's own (an artifact manifest) stays when it has none. */
+		char own[sizeof(res.warning)];
+		memcpy(own, res.warning, sizeof(own));
+		if ((err = res.kind->check(res.kind, &ctx, res.warning, sizeof(res.warning))) < 0)
+			goto done;
+		if (!res.warning[0])
+			memcpy(res.warning, own, sizeof(own));
+	}
 	/* Read liberally, with a word: what older tools (oras-go v1) write breaks a MUST of image-spec 1.1. */
 	if (!res.warning[0] && !m.artifact_type && !strcmp(m.config.media_type, LADE_MEDIATYPE_EMPTY))
 		snprintf(res.warning, sizeof(res.warning),

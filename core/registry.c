@@ -30,7 +30,8 @@
 static const char MANIFEST_ACCEPT[] =
 	"Accept: application/vnd.oci.image.manifest.v1+json, application/vnd.oci.image.index.v1+json, "
 	"application/vnd.docker.distribution.manifest.v2+json, "
-	"application/vnd.docker.distribution.manifest.list.v2+json";
+	"application/vnd.docker.distribution.manifest.list.v2+json, "
+	"application/vnd.oci.artifact.manifest.v1+json";
 
 typedef struct registry registry;
 

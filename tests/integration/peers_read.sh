@@ -8,7 +8,8 @@
 #  - a descriptor with a digest algorithm lade cannot compute, on a layer
 #    that need not be fetched;
 #  - wkg/oci-wasm: no title, author and target in the config; several layers;
-#  - wasm-to-oci: `{}` config of its own type, its own layer type.
+#  - wasm-to-oci: `{}` config of its own type, its own layer type;
+#  - ORAS 1.0: the withdrawn OCI artifact manifest ("blobs", no config).
 source "$(dirname "$0")/../harness/lib.sh"
 start_registry plain
 cd "$WORK"
@@ -94,6 +95,20 @@ md = blob(m)
 open(f"{lay}/oci-layout", "w").write('{"imageLayoutVersion":"1.0.0"}')
 open(f"{lay}/index.json", "w").write(json.dumps({"schemaVersion": 2, "manifests": [
     {"mediaType": "application/vnd.oci.image.manifest.v1+json", **md, "annotations": {"org.opencontainers.image.ref.name": "v1"}}]}))
+# ORAS 1.0 / oras-go v2.0: the artifact manifest that image-spec 1.1 later withdrew ("blobs", no config);
+# distribution 2.8 does not store it, so it goes into a layout too
+lay = "layout-artifact"
+os.makedirs(f"{lay}/blobs/sha256")
+def blob2(data):
+    open(f"{lay}/blobs/sha256/{hashlib.sha256(data).hexdigest()}", "wb").write(data)
+    return {"digest": digest(data), "size": len(data)}
+am = json.dumps({"mediaType": "application/vnd.oci.artifact.manifest.v1+json", "artifactType": "application/vnd.example.sbom",
+                 "blobs": [{"mediaType": "application/json", **blob2(b'{"sbom":1}'), "annotations": {"org.opencontainers.image.title": "sbom.json"}}],
+                 "annotations": {"org.opencontainers.artifact.created": "2023-01-01T00:00:00Z"}}).encode()
+amd = blob2(am)
+open(f"{lay}/oci-layout", "w").write('{"imageLayoutVersion":"1.0.0"}')
+open(f"{lay}/index.json", "w").write(json.dumps({"schemaVersion": 2, "manifests": [
+    {"mediaType": "application/vnd.oci.artifact.manifest.v1+json", **amd, "annotations": {"org.opencontainers.image.ref.name": "v1"}}]}))
 PY
 python3 peer.py "$REGISTRY" || fail "the peer client could not push"
 printf '\0asm\1\0\0\0' > hello.wasm
@@ -119,7 +134,10 @@ cmp hello.wasm out-wkg2/hello.wasm && cmp second.wasm out-wkg2/hello-2.wasm || f
 grep -q "Warning: the wasm artifact has 2 wasm layers" wkg2.log || fail "no warning for two wasm layers"
 pull w2o "$REGISTRY/peers/w2o:v1"
 cmp hello.wasm out-w2o/module.wasm || fail "wasm-to-oci artifact not written"
+rm -rf out-am && "$LADE" pull --oci-layout -o out-am layout-artifact:v1 > am.log 2>&1 || fail "artifact manifest: $(cat am.log)"
+[ "$(cat out-am/sbom.json)" = '{"sbom":1}' ] || fail "artifact manifest: sbom.json not written"
+grep -q "Warning: an OCI artifact manifest" am.log || fail "no warning for the artifact manifest: $(cat am.log)"
 # a layer that must be fetched with a digest lade cannot compute is refused clearly
 expect_fail 1 "unsupported digest algorithm" -- "$LADE" pull --oci-layout -o out-x --file doc.sig layout-blake3:v1
 [ ! -e out-x/doc.sig ] || fail "a blob that cannot be verified took its final name"
-pass "artifacts written by peers (no artifactType, unknown types, extra fields, blake3, wkg, several layers, wasm-to-oci) are read"
+pass "artifacts written by peers (no artifactType, unknown types, extra fields, blake3, wkg, several layers, wasm-to-oci, artifact manifests) are read"

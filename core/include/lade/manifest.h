@@ -27,6 +27,8 @@ extern "C" {
 #define LADE_MEDIATYPE_EMPTY "application/vnd.oci.empty.v1+json"
 #define LADE_MEDIATYPE_DOCKER_MANIFEST "application/vnd.docker.distribution.manifest.v2+json"
 #define LADE_MEDIATYPE_DOCKER_LIST "application/vnd.docker.distribution.manifest.list.v2+json"
+/* The artifact manifest of image-spec 1.1's release candidates, withdrawn; ORAS 1.0 and oras-go v2.0 wrote it. Read only. */
+#define LADE_MEDIATYPE_ARTIFACT_MANIFEST "application/vnd.oci.artifact.manifest.v1+json"
 #define LADE_ARTIFACT_TYPE_UNKNOWN "application/vnd.unknown.artifact.v1"
 #define LADE_EMPTY_DIGEST "sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a"
 
