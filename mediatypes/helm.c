@@ -34,8 +34,12 @@
 /* Helm's loader limits (pkg/chart/loader/archive). */
 #define MAX_DECOMPRESSED ((uint64_t)100 << 20)
 #define MAX_FILE ((uint64_t)5 << 20)
-/* Entries a detection looks through for Chart.yaml before it gives up. */
-#define DETECT_ENTRIES_MAX 100000
+/*
+ * Entries a detection looks through for Chart.yaml before it gives up:
+ * charts hold hundreds of files, and a big tarball of small files that is
+ * no chart should not be decompressed whole just to be recognised.
+ */
+#define DETECT_ENTRIES_MAX 10000
 
 typedef enum { NAME_OK, NAME_ABSOLUTE, NAME_OUTSIDE, NAME_PARENT, NAME_DRIVE, NAME_TOP_CHART_YAML } name_verdict;
 
