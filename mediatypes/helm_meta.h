@@ -11,12 +11,8 @@
 #define LADE_MEDIATYPES_HELM_META_H
 
 #include "lade/common.h"
+#include "goyaml.h"
 
-typedef struct lade__helm_strings {
-	char **items;
-	size_t count;
-	int present; /* a list was given (Go: a non-nil slice) */
-} lade__helm_strings;
 
 typedef struct lade__helm_maintainer {
 	char *name, *email, *url;
@@ -24,7 +20,7 @@ typedef struct lade__helm_maintainer {
 
 typedef struct lade__helm_dependency {
 	char *name, *version, *repository, *condition, *alias;
-	lade__helm_strings tags;
+	lade__go_strings tags;
 	int enabled;
 	char *import_values; /* Go's JSON of the list, or NULL when empty */
 } lade__helm_dependency;
@@ -32,7 +28,7 @@ typedef struct lade__helm_dependency {
 typedef struct lade__helm_metadata {
 	char *name, *home, *version, *description, *icon, *api_version, *condition, *tags, *app_version,
 		*kube_version, *type; /* NULL: empty */
-	lade__helm_strings sources, keywords;
+	lade__go_strings sources, keywords;
 	lade__helm_maintainer **maintainers; /* an entry is NULL where the YAML had null */
 	size_t maintainer_count;
 	int deprecated;
@@ -59,7 +55,5 @@ int lade__helm_metadata_json(const lade__helm_metadata *md, lade_buf *out);
 
 void lade__helm_metadata_dispose(lade__helm_metadata *md);
 
-/* Go's strings.TrimSpace(s) == "" */
-int lade__go_blank(const char *s);
 
 #endif
