@@ -38,6 +38,16 @@ int lade__error(int code, const char *fmt, ...)
 	return code;
 }
 
+int lade_error_set(int code, const char *fmt, ...)
+{
+	va_list ap;
+	int err;
+	va_start(ap, fmt);
+	err = set_error(code < 0 ? code : LADE_ERROR, 0, NULL, fmt, ap);
+	va_end(ap);
+	return err;
+}
+
 int lade__error_http(int code, long status, const char *registry_code, const char *fmt, ...)
 {
 	va_list ap;

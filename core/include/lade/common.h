@@ -62,6 +62,21 @@ LADE_EXTERN const lade_error *lade_error_last(void);
 /* Forget the calling thread's last error. */
 LADE_EXTERN void lade_error_clear(void);
 
+#if defined(__GNUC__)
+#define LADE_PRINTF(fmt, args) __attribute__((format(printf, fmt, args)))
+#else
+#define LADE_PRINTF(fmt, args)
+#endif
+
+/*
+ * Set the calling thread's error, for code outside liblade that lade calls
+ * back (a kind, a target, a credential hook): `return lade_error_set(...)`
+ * honours "return a negative lade_error_code with the message set", as
+ * libgit2's git_error_set_str does. code is taken as LADE_ERROR when it
+ * is not negative; the printf-style message is cut to fit. Returns code.
+ */
+LADE_EXTERN int lade_error_set(int code, const char *fmt, ...) LADE_PRINTF(2, 3);
+
 /* A short name for an error code, e.g. "ENOTFOUND". Static storage. */
 LADE_EXTERN const char *lade_error_name(int code);
 
