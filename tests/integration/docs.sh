@@ -13,7 +13,7 @@ for src in "$LADE_SOURCE_DIR"/cmd/*.c; do
   for opt in $(grep -oE -- '--[a-z][a-z-]+' "$WORK/help" | sort -u); do
     grep -q -- "$opt" "$page" || fail "docs/commands/$cmd.md does not mention $opt (from lade $cmd --help)"
   done
-  grep -q "docs/commands/\|lade $cmd" "$docs/../README.md" "$page" || fail "$cmd page has no usage line"
+  grep -q "^lade $cmd\b" "$page" || fail "docs/commands/$cmd.md has no usage line (lade $cmd ...)"
 done
 pass "every command has a page naming each of its options"
 

@@ -6,8 +6,8 @@
 # built from Debian's Go packages). Then `pull --version` picks across a
 # real registry's tag list as helm pull does.
 source "$(dirname "$0")/../harness/lib.sh"
-command -v go > /dev/null || { echo "SKIP: go (Debian golang-go) is not installed" >&2; exit 77; }
-[ -d /usr/share/gocode/src/sigs.k8s.io/yaml ] || { echo "SKIP: golang-k8s-sigs-yaml-dev is not installed" >&2; exit 77; }
+command -v go > /dev/null || skip "go (Debian golang-go) is not installed"
+[ -d /usr/share/gocode/src/sigs.k8s.io/yaml ] || skip "golang-k8s-sigs-yaml-dev is not installed"
 export TZ=UTC
 start_registry plain
 cd "$WORK"

@@ -6,8 +6,8 @@
 # the config bytes (or the refusal) must agree. Then a tag list: `--version`
 # constraints must pick what Helm's registry client picks.
 source "$(dirname "$0")/../harness/lib.sh"
-command -v go > /dev/null || { echo "SKIP: go (Debian golang-go) is not installed" >&2; exit 77; }
-[ -d /usr/share/gocode/src/sigs.k8s.io/yaml ] || { echo "SKIP: golang-k8s-sigs-yaml-dev is not installed" >&2; exit 77; }
+command -v go > /dev/null || skip "go (Debian golang-go) is not installed"
+[ -d /usr/share/gocode/src/sigs.k8s.io/yaml ] || skip "golang-k8s-sigs-yaml-dev is not installed"
 HELM_CONFIG="$LADE_BUILD_DIR/tests/helm_config"
 cd "$WORK"
 cp -r "$LADE_SOURCE_DIR/tests/tools/helmref" helmref

@@ -6,8 +6,13 @@
 source "$(dirname "$0")/../harness/lib.sh"
 export TZ=UTC # created is the .tgz time in local time, as helm push writes it
 JCO=${LADE_TEST_TOOLS:-/opt/lade-test-tools}/node_modules/.bin/jco
-command -v wat2wasm > /dev/null || { echo "SKIP: wat2wasm (Debian wabt) is not installed" >&2; exit 77; }
-[ -x "$JCO" ] || { echo "SKIP: jco is not installed (.ci/install-deps)" >&2; exit 77; }
+# Only the wasm part needs the wasm tools; CI (.ci/install-deps) has them and must run it.
+wasm_tools=1
+command -v wat2wasm > /dev/null && [ -x "$JCO" ] || wasm_tools=
+if [ -z "$wasm_tools" ]; then
+  [ -z "${CI:-}" ] || fail "CI must have wat2wasm (Debian wabt) and jco (npm), .ci/install-deps installs them"
+  echo "note: wat2wasm or jco missing: the wasm part is skipped" >&2
+fi
 start_registry plain
 cd "$WORK"
 R="$REGISTRY/kinds"
@@ -66,7 +71,7 @@ cat > mod.wat <<'WAT'
   (memory (export "memory") 1)
   (func (export "_start")))
 WAT
-wat2wasm mod.wat -o mod.wasm && touch -d "2023-04-05 06:07:08 UTC" mod.wasm
+[ -z "$wasm_tools" ] || { wat2wasm mod.wat -o mod.wasm && touch -d "2023-04-05 06:07:08 UTC" mod.wasm; }
 cat > comp.wat <<'WAT'
 (component
   (import "wasi:cli/environment@0.2.0" (instance (export "get-arguments" (func (result (list string))))))
@@ -79,7 +84,7 @@ cat > comp.wat <<'WAT'
   (export "wasi:cli/run@0.2.0" (instance $runner))
   (export "hello" (func $run)))
 WAT
-"$JCO" parse comp.wat -o comp.wasm > /dev/null
+[ -z "$wasm_tools" ] || "$JCO" parse comp.wat -o comp.wasm > /dev/null
 mkdir -p tarsrc/x && echo hello > tarsrc/x/a.txt
 tar -czf data.tar.gz -C tarsrc x
 tar -cf data.tar -C tarsrc x
@@ -152,6 +157,7 @@ d4=$(SOURCE_DATE_EPOCH=1700000000 "$LADE" push --oci-layout "$WORK/repro3:b" cop
 pass "created is the .tgz's time on disk in local time (as helm push); SOURCE_DATE_EPOCH makes it reproducible"
 
 # ---------- wasm ----------
+if [ -n "$wasm_tools" ]; then
 for where in layout registry; do
   if [ $where = layout ]; then T=(--oci-layout); base="$WORK/wstore"; else T=(--plain-http); base="$R"; fi
   "$LADE" push "${T[@]}" "$base/mod:v1" mod.wasm > /dev/null || fail "module push ($where)"
@@ -189,6 +195,7 @@ cfg=$("$LADE" manifest fetch --oci-layout "$WORK/wdated:v1" | python3 -c 'import
 "$LADE" blob fetch --oci-layout "$WORK/wdated@$cfg" -o dated-config.json
 check_json dated-config.json 'j["created"] == "2023-11-14T22:13:20Z"'
 pass "wasm module (wasip1) and component (wasip2, imports and exports as jco wit prints them) round trip"
+fi
 
 # ---------- tarballs ----------
 (cd "$WORK" && "$LADE" push --oci-layout "$WORK/tstore:v1" data.tar.gz data.tar data.tar.zst) > /dev/null
@@ -223,8 +230,13 @@ check_json dir-manifest.json 'j["layers"][0]["mediaType"] == "application/vnd.oc
   'j["layers"][0]["annotations"]["io.deis.oras.content.digest"].startswith("sha256:")'
 # The same tree checked out twice, other times and owners: the same layer digest.
 mkdir -p co1 co2 && cp -a tree co1/ && cp -a tree co2/
-find co2/tree -exec touch -h -d '1999-09-09' {} + && chown -hR 1234:4321 co2/tree && chmod g+s co2/tree/a 2>/dev/null || true
-chmod g-s co2/tree/a 2>/dev/null || true
+find co2/tree -exec touch -h -d '1999-09-09' {} + || fail "cannot set times in co2"
+if [ "$(id -u)" = 0 ]; then
+  chown -hR 1234:4321 co2/tree || fail "cannot change owners in co2"
+  [ "$(stat -c %u:%g co2/tree/a)" = 1234:4321 ] || fail "co2's owners did not change"
+else
+  echo "note: not root, so owners are not varied (times are)" >&2
+fi
 l1=$("$LADE" push --oci-layout "$WORK/dr1:v1" co1/tree --export-manifest m1.json >/dev/null && python3 -c 'import json; print(json.load(open("m1.json"))["layers"][0]["digest"])')
 l2=$("$LADE" push --oci-layout "$WORK/dr2:v1" co2/tree --export-manifest m2.json >/dev/null && python3 -c 'import json; print(json.load(open("m2.json"))["layers"][0]["digest"])')
 [ -n "$l1" ] && [ "$l1" = "$l2" ] || fail "same tree, other times and owners: $l1 vs $l2"
@@ -268,7 +280,8 @@ rm -rf sel-out && "$LADE" pull --oci-layout "$WORK/sel:v1" -o sel-out --media-ty
 "$LADE" pull --oci-layout "$WORK/sel:v1" --file comp.wat -o - 2> /dev/null | cmp - comp.wat || fail "-o - of one layer"
 expect_fail 1 "exactly one layer" -- "$LADE" pull --oci-layout "$WORK/sel:v1" -o -
 expect_fail 1 "no layer .* matches" -- "$LADE" pull --oci-layout "$WORK/sel:v1" --file nope -o sel-out
-"$LADE" pull --oci-layout "$WORK/wstore/comp:v1" -o - 2> /dev/null | cmp - comp.wasm || fail "-o - of a wasm artifact"
+[ -z "$wasm_tools" ] || "$LADE" pull --oci-layout "$WORK/wstore/comp:v1" -o - 2> /dev/null | cmp - comp.wasm ||
+  fail "-o - of a wasm artifact"
 pass "pull --file, --media-type and -o - (one layer to standard output)"
 
 echo "kinds: all passed"

@@ -13,9 +13,9 @@
 source "$(dirname "$0")/../harness/lib.sh"
 PREFIX=${LADE_TEST_TOOLS:-/opt/lade-test-tools}
 JCO=$PREFIX/node_modules/.bin/jco
-command -v wat2wasm > /dev/null || { echo "SKIP: wat2wasm (Debian wabt) is not installed" >&2; exit 77; }
-[ -x "$JCO" ] || { echo "SKIP: jco is not installed (.ci/install-deps)" >&2; exit 77; }
-[ -d "$PREFIX/node_modules/@bytecodealliance/componentize-js" ] || { echo "SKIP: componentize-js is not installed" >&2; exit 77; }
+command -v wat2wasm > /dev/null || skip "wat2wasm (Debian wabt) is not installed"
+[ -x "$JCO" ] || skip "jco is not installed (.ci/install-deps)"
+[ -d "$PREFIX/node_modules/@bytecodealliance/componentize-js" ] || skip "componentize-js is not installed"
 export JCO_PREFIX=$PREFIX
 TOOLS="$LADE_SOURCE_DIR/tests/tools/wasm"
 start_registry plain
