@@ -30,4 +30,12 @@ pass "the example pushes and pulls through a layout and a registry"
 leaked=$(nm -D --defined-only "$libdir/liblade.so" | awk '{print $3}' | grep -v '^lade_' | grep -v '^_' || true)
 [ -z "$leaked" ] || fail "liblade.so exports non-lade symbols: $leaked"
 pass "liblade.so exports only lade_ symbols"
+
+# libarchive and libcurl are opened on first use (dlopen) to keep every run's memory low:
+# neither may become a link-time dependency, nor be called directly (an undefined symbol).
+needed=$(readelf -d "$libdir/liblade.so" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p')
+echo "$needed" | grep -Eq '^lib(archive|curl)' && fail "liblade.so links $(echo "$needed" | grep -E '^lib(archive|curl)') directly"
+direct=$(nm -D --undefined-only "$libdir/liblade.so" | awk '{print $2}' | grep -E '^(archive_|curl_)' || true)
+[ -z "$direct" ] || fail "liblade.so calls libarchive or libcurl directly: $direct"
+pass "liblade.so opens libarchive and libcurl on first use: neither is NEEDED nor called directly"
 echo "library: all passed"
