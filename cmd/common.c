@@ -340,10 +340,27 @@ int open_failed(const opened_target *ot)
 	return ot->bad_reference ? EXIT_USAGE : EXIT_FAILURE_;
 }
 
+/* The library says what and where; which flag changes the outcome is the CLI's to say. */
+static const char *hint_for(const lade_error *e)
+{
+	if (e->code == LADE_EUNSAFE && strstr(e->message, "refusing to write"))
+		return "-T (--allow-path-traversal) writes outside the output folder";
+	if (e->code == LADE_EEXISTS && strstr(e->message, "not replacing it"))
+		return "without -k (--keep-old-files) existing files are replaced";
+	if (e->code == LADE_EINVALID && strstr(e->message, "leave out the scheme"))
+		return "--plain-http talks HTTP to the registry";
+	if (e->code == LADE_EAUTH && strstr(e->message, "requires credentials"))
+		return "give --username and --password (or --password-stdin), or run lade login first";
+	return NULL;
+}
+
 int fail(void)
 {
 	const lade_error *e = lade_error_last();
+	const char *hint = hint_for(e);
 	fprintf(stderr, "lade: %s\n", e->message[0] ? e->message : lade_error_name(e->code));
+	if (hint)
+		fprintf(stderr, "lade: %s\n", hint);
 	return EXIT_FAILURE_;
 }
 

@@ -47,7 +47,7 @@ static int destination(char *out, size_t outlen, const char *output, int rootfd,
 		return lade__error(LADE_EUNSAFE, "refusing an empty title");
 	if (title[0] == '/') {
 		if (!allow_traversal)
-			return lade__error(LADE_EUNSAFE, "refusing to write '%s': absolute path (use -T to allow)", title);
+			return lade__error(LADE_EUNSAFE, "refusing to write '%s': absolute path", title);
 		return lade__snprintf(out, outlen, "%s", title);
 	}
 	if (lade__snprintf(work, sizeof(work), "%s", title) < 0)
@@ -60,7 +60,7 @@ static int destination(char *out, size_t outlen, const char *output, int rootfd,
 			if (depth == 0) {
 				if (!allow_traversal)
 					return lade__error(LADE_EUNSAFE,
-							   "refusing to write '%s': it leaves the output folder (use -T to allow)",
+							   "refusing to write '%s': it leaves the output folder",
 							   title);
 				/* Allowed to leave: the path as written, folders made as they come. */
 				if ((err = lade__snprintf(out, outlen, "%s/%s", output, title)) < 0)
@@ -369,7 +369,7 @@ int lade_pull(lade_target *target, const char *reference, const lade_pull_option
 			}
 		}
 		if (opts->keep_old_files && lstat(dest, &st) == 0) {
-			err = lade__error(LADE_EEXISTS, "'%s' exists; not replacing it (--keep-old-files)", dest);
+			err = lade__error(LADE_EEXISTS, "'%s' exists; not replacing it (keep_old_files)", dest);
 			goto done;
 		}
 		for (k = 0; k < i; k++) {

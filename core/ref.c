@@ -163,8 +163,7 @@ int lade_ref_parse(lade_ref *out, const char *str)
 		return lade__error(LADE_EINVALID, "invalid reference '%.40s...': longer than %zu characters", str,
 				   sizeof(work) - 1);
 	if (strstr(str, "://"))
-		return lade__error(LADE_EINVALID, "invalid reference '%s': leave out the scheme (use --plain-http for http)",
-				   str);
+		return lade__error(LADE_EINVALID, "invalid reference '%s': leave out the scheme", str);
 	memcpy(work, str, strlen(str) + 1);
 
 	if ((at = strchr(work, '@')) != NULL) {

@@ -889,7 +889,7 @@ static int fetch_token(registry *r, const lade_challenge *ch, const char *scope)
 			      ? lade__error_http(LADE_EAUTH, status, "UNAUTHORIZED", "'%s': credentials rejected by the token service",
 						 r->host)
 			      : lade__error_http(LADE_EAUTH, status, "UNAUTHORIZED",
-						 "'%s' requires credentials: give --username and --password, or lade login", r->host);
+						 "'%s' requires credentials and none were given", r->host);
 		goto done;
 	}
 	if (status != 200) {
@@ -950,7 +950,7 @@ static int handle_unauthorized(request *rq)
 	if (basic) {
 		char value[HEADER_MAX];
 		if (!r->username)
-			return lade__error(LADE_EAUTH, "'%s' requires credentials: give --username and --password, or lade login",
+			return lade__error(LADE_EAUTH, "'%s' requires credentials and none were given",
 					   r->host);
 		if ((err = basic_value(r->username, r->password, value, sizeof(value))) == 0)
 			err = remember_auth(r, "*", value, 0);

@@ -415,7 +415,7 @@ static int clear_leaf(unpacker *u, int dirfd, const char *leaf, const char *name
 	if (S_ISDIR(st.st_mode))
 		return lade__error(LADE_EINVALID, "entry '%s': a folder of that name is already there", name);
 	if (u->opts->keep_old_files)
-		return lade__error(LADE_EEXISTS, "entry '%s' exists; not replacing it (--keep-old-files)", name);
+		return lade__error(LADE_EEXISTS, "entry '%s' exists; not replacing it (keep_old_files)", name);
 	if (unlinkat(dirfd, leaf, 0) < 0)
 		return lade__error(LADE_EIO, "cannot replace '%s': %s", name, strerror(errno));
 	return 0;
