@@ -176,6 +176,10 @@ static int config_paths(const lade_credentials_options *opts, const char ***path
 {
 	static const char *single[1];
 	const char *dir = getenv("DOCKER_CONFIG"), *home = getenv("HOME");
+	/* Every version up to the current one is read; there is only one so far. */
+	if (opts && (opts->version < 1 || opts->version > LADE_CREDENTIALS_OPTIONS_VERSION))
+		return lade__error(LADE_EINVALID, "credentials options version %u is not 1 to %d", opts->version,
+				   LADE_CREDENTIALS_OPTIONS_VERSION);
 	if (opts && opts->config_count) {
 		*paths = (const char **)opts->config_paths;
 		*count = opts->config_count;

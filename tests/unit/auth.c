@@ -118,9 +118,23 @@ static void test_credentials__store_get_erase_keeps_other_keys(void **state)
 	assert_int_equal(system(cmd), 0);
 }
 
+/* An options struct from a newer library than this one, or never initialised, is refused, not misread. */
+static void test_credentials__options_version_checked(void **state)
+{
+	lade_credentials_options opts = LADE_CREDENTIALS_OPTIONS_INIT;
+	lade_credential cred;
+	(void)state;
+	opts.version = LADE_CREDENTIALS_OPTIONS_VERSION + 1;
+	assert_int_equal(lade_credentials_get(&opts, "example.com", &cred), LADE_EINVALID);
+	assert_non_null(strstr(lade_error_last()->message, "version"));
+	opts.version = 0;
+	assert_int_equal(lade_credentials_erase(&opts, "example.com"), LADE_EINVALID);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_credentials__options_version_checked),
 		cmocka_unit_test(test_auth_parse_challenges__table),
 		cmocka_unit_test(test_auth_parse_challenges__unterminated),
 		cmocka_unit_test(test_credentials_key__docker_hub),

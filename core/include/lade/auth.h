@@ -53,7 +53,7 @@ typedef struct lade_credentials_options {
 	size_t config_count;
 } lade_credentials_options;
 
-#define LADE_CREDENTIALS_OPTIONS_INIT {LADE_CREDENTIALS_OPTIONS_VERSION, NULL, 0}
+#define LADE_CREDENTIALS_OPTIONS_INIT {.version = LADE_CREDENTIALS_OPTIONS_VERSION}
 
 /* The key a registry's credentials are kept under. out needs 256 bytes. */
 LADE_EXTERN int lade_credentials_key(const char *registry, char *out, size_t outlen);
