@@ -2,6 +2,7 @@
 #include "fsutil.h"
 #include "json.h"
 #include "lade/layout.h"
+#include "lade/sys/target.h"
 #include "lade/ref.h"
 
 #include <errno.h>
@@ -571,6 +572,7 @@ static void layout_free(lade_target *t)
 }
 
 static const lade_target_ops layout_ops = {
+	.version = LADE_TARGET_OPS_VERSION,
 	.exists = layout_exists,
 	.blob_size = layout_blob_size,
 	.fetch_bytes = layout_fetch_bytes,
@@ -674,8 +676,7 @@ int lade_layout_open(lade_target **out, const char *path, int create)
 	int err;
 	if (!l)
 		return lade__error_oom();
-	l->base.ops = &layout_ops;
-	l->base.kind = "oci-layout";
+	lade_target_init(&l->base, &layout_ops, "oci-layout");
 	if ((err = lade__snprintf(l->root, sizeof(l->root), "%s", path)) < 0)
 		goto fail;
 	len = strlen(l->root);

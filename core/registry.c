@@ -4,6 +4,7 @@
 #include "wire.h"
 #include "lade/auth.h"
 #include "lade/registry.h"
+#include "lade/sys/target.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -1976,6 +1977,7 @@ static void reg_free(lade_target *t)
 }
 
 static const lade_target_ops registry_ops = {
+	.version = LADE_TARGET_OPS_VERSION,
 	.exists = reg_exists,
 	.blob_size = reg_blob_size,
 	.push_stream = reg_push_stream,
@@ -2019,8 +2021,7 @@ int lade_registry_open(lade_target **out, const lade_ref *ref, const lade_regist
 		return lade__error(LADE_ERROR, "cannot initialise libcurl");
 	if (!(r = calloc(1, sizeof(*r))))
 		return lade__error_oom();
-	r->base.ops = &registry_ops;
-	r->base.kind = "registry";
+	lade_target_init(&r->base, &registry_ops, "registry");
 	plain = opts->plain_http < 0 ? is_localhost(ref->registry) : opts->plain_http;
 	if ((err = lade__snprintf(r->base_url, sizeof(r->base_url), "%s://%s", plain ? "http" : "https",
 				  lade_ref_api_host(ref))) < 0)

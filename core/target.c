@@ -1,54 +1,86 @@
+/*
+ * The target dispatchers: each calls the target's operation, or says the
+ * target lacks it. lade/sys/target.h is the implementers' side.
+ */
 #include "internal.h"
-#include "lade/target.h"
+#include "lade/sys/target.h"
+
+#include <string.h>
+
+static int unsupported(const lade_target *t, const char *op)
+{
+	return lade__error(LADE_EUNSUPPORTED, "the %s target cannot %s", t->kind ? t->kind : "custom", op);
+}
+
+/* Call ops->name when the target has it, else fail naming the operation. */
+#define DISPATCH(t, name, what, ...) ((t)->ops->name ? (t)->ops->name(__VA_ARGS__) : unsupported((t), (what)))
+
+int lade_target_init(lade_target *t, const lade_target_ops *ops, const char *kind)
+{
+	if (!t || !ops || !ops->free)
+		return lade__error(LADE_EINVALID, "a target needs an ops table with free");
+	if (ops->version < 1 || ops->version > LADE_TARGET_OPS_VERSION)
+		return lade__error(LADE_EINVALID, "target ops version %u is not 1 to %d", ops->version,
+				   LADE_TARGET_OPS_VERSION);
+	memset(t, 0, sizeof(*t));
+	t->ops = ops;
+	t->kind = kind;
+	return 0;
+}
+
+const char *lade_target_kind(const lade_target *t)
+{
+	return t->kind ? t->kind : "custom";
+}
 
 int lade_target_exists(lade_target *t, const lade_descriptor *desc, int *found)
 {
-	return t->ops->exists(t, desc, found);
+	return DISPATCH(t, exists, "check what it holds", t, desc, found);
 }
 
 int lade_target_blob_size(lade_target *t, const lade_digest *digest, uint64_t *size)
 {
-	return t->ops->blob_size(t, digest, size);
+	return DISPATCH(t, blob_size, "tell a blob's size", t, digest, size);
 }
 
 int lade_target_fetch_bytes(lade_target *t, const lade_descriptor *desc, size_t max, lade_buf *out)
 {
-	return t->ops->fetch_bytes(t, desc, max, out);
+	return DISPATCH(t, fetch_bytes, "fetch content", t, desc, max, out);
 }
 
 int lade_target_fetch_files(lade_target *t, lade_blob_job *jobs, size_t count)
 {
-	return t->ops->fetch_files(t, jobs, count);
+	return DISPATCH(t, fetch_files, "fetch blobs to files", t, jobs, count);
 }
 
 int lade_target_push_bytes(lade_target *t, const lade_descriptor *desc, const void *data, size_t len)
 {
-	return t->ops->push_bytes(t, desc, data, len);
+	return DISPATCH(t, push_bytes, "store content", t, desc, data, len);
 }
 
 int lade_target_push_files(lade_target *t, lade_blob_job *jobs, size_t count)
 {
-	return t->ops->push_files(t, jobs, count);
+	return DISPATCH(t, push_files, "store blobs from files", t, jobs, count);
 }
 
 int lade_target_push_stream(lade_target *t, int fd, const char *name, lade_descriptor *desc)
 {
-	return t->ops->push_stream(t, fd, name, desc);
+	return DISPATCH(t, push_stream, "store a stream", t, fd, name, desc);
 }
 
 int lade_target_resolve(lade_target *t, const char *reference, lade_descriptor *out)
 {
-	return t->ops->resolve(t, reference, out);
+	return DISPATCH(t, resolve, "resolve a reference", t, reference, out);
 }
 
 int lade_target_tag(lade_target *t, const lade_descriptor *desc, const void *data, size_t len, const char *tag)
 {
-	return t->ops->tag(t, desc, data, len, tag);
+	return DISPATCH(t, tag, "tag a manifest", t, desc, data, len, tag);
 }
 
 int lade_target_list_tags(lade_target *t, lade_tag_cb cb, void *payload)
 {
-	return t->ops->list_tags(t, cb, payload);
+	return DISPATCH(t, list_tags, "list tags", t, cb, payload);
 }
 
 void lade_target_set_progress(lade_target *t, lade_progress_cb cb, void *payload)

@@ -17,7 +17,7 @@ for src in "$LADE_SOURCE_DIR"/cmd/*.c; do
 done
 pass "every command has a page naming each of its options"
 
-for fn in $(grep -h 'LADE_EXTERN' "$LADE_SOURCE_DIR"/core/include/lade/*.h | grep -oE '\blade_[a-z0-9_]+ *\(' | tr -d ' (' | sort -u); do
+for fn in $(grep -h 'LADE_EXTERN' "$LADE_SOURCE_DIR"/core/include/lade/*.h "$LADE_SOURCE_DIR"/core/include/lade/sys/*.h | grep -oE '\blade_[a-z0-9_]+ *\(' | tr -d ' (' | sort -u); do
   grep -qw "$fn" "$docs/library.md" || fail "public function $fn is not in docs/library.md"
 done
 pass "every public function is on the library map"

@@ -26,6 +26,26 @@ start_registry plain
 cmp data.bin out-registry/data.bin || fail "registry round trip differs"
 pass "the example pushes and pulls through a layout and a registry"
 
+# The extension points: a store of one's own (lade/sys/target.h) and a kind of one's own.
+for prog in custom_target custom_kind; do
+  cc -std=c11 -Wall -Wextra -Werror ${LADE_TEST_CFLAGS:-} "$LADE_SOURCE_DIR/docs/$prog.c" -o "$prog" \
+    $(pkg-config --cflags lade) "$libdir/liblade.a" $(pkg-config --libs-only-l --static lade | sed 's/-llade//') \
+    || fail "docs/$prog.c does not build against the installed library"
+done
+printf 'in memory\n' > note.txt
+./custom_target note.txt out-memory > memory.out 2>&1 || fail "custom_target: $(cat memory.out)"
+cmp note.txt out-memory/note.txt || fail "the in-memory target gave back other bytes"
+grep -q '^tag v1$' memory.out || fail "the in-memory target lists no tag: $(cat memory.out)"
+grep -q 'push_stream: the memory target cannot store a stream' memory.out || fail "a missing operation: $(cat memory.out)"
+printf 'a,b,c\n1,2,3\n4,5,6\n' > good.csv
+printf 'a,b,c\n1,2,3\n4,5\n' > bad.csv
+./custom_kind good.csv "$WORK/csv-layout" > csv.out 2>&1 || fail "custom_kind: $(cat csv.out)"
+grep -q 'as text/csv (kind csv), 3 columns' csv.out || fail "custom_kind: $(cat csv.out)"
+rc=0; ./custom_kind bad.csv "$WORK/csv-layout" > csv.out 2>&1 || rc=$?
+[ "$rc" = 1 ] && grep -q "'bad.csv' line 3 has 2 fields, the header 3 (EINVALID)" csv.out ||
+  fail "a kind's lade_error_set did not come out of lade_push: rc $rc, $(cat csv.out)"
+pass "docs/custom_target.c (an in-memory store) and docs/custom_kind.c (a kind with lade_error_set) build and run"
+
 # Only lade_ symbols leave the shared library.
 leaked=$(nm -D --defined-only "$libdir/liblade.so" | awk '{print $3}' | grep -v '^lade_' | grep -v '^_' || true)
 [ -z "$leaked" ] || fail "liblade.so exports non-lade symbols: $leaked"

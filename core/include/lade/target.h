@@ -13,6 +13,9 @@
  *  - Manifests and indexes (lade_mediatype_is_manifest) are routed by
  *    media type; every other descriptor is a blob.
  *  - A target is used from one thread at a time.
+ *
+ * Users of targets see the opaque lade_target and the dispatchers below;
+ * a store of your own implements the operations of lade/sys/target.h.
  */
 #ifndef LADE_TARGET_H
 #define LADE_TARGET_H
@@ -42,52 +45,10 @@ typedef int (*lade_tag_cb)(const char *tag, void *payload);
 typedef void (*lade_progress_cb)(const lade_blob_job *job, uint64_t done, void *payload);
 
 /*
- * The operations. Every function returns 0 or a negative lade_error_code
- * with the message set. Implementations fill all fields except those
- * marked optional.
+ * Dispatchers: each calls the target's operation (lade/sys/target.h says
+ * what each does). An operation the target does not have fails with
+ * LADE_EUNSUPPORTED and a message naming the target and the operation.
  */
-typedef struct lade_target_ops {
-	/* Is the content there? *found = 1 or 0. */
-	int (*exists)(lade_target *t, const lade_descriptor *desc, int *found);
-	/* The size of a blob known only by digest. LADE_ENOTFOUND when absent. */
-	int (*blob_size)(lade_target *t, const lade_digest *digest, uint64_t *size);
-	/* Read small content (manifests, configs) into out, capped at max, verified. */
-	int (*fetch_bytes)(lade_target *t, const lade_descriptor *desc, size_t max, lade_buf *out);
-	/* Fetch blobs to files: several at once where the target can. Returns the first job error. */
-	int (*fetch_files)(lade_target *t, lade_blob_job *jobs, size_t count);
-	/* Store small content from memory (verified against desc). */
-	int (*push_bytes)(lade_target *t, const lade_descriptor *desc, const void *data, size_t len);
-	/* Store blobs from files, skipping what is there. Returns the first job error. */
-	int (*push_files)(lade_target *t, lade_blob_job *jobs, size_t count);
-	/*
-	 * Store a blob read from fd to its end, size unknown beforehand (standard
-	 * input); name is for messages. desc->media_type is the caller's; its
-	 * digest and size are filled in. Not retried: a stream cannot be read twice.
-	 */
-	int (*push_stream)(lade_target *t, int fd, const char *name, lade_descriptor *desc);
-	/* Resolve a tag or digest to the descriptor of a manifest. Caller disposes *out. */
-	int (*resolve)(lade_target *t, const char *reference, lade_descriptor *out);
-	/*
-	 * Point tag at a manifest. With its bytes (data, len), the manifest is
-	 * stored too; with data NULL it must be stored already. A NULL or empty
-	 * tag records the manifest untagged where the target keeps such a list.
-	 */
-	int (*tag)(lade_target *t, const lade_descriptor *desc, const void *data, size_t len, const char *tag);
-	/* Call cb for every tag, in the target's order. */
-	int (*list_tags)(lade_target *t, lade_tag_cb cb, void *payload);
-	/* Release the target. */
-	void (*free)(lade_target *t);
-} lade_target_ops;
-
-/* Implementations embed this as their first member. */
-struct lade_target {
-	const lade_target_ops *ops;
-	const char *kind;               /* "oci-layout" or "registry" */
-	lade_progress_cb progress;      /* optional */
-	void *progress_payload;
-};
-
-/* Dispatchers: each calls the matching operation. */
 LADE_EXTERN int lade_target_exists(lade_target *t, const lade_descriptor *desc, int *found);
 LADE_EXTERN int lade_target_blob_size(lade_target *t, const lade_digest *digest, uint64_t *size);
 LADE_EXTERN int lade_target_fetch_bytes(lade_target *t, const lade_descriptor *desc, size_t max, lade_buf *out);
@@ -99,6 +60,9 @@ LADE_EXTERN int lade_target_resolve(lade_target *t, const char *reference, lade_
 LADE_EXTERN int lade_target_tag(lade_target *t, const lade_descriptor *desc, const void *data, size_t len,
 				const char *tag);
 LADE_EXTERN int lade_target_list_tags(lade_target *t, lade_tag_cb cb, void *payload);
+
+/* The target's kind: "oci-layout", "registry", or what its implementer named it. Static storage. */
+LADE_EXTERN const char *lade_target_kind(const lade_target *t);
 
 /* Set a progress callback for blob jobs (NULL to clear). */
 LADE_EXTERN void lade_target_set_progress(lade_target *t, lade_progress_cb cb, void *payload);
