@@ -13,16 +13,7 @@
 
 int lade_manifest_fetch(lade_target *target, const char *reference, lade_descriptor *desc, lade_buf *bytes)
 {
-	lade_descriptor d;
-	int err;
-	if ((err = lade_target_resolve(target, reference, &d)) < 0)
-		return err;
-	if ((err = lade_target_fetch_bytes(target, &d, LADE_MANIFEST_LIMIT, bytes)) < 0) {
-		lade_descriptor_dispose(&d);
-		return err;
-	}
-	*desc = d;
-	return 0;
+	return lade_target_fetch_manifest(target, reference, LADE_MANIFEST_LIMIT, desc, bytes);
 }
 
 /*

@@ -1805,6 +1805,66 @@ static int reg_push_bytes(lade_target *t, const lade_descriptor *desc, const voi
 	return run_jobs(r, &job, 1, 1, data, -1);
 }
 
+/*
+ * One GET for a manifest by tag or digest: the bytes are hashed here (with
+ * the digest's own algorithm when one was asked for) and must match it, and
+ * the registry's Docker-Content-Digest when it sends one.
+ */
+static int reg_fetch_manifest(lade_target *t, const char *reference, size_t max, lade_descriptor *desc, lade_buf *bytes)
+{
+	registry *r = (registry *)t;
+	request rq;
+	char url[URL_MAX], scope[600], what[300];
+	lade_digest asked, got;
+	int err, by_digest = strchr(reference, ':') != NULL;
+
+	snprintf(what, sizeof(what), "cannot fetch manifest '%s/%s%s%s'", r->host, r->repository, by_digest ? "@" : ":",
+		 reference);
+	if (strchr(reference, '@') || strchr(reference, '/'))
+		return lade__error(LADE_EINVALID, "%s: not a tag or digest", what);
+	if (by_digest && (err = lade_digest_parse(&asked, reference)) < 0)
+		return lade__error(err, "%s: %s", what, lade_error_last()->message);
+	scope_for(r, scope, sizeof(scope), 0);
+	if ((err = url_for(r, url, sizeof(url), "/v2/%s/manifests/%s", reference)) < 0 ||
+	    (err = request_init(&rq, r)) < 0)
+		return err;
+	if ((err = run(&rq, M_GET, url, MANIFEST_ACCEPT, max, 0, scope, what)) < 0)
+		goto done;
+	if (rq.status == 404) {
+		err = lade__error_http(LADE_ENOTFOUND, 404, "MANIFEST_UNKNOWN", "%s: not found", what);
+		goto done;
+	}
+	if (rq.status != 200) {
+		err = request_error(&rq, CURLE_OK, what);
+		goto done;
+	}
+	if ((err = lade_digest_buffer(&got, by_digest ? asked.alg : LADE_DIGEST_SHA256, rq.body.ptr, rq.body.size)) < 0)
+		goto done;
+	if (by_digest && !lade_digest_equal(&got, &asked)) {
+		err = lade__error(LADE_EDIGEST, "%s: content does not match the digest asked for (got %s)", what, got.str);
+		goto done;
+	}
+	if (rq.docker_digest[0] && strncmp(rq.docker_digest, got.str, strlen(lade_digest_alg_name(got.alg))) == 0 &&
+	    strcmp(rq.docker_digest, got.str) != 0) {
+		err = lade__error(LADE_EDIGEST, "%s: the registry says %s, the content is %s", what, rq.docker_digest,
+				  got.str);
+		goto done;
+	}
+	memset(desc, 0, sizeof(*desc));
+	desc->digest = got;
+	desc->size = rq.body.size;
+	if (!(desc->media_type = lade__strdup(rq.content_type_reply[0] ? rq.content_type_reply : LADE_MEDIATYPE_MANIFEST))) {
+		err = lade__error_oom();
+		goto done;
+	}
+	/* As fetch_bytes: the body becomes the caller's buffer. */
+	*bytes = rq.body;
+	lade_buf_init(&rq.body, LADE_ERROR_BODY_MAX);
+done:
+	request_dispose(&rq);
+	return err;
+}
+
 static int reg_resolve(lade_target *t, const char *reference, lade_descriptor *out)
 {
 	registry *r = (registry *)t;
@@ -1985,6 +2045,7 @@ static const lade_target_ops registry_ops = {
 	.fetch_files = reg_fetch_files,
 	.push_bytes = reg_push_bytes,
 	.push_files = reg_push_files,
+	.fetch_manifest = reg_fetch_manifest,
 	.resolve = reg_resolve,
 	.tag = reg_tag,
 	.list_tags = reg_list_tags,

@@ -73,6 +73,23 @@ int lade_target_resolve(lade_target *t, const char *reference, lade_descriptor *
 	return DISPATCH(t, resolve, "resolve a reference", t, reference, out);
 }
 
+int lade_target_fetch_manifest(lade_target *t, const char *reference, size_t max, lade_descriptor *desc,
+			       lade_buf *bytes)
+{
+	lade_descriptor d;
+	int err;
+	if (t->ops->fetch_manifest)
+		return t->ops->fetch_manifest(t, reference, max, desc, bytes);
+	if ((err = lade_target_resolve(t, reference, &d)) < 0)
+		return err;
+	if ((err = lade_target_fetch_bytes(t, &d, max, bytes)) < 0) {
+		lade_descriptor_dispose(&d);
+		return err;
+	}
+	*desc = d;
+	return 0;
+}
+
 int lade_target_tag(lade_target *t, const lade_descriptor *desc, const void *data, size_t len, const char *tag)
 {
 	return DISPATCH(t, tag, "tag a manifest", t, desc, data, len, tag);

@@ -64,6 +64,10 @@ rules.append({"method": "HEAD", "path": "^/v2/lies/manifest/manifests/v1$", "sta
 rules.append({"method": "GET", "path": f"^/v2/lies/manifest/manifests/{d(real)}$", "status": 200,
               "headers": {"Content-Type": "application/vnd.oci.image.manifest.v1+json"},
               "body": '{"schemaVersion":3}'[: len(real)].ljust(len(real))})
+# ... and by tag: the bytes are not what its Docker-Content-Digest says
+rules.append({"method": "GET", "path": "^/v2/lies/manifest/manifests/v1$", "status": 200,
+              "headers": {"Content-Type": "application/vnd.oci.image.manifest.v1+json", "Docker-Content-Digest": d(real)},
+              "body": '{"schemaVersion":3}'})
 # 3. hostile titles
 for name, title in (("evil/dotdot", "../../x"), ("evil/abs", "/etc/x"), ("evil/link", "link/x")):
     manifest(name, [layer(good, title)])
@@ -89,7 +93,8 @@ expect_fail 1 "digest mismatch" -- "$LADE" pull --plain-http "$F/lies/blob:v1" -
 [ -z "$(ls -A out)" ] || fail "a file was left after a digest mismatch: $(ls -A out)"
 expect_fail 1 "digest mismatch" -- "$LADE" pull --plain-http "$F/lies/bigblob:v1" -o out
 [ -z "$(ls -A out)" ] || fail "a file was left after a large digest mismatch: $(ls -A out)"
-expect_fail 1 "does not match" -- "$LADE" manifest fetch --plain-http "$F/lies/manifest:v1"
+expect_fail 1 "the registry says sha256:" -- "$LADE" manifest fetch --plain-http "$F/lies/manifest:v1"
+expect_fail 1 "does not match" -- "$LADE" manifest fetch --plain-http "$F/lies/manifest@$(python3 -c 'import hashlib; print("sha256:" + hashlib.sha256(b"{\"schemaVersion\":2}").hexdigest())')"
 pass "a server that lies about digests: refused, nothing written"
 
 mkdir -p deep/er/out outside

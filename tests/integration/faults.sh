@@ -19,7 +19,7 @@ rules = []
 def manifest(repo, layers):
     manifest_rules(rules, repo, layers)
 # 429 with Retry-After: 1, then the manifest
-rules.append({"method": "HEAD", "path": "^/v2/busy/manifests/v1$", "status": 429, "headers": {"Retry-After": "1"},
+rules.append({"method": "GET", "path": "^/v2/busy/manifests/v1$", "status": 429, "headers": {"Retry-After": "1"},
               "times": 1})
 manifest("busy", [layer(small, "small.txt")])
 rules.append({"method": "GET", "path": f"^/v2/busy/blobs/{d(small)}$", "status": 200, "body": small.decode()})
@@ -46,7 +46,7 @@ start=$(date +%s.%N)
 "$LADE" pull --plain-http "$F/busy:v1" -o busy > /dev/null || fail "pull after a 429"
 elapsed=$(echo "$(date +%s.%N) - $start" | bc)
 cmp small.txt busy/small.txt || fail "429 pull differs"
-[ "$(grep -c '"HEAD", "path": "/v2/busy/manifests/v1"' "$FAULT_LOG")" = 2 ] || fail "the 429 was not retried exactly once"
+[ "$(grep -c '"GET", "path": "/v2/busy/manifests/v1"' "$FAULT_LOG")" = 2 ] || fail "the 429 was not retried exactly once"
 [ "$(echo "$elapsed >= 1" | bc)" = 1 ] || fail "Retry-After: 1 was not honoured ($elapsed s)"
 pass "429 with Retry-After: 1 is retried after a second ($elapsed s)"
 

@@ -24,7 +24,7 @@ cmp payload.txt out2/payload.txt || fail "payload differs (env credentials)"
 pass "push and pull with basic auth (flags, stdin, environment)"
 
 "$LADE" pull --plain-http --debug -u "$REG_USER" -p "$REG_PASS" "$R:v1" -o out3 > /dev/null 2> debug.err || fail "pull --debug"
-grep -q '^lade: debug: > HEAD /v2/lade/secure/manifests/v1 HTTP/1.1' debug.err || fail "--debug does not trace requests"
+grep -q '^lade: debug: > GET /v2/lade/secure/manifests/v1 HTTP/1.1' debug.err || fail "--debug does not trace requests"
 grep -q '^lade: debug: > Authorization: <redacted>' debug.err || fail "--debug shows no redacted Authorization"
 secret=$(printf '%s:%s' "$REG_USER" "$REG_PASS" | base64)
 grep -q -e "$REG_PASS" -e "$secret" debug.err && fail "--debug printed the credentials"

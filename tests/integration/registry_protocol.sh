@@ -94,5 +94,14 @@ grep -q '"X-Lade-Test": "only-for-the-registry"' "$LOG" || fail "the registry di
 grep -qi 'x-lade-test' "$STORAGE_LOG" && fail "the -H header went to the storage host"
 pass "a blob redirect to another host is followed without credentials or custom headers"
 
+# A pull asks for its manifest once: one GET, no HEAD before it (the bytes are hashed and checked here).
+python3 - "$LOG" <<'PY' || fail "pull made more than one manifest request"
+import json, sys
+reqs = [json.loads(l) for l in open(sys.argv[1])]
+man = [r for r in reqs if "/v2/r/manifests/" in r["path"] and "Authorization" in r["headers"]]
+assert [r["method"] for r in man] == ["GET"], [(r["method"], r["path"]) for r in man]
+PY
+pass "pull makes exactly one manifest request (GET, verified locally)"
+
 grep -q 'pw' push.out && fail "the password was printed"
 echo "registry_protocol: all passed"

@@ -57,6 +57,13 @@ LADE_EXTERN int lade_target_push_bytes(lade_target *t, const lade_descriptor *de
 LADE_EXTERN int lade_target_push_files(lade_target *t, lade_blob_job *jobs, size_t count);
 LADE_EXTERN int lade_target_push_stream(lade_target *t, int fd, const char *name, lade_descriptor *desc);
 LADE_EXTERN int lade_target_resolve(lade_target *t, const char *reference, lade_descriptor *out);
+/*
+ * A manifest by tag or digest: its descriptor and exact bytes (at most
+ * max), verified; in one request where the target can. Caller disposes
+ * *desc.
+ */
+LADE_EXTERN int lade_target_fetch_manifest(lade_target *t, const char *reference, size_t max, lade_descriptor *desc,
+					   lade_buf *bytes);
 LADE_EXTERN int lade_target_tag(lade_target *t, const lade_descriptor *desc, const void *data, size_t len,
 				const char *tag);
 LADE_EXTERN int lade_target_list_tags(lade_target *t, lade_tag_cb cb, void *payload);

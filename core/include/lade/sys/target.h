@@ -48,6 +48,13 @@ typedef struct lade_target_ops {
 	 * digest and size are filled in. Not retried: a stream cannot be read twice.
 	 */
 	int (*push_stream)(lade_target *t, int fd, const char *name, lade_descriptor *desc);
+	/*
+	 * Optional: a manifest by tag or digest in one request, its exact bytes
+	 * into bytes (capped at max) and its descriptor (digest computed from
+	 * the bytes, size, media type) into *desc. Without it the dispatcher
+	 * resolves, then fetches.
+	 */
+	int (*fetch_manifest)(lade_target *t, const char *reference, size_t max, lade_descriptor *desc, lade_buf *bytes);
 	/* Resolve a tag or digest to the descriptor of a manifest. Caller disposes *out. */
 	int (*resolve)(lade_target *t, const char *reference, lade_descriptor *out);
 	/*
