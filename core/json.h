@@ -1,6 +1,8 @@
 /*
- * json.h - cJSON bridges for descriptors, shared by manifest.c and the
- * targets. Internal: cJSON never appears in a public header.
+ * json.h - JSON as lade reads and writes it (json.c: checked parsing, the
+ * split reader, Go-style output) and the cJSON bridge for descriptors
+ * (manifest.c), shared by the targets. Internal: cJSON never appears in a
+ * public header.
  */
 #ifndef LADE_JSON_H
 #define LADE_JSON_H
