@@ -1,0 +1,584 @@
+/*
+ * The registry target's blob transfers: each upload or download is a task
+ * (HEAD, POST, PUT or PATCH chunks, GET with Range resume) advanced by its
+ * replies; the engine runs up to `concurrency` of them at once in slots
+ * reused from job to job; and cross-repository mounts.
+ */
+#include "registry_internal.h"
+
+/* ---- blob tasks: several transfers at once on the multi handle ---- */
+
+enum task_state { T_HEAD, T_POST, T_PUT, T_PATCH, T_STATUS, T_GET };
+
+/* Chunks when a registry asks for them or the size is not known: 8 MiB, or its minimum if larger. */
+#define DEFAULT_CHUNK ((uint64_t)8 << 20)
+
+typedef struct task {
+	request rq; /* first: CURLOPT_PRIVATE points here */
+	lade_blob_job *job;
+	enum task_state state;
+	lade__sink sink;
+	int sink_open;
+	const void *memory;  /* push from memory instead of job->path */
+	int fd;              /* the file (or stream) pushed, -1 until opened */
+	int stream;          /* pushing a stream of unknown size: digest and size come at the end */
+	lade_hasher *stream_hash;
+	lade_descriptor *stream_desc; /* where a stream's digest and size go (job->desc, writable) */
+	int chunked;         /* PATCH chunks, then an empty PUT */
+	uint64_t offset;     /* bytes the registry has of this upload */
+	uint64_t chunk_min;  /* the registry's OCI-Chunk-Min-Length */
+	const char *mount_from; /* a repository of the same registry that may have the blob */
+	char upload_url[URL_MAX]; /* the upload session, as the last Location gave it */
+	char put_url[URL_MAX];
+	char get_url[URL_MAX];    /* where the blob GET goes now (after redirects) */
+	int redirects;
+	int attempt;         /* retries used */
+	int stalls;          /* of which after a stall */
+	long wake_ms;        /* > 0: waiting to retry until this time (monotonic ms) */
+	int busy;            /* the slot holds a job */
+	char scope[1300];
+	char what[300];
+} task;
+
+long lade__reg_now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static uint64_t chunk_length(const task *tk)
+{
+	uint64_t want = tk->rq.reg->chunk_size ? tk->rq.reg->chunk_size : DEFAULT_CHUNK;
+	uint64_t left = tk->job->desc->size - tk->offset;
+	if (want < tk->chunk_min)
+		want = tk->chunk_min;
+	return want < left ? want : left;
+}
+
+static int open_source(task *tk)
+{
+	struct stat st;
+	if (tk->fd >= 0 || tk->memory)
+		return 0;
+	if ((tk->fd = lade__open_regular(tk->job->path)) < 0)
+		return tk->fd;
+	if (fstat(tk->fd, &st) < 0 || (uint64_t)st.st_size != tk->job->desc->size)
+		return lade__error(LADE_EDIGEST, "'%s' changed since it was hashed", tk->job->path);
+	posix_fadvise(tk->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+	return 0;
+}
+
+static int task_prepare(task *tk)
+{
+	registry *r = tk->rq.reg;
+	const lade_descriptor *d = tk->job->desc;
+	request *rq = &tk->rq;
+	char url[URL_MAX];
+	int err;
+
+	rq->content_type = NULL;
+	rq->resume_from = 0;
+	rq->send_range[0] = '\0';
+	memset(&rq->src, 0, sizeof(rq->src));
+	rq->src.fd = -1;
+	rq->src.path = tk->job->path ? tk->job->path : d->digest.str;
+	switch (tk->state) {
+	case T_HEAD:
+		if ((err = lade__reg_url_for(r, url, sizeof(url), "/v2/%s/blobs/%s", d->digest.str)) < 0)
+			return err;
+		return lade__reg_request_setup(rq, M_HEAD, url, NULL, LADE_ERROR_BODY_MAX);
+	case T_POST:
+		if (tk->mount_from) {
+			/* Cross-repository mount: the registry links the blob, or opens an upload (202). */
+			char query[URL_MAX];
+			char *from = curl_easy_escape(rq->easy, tk->mount_from, 0);
+			err = lade__snprintf(query, sizeof(query), "?mount=%s&from=%s", d->digest.str, from ? from : "");
+			curl_free(from);
+			if (err < 0 ||
+			    (err = lade__reg_url_for(r, url, sizeof(url), "/v2/%s/blobs/uploads/%s", query)) < 0)
+				return err;
+		} else if ((err = lade__reg_url_for(r, url, sizeof(url), "/v2/%s/blobs/uploads/%s", "")) < 0) {
+			return err;
+		}
+		return lade__reg_request_setup(rq, M_POST, url, NULL, LADE_ERROR_BODY_MAX);
+	case T_PUT:
+		rq->content_type = "application/octet-stream";
+		if (tk->chunked) {
+			/* Every byte went in PATCHes: the PUT only closes the session with the digest. */
+			rq->src.data = "";
+		} else {
+			if ((err = open_source(tk)) < 0)
+				return err;
+			rq->src.fd = tk->fd;
+			rq->src.data = tk->memory;
+			rq->src.len = (size_t)d->size;
+			rq->src.size = d->size;
+		}
+		if ((err = lade__snprintf(tk->put_url, sizeof(tk->put_url), "%s", tk->upload_url)) < 0 ||
+		    (err = lade__reg_append_digest(tk->put_url, sizeof(tk->put_url), &d->digest)) < 0)
+			return err;
+		return lade__reg_request_setup(rq, M_PUT, tk->put_url, NULL, LADE_ERROR_BODY_MAX);
+	case T_PATCH:
+		rq->content_type = "application/octet-stream";
+		if (tk->stream) {
+			rq->src.fd = tk->fd;
+			rq->src.stream = 1;
+			rq->src.hash = tk->stream_hash;
+		} else {
+			uint64_t len = chunk_length(tk);
+			if ((err = open_source(tk)) < 0)
+				return err;
+			rq->src.fd = tk->fd;
+			rq->src.data = tk->memory ? (const char *)tk->memory + tk->offset : NULL;
+			rq->src.len = (size_t)len;
+			rq->src.offset = tk->offset;
+			rq->src.size = len;
+			snprintf(rq->send_range, sizeof(rq->send_range), "%llu-%llu", (unsigned long long)tk->offset,
+				 (unsigned long long)(tk->offset + len - 1));
+		}
+		return lade__reg_request_setup(rq, M_PATCH, tk->upload_url, NULL, LADE_ERROR_BODY_MAX);
+	case T_STATUS:
+		return lade__reg_request_setup(rq, M_GET, tk->upload_url, NULL, LADE_ERROR_BODY_MAX);
+	case T_GET:
+		if (!tk->sink_open) {
+			/* A partial blob an earlier lade__reg_run left beside the destination is continued, not refetched. */
+			if ((err = lade__sink_open_resumable(&tk->sink, tk->job->path, d)) < 0)
+				return err;
+			if (tk->sink.complete) /* another lade fetched it to the same place meanwhile */
+				return 1;
+			tk->sink_open = 1;
+			/* A partial file that is whole (its fetch died before the rename): check it and take it. */
+			if (tk->sink.written == d->size) {
+				tk->sink_open = 0;
+				if (lade__sink_commit(&tk->sink) == 0)
+					return 1;
+				lade_error_clear(); /* it proved wrong and is gone: fetch it afresh */
+				if ((err = lade__sink_open_resumable(&tk->sink, tk->job->path, d)) < 0)
+					return err;
+				if (tk->sink.complete)
+					return 1;
+				tk->sink_open = 1;
+			}
+		}
+		rq->sink = &tk->sink;
+		/* After a dropped connection, ask for the rest; the hash carries on where it was. */
+		rq->resume_from = tk->sink.written < d->size ? tk->sink.written : 0;
+		if (!tk->get_url[0] &&
+		    (err = lade__reg_url_for(r, tk->get_url, sizeof(tk->get_url), "/v2/%s/blobs/%s", d->digest.str)) < 0)
+			return err;
+		return lade__reg_request_setup(rq, M_GET, tk->get_url, NULL, LADE_ERROR_BODY_MAX);
+	}
+	return lade__error(LADE_ERROR, "bad task state");
+}
+
+/* Where the next PATCH goes, and (when told) how much the registry has. */
+static int take_upload_location(task *tk)
+{
+	request *rq = &tk->rq;
+	if (rq->location[0])
+		return lade__reg_resolve_location(rq->reg, rq->location, tk->upload_url, sizeof(tk->upload_url), tk->what);
+	return 0;
+}
+
+/* A step finished: 1 = the next step was set up, 2 = retry later, 0 = the job is done, <0 = failed. */
+static int task_advance(task *tk, CURLcode cc)
+{
+	registry *r = tk->rq.reg;
+	request *rq = &tk->rq;
+	long connects = 0, delay;
+	int err;
+
+	curl_easy_getinfo(rq->easy, CURLINFO_RESPONSE_CODE, &rq->status);
+	curl_easy_getinfo(rq->easy, CURLINFO_NUM_CONNECTS, &connects);
+	r->stats.connections += (uint64_t)connects;
+	if (!rq->callback_error && !tk->stream &&
+	    (delay = lade__reg_retry_delay(r, cc, rq->status, rq->retry_after, &tk->attempt, &tk->stalls)) >= 0) {
+		tk->wake_ms = lade__reg_now_ms() + delay;
+		/* A failed chunk: ask the registry how much it has. A failed PUT: start the upload again. */
+		if (tk->state == T_PATCH)
+			tk->state = T_STATUS;
+		else if (tk->state == T_PUT)
+			tk->state = T_POST, tk->offset = 0;
+		return 2;
+	}
+	if (rq->callback_error && tk->sink_open)
+		tk->sink.keep_partial = 0; /* content that went wrong is not worth resuming */
+	if (cc != CURLE_OK || rq->callback_error)
+		return lade__reg_request_error(rq, cc, tk->what);
+	if (rq->status == 401 && !rq->foreign) {
+		if ((err = lade__reg_handle_unauthorized(rq)) < 0)
+			return err;
+		if (err == 1 && !(tk->stream && rq->src.pos))
+			return 1; /* same step again, now with credentials */
+		return lade__reg_request_error(rq, cc, tk->what);
+	}
+	rq->auth_retries = 0;
+	switch (tk->state) {
+	case T_HEAD:
+		if (rq->status == 200) {
+			tk->job->skipped = 1;
+			return 0;
+		}
+		if (rq->status != 404)
+			return lade__reg_request_error(rq, cc, tk->what);
+		tk->state = T_POST;
+		return 1;
+	case T_POST:
+		if (rq->status == 201) { /* mounted from another repository: nothing to send */
+			tk->job->skipped = 1;
+			return 0;
+		}
+		if (rq->status != 202)
+			return lade__reg_request_error(rq, cc, tk->what);
+		if ((err = lade__reg_resolve_location(r, rq->location, tk->upload_url, sizeof(tk->upload_url), tk->what)) < 0)
+			return err;
+		tk->chunk_min = rq->chunk_min;
+		tk->chunked = tk->stream || r->chunk_size || rq->chunk_min;
+		tk->offset = 0;
+		tk->state = tk->chunked ? T_PATCH : T_PUT;
+		return 1;
+	case T_PATCH:
+		if (rq->status != 202 && rq->status != 204)
+			return lade__reg_request_error(rq, cc, tk->what);
+		if ((err = take_upload_location(tk)) < 0)
+			return err;
+		if (tk->stream) {
+			/* The whole stream went in one PATCH: now its digest and size are known. */
+			tk->stream_desc->size = lade_hasher_size(tk->stream_hash);
+			if ((err = lade_hasher_final(tk->stream_hash, &tk->stream_desc->digest)) < 0)
+				return err;
+			tk->offset = tk->stream_desc->size;
+		} else {
+			tk->offset += rq->src.size;
+		}
+		tk->state = tk->offset < tk->job->desc->size ? T_PATCH : T_PUT;
+		return 1;
+	case T_STATUS:
+		if (rq->status != 204 && rq->status != 200)
+			return lade__reg_request_error(rq, cc, tk->what);
+		if ((err = take_upload_location(tk)) < 0)
+			return err;
+		lade__upload_range_next(rq->upload_range, tk->job->desc->size, &tk->offset);
+		tk->state = T_PATCH;
+		return 1;
+	case T_PUT:
+		if (rq->status != 201 && rq->status != 204)
+			return lade__reg_request_error(rq, cc, tk->what);
+		tk->job->transferred = tk->job->desc->size;
+		return 0;
+	case T_GET:
+		if (lade__reg_is_redirect(rq->status)) {
+			/* Storage on another host gets no credentials or custom headers (lade__reg_request_setup). */
+			if (++tk->redirects > 5)
+				return lade__error(LADE_EPROTOCOL, "%s: more than 5 redirects", tk->what);
+			return (err = lade__reg_follow_redirect(rq, tk->get_url, sizeof(tk->get_url))) < 0 ? err : 1;
+		}
+		if (rq->status != 200 && rq->status != 206) {
+			tk->sink.keep_partial = 0; /* the blob is gone or refused: nothing to resume */
+			lade__sink_abort(&tk->sink);
+			tk->sink_open = 0;
+			return lade__reg_request_error(rq, cc, tk->what);
+		}
+		tk->job->transferred = tk->sink.written;
+		tk->sink_open = 0;
+		if ((err = lade__sink_commit(&tk->sink)) < 0)
+			return lade__error(err, "%s: %s", tk->what, lade_error_last()->message);
+		return 0;
+	}
+	return lade__error(LADE_ERROR, "bad task state");
+}
+
+/* Release what a task holds for its job (file, partial download, stream hash); keep its connection handle. */
+static void task_release(task *tk)
+{
+	if (tk->sink_open)
+		lade__sink_abort(&tk->sink);
+	tk->sink_open = 0;
+	if (tk->fd >= 0 && !tk->stream)
+		close(tk->fd);
+	tk->fd = -1;
+	tk->rq.src.fd = -1; /* the task's, closed above */
+	lade_hasher_free(tk->stream_hash);
+	tk->stream_hash = NULL;
+}
+
+static void task_dispose(task *tk)
+{
+	task_release(tk);
+	lade__reg_request_dispose(&tk->rq);
+}
+
+/*
+ * The jobs of one call and the slots that lade__reg_run them: only `concurrency`
+ * tasks exist, each reused from job to job with its curl handle, so memory
+ * does not grow with the number of jobs (a 20,000-layer pull holds four
+ * tasks, not 20,000).
+ */
+typedef struct engine {
+	registry *r;
+	task *slots;
+	size_t nslots;
+	lade_blob_job *jobs;
+	size_t count, next;  /* jobs; the next one to start */
+	int push;
+	const void *memory;  /* push from memory instead of the jobs' files */
+	int stream_fd;       /* >= 0: the one job is a stream of unknown size read from here */
+} engine;
+
+/* Put the next job into a free slot. */
+static int slot_start(engine *en, task *tk)
+{
+	registry *r = en->r;
+	lade_blob_job *job = &en->jobs[en->next++];
+	CURL *easy = tk->rq.easy;
+	lade_buf body = tk->rq.body;
+
+	task_release(tk);
+	curl_slist_free_all(tk->rq.headers); /* the last job's request headers */
+	memset(tk, 0, sizeof(*tk));
+	/* The request keeps its handle and reply buffer; everything else starts over. */
+	tk->rq.reg = r;
+	tk->rq.easy = easy;
+	tk->rq.body = body;
+	tk->rq.src.fd = -1;
+	tk->busy = 1;
+	tk->job = job;
+	tk->fd = -1;
+	tk->memory = en->memory;
+	job->error = 0;
+	job->skipped = 0;
+	job->transferred = 0;
+	tk->state = en->push ? T_HEAD : T_GET;
+	lade__reg_scope_for(r, tk->scope, sizeof(tk->scope), en->push);
+	tk->rq.scope = tk->scope;
+	if (en->stream_fd >= 0) {
+		/* A stream: POST, one PATCH hashed as it is read, then the PUT with its digest. */
+		tk->fd = en->stream_fd;
+		tk->stream = 1;
+		tk->stream_desc = (lade_descriptor *)job->desc;
+		tk->state = T_POST;
+		snprintf(tk->what, sizeof(tk->what), "cannot push %s to '%s/%s'", job->path, r->host, r->repository);
+		return lade_hasher_new(&tk->stream_hash, LADE_DIGEST_SHA256);
+	}
+	snprintf(tk->what, sizeof(tk->what), "cannot %s %s %s '%s/%s'", en->push ? "push" : "fetch",
+		 job->path ? job->path : job->desc->digest.str, en->push ? "to" : "from", r->host, r->repository);
+	return 0;
+}
+
+/* The job of tk is over (err 0 or an error): record it, report progress, free the slot. */
+static void task_finish(engine *en, task *tk, int err, int *first, lade_error *first_message)
+{
+	registry *r = en->r;
+	tk->job->error = err < 0 ? err : 0;
+	if (err < 0 && !*first) {
+		*first = err;
+		*first_message = *lade_error_last();
+	}
+	if (err == 0 && r->base.progress)
+		r->base.progress(tk->job, tk->job->desc->size, r->base.progress_payload);
+	tk->busy = 0;
+	tk->wake_ms = 0;
+	task_release(tk);
+}
+
+/*
+ * Prepare tk's next step and put it on the wire; or, when the step needs no
+ * request (another lade fetched the blob meanwhile), finish the job.
+ */
+static void task_launch(engine *en, task *tk, size_t *active, int *first, lade_error *first_message)
+{
+	int err = task_prepare(tk);
+	if (err != 0) {
+		task_finish(en, tk, err < 0 ? err : 0, first, first_message);
+		return;
+	}
+	curl_multi_add_handle(en->r->multi, tk->rq.easy);
+	(*active)++;
+}
+
+static int run_tasks(engine *en)
+{
+	registry *r = en->r;
+	size_t active = 0, waiting = 0, i;
+	lade_error first_message;
+	int first = 0, running, left, err;
+	CURLMsg *msg;
+
+	for (;;) {
+		long now = lade__reg_now_ms(), timeout = 1000;
+		/* Tasks whose retry time has come go back on the wire. */
+		for (i = 0; i < en->nslots && waiting; i++) {
+			task *tk = &en->slots[i];
+			if (!tk->busy || !tk->wake_ms)
+				continue;
+			if (first) {
+				waiting--;
+				task_finish(en, tk, first, &first, &first_message);
+				continue;
+			}
+			if (tk->wake_ms > now) {
+				if (tk->wake_ms - now < timeout)
+					timeout = tk->wake_ms - now;
+				continue;
+			}
+			tk->wake_ms = 0;
+			waiting--;
+			task_launch(en, tk, &active, &first, &first_message);
+		}
+		/* Free slots take the next jobs. */
+		for (i = 0; i < en->nslots && !first && en->next < en->count; i++) {
+			task *tk = &en->slots[i];
+			if (tk->busy)
+				continue;
+			if ((err = slot_start(en, tk)) < 0) {
+				task_finish(en, tk, err, &first, &first_message);
+				break;
+			}
+			task_launch(en, tk, &active, &first, &first_message);
+		}
+		if (!active && !waiting) {
+			/* Jobs that finished without a request may leave slots free for more. */
+			if (!first && en->next < en->count)
+				continue;
+			break;
+		}
+		curl_multi_perform(r->multi, &running);
+		while ((msg = curl_multi_info_read(r->multi, &left))) {
+			task *tk = NULL;
+			CURLcode cc;
+			if (msg->msg != CURLMSG_DONE)
+				continue;
+			curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&tk);
+			cc = msg->data.result;
+			curl_multi_remove_handle(r->multi, tk->rq.easy);
+			active--;
+			err = task_advance(tk, cc);
+			if (err == 2 && !first) {
+				waiting++;
+				continue;
+			}
+			if (err == 1 && !first) {
+				task_launch(en, tk, &active, &first, &first_message);
+				continue;
+			}
+			if (err == 1 || err == 2)
+				err = first; /* stopping: another job failed */
+			task_finish(en, tk, err, &first, &first_message);
+		}
+		for (i = 0; i < en->nslots; i++)
+			if (en->slots[i].busy && !en->slots[i].wake_ms)
+				lade__reg_unpause_due(&en->slots[i].rq, lade__reg_now_ms(), &timeout);
+		if (active)
+			curl_multi_poll(r->multi, NULL, 0, (int)timeout, NULL);
+		else if (waiting)
+			lade__reg_sleep_ms(timeout);
+	}
+	if (first)
+		*(lade_error *)lade_error_last() = first_message;
+	return first;
+}
+
+int lade__reg_run_jobs(registry *r, lade_blob_job *jobs, size_t count, int push, const void *memory, int stream_fd)
+{
+	engine en;
+	size_t i;
+	int err = 0;
+
+	memset(&en, 0, sizeof(en));
+	en.r = r;
+	en.jobs = jobs;
+	en.count = count;
+	en.push = push;
+	en.memory = memory;
+	en.stream_fd = stream_fd;
+	en.nslots = count < r->concurrency ? count : r->concurrency;
+	if (!en.nslots)
+		return 0;
+	if (!(en.slots = calloc(en.nslots, sizeof(*en.slots))))
+		return lade__error_oom();
+	for (i = 0; i < en.nslots && err == 0; i++) {
+		en.slots[i].fd = -1;
+		err = lade__reg_request_init(&en.slots[i].rq, r);
+	}
+	if (err == 0)
+		err = run_tasks(&en);
+	for (i = 0; i < en.nslots; i++)
+		task_dispose(&en.slots[i]);
+	free(en.slots);
+	return err;
+}
+
+/* A stream of unknown size: POST, one streaming PATCH hashed on the way, then PUT with its digest. */
+int lade__reg_push_stream(lade_target *t, int fd, const char *name, lade_descriptor *desc)
+{
+	lade_blob_job job = {0};
+	job.desc = desc;
+	job.path = name;
+	return lade__reg_run_jobs((registry *)t, &job, 1, 1, NULL, fd);
+}
+
+int lade__reg_fetch_files(lade_target *t, lade_blob_job *jobs, size_t count)
+{
+	return lade__reg_run_jobs((registry *)t, jobs, count, 0, NULL, -1);
+}
+
+int lade__reg_push_files(lade_target *t, lade_blob_job *jobs, size_t count)
+{
+	return lade__reg_run_jobs((registry *)t, jobs, count, 1, NULL, -1);
+}
+
+int lade_registry_mount(lade_target *t, const lade_descriptor *desc, const char *from_repository, int *mounted)
+{
+	registry *r = (registry *)t;
+	lade_blob_job job = {0};
+	task *tk;
+	int err;
+	if (!lade__reg_is_registry(t))
+		return lade__error(LADE_EINVALID, "not a registry target");
+	if (!(tk = calloc(1, sizeof(*tk))))
+		return lade__error_oom();
+	if ((err = lade__reg_request_init(&tk->rq, r)) < 0) {
+		free(tk);
+		return err;
+	}
+	job.desc = desc;
+	tk->job = &job;
+	tk->fd = -1;
+	tk->mount_from = from_repository;
+	tk->state = T_POST;
+	/* One token for both: pull on the source, pull and push here (formats.md §2.7). */
+	snprintf(tk->scope, sizeof(tk->scope), "repository:%s:pull,push repository:%s:pull", r->repository, from_repository);
+	tk->rq.scope = tk->scope;
+	snprintf(tk->what, sizeof(tk->what), "cannot mount %s from '%s' into '%s/%s'", desc->digest.str, from_repository,
+		 r->host, r->repository);
+	/* Mount only: with no file to send, a 202 ends the task at its PUT, which is never sent. */
+	if ((err = task_prepare(tk)) == 0) {
+		CURLcode cc = lade__reg_perform(&tk->rq);
+		err = task_advance(tk, cc);
+		while (err == 1 && tk->state == T_POST) {
+			if ((err = task_prepare(tk)) < 0)
+				break;
+			err = task_advance(tk, lade__reg_perform(&tk->rq));
+		}
+		if (err == 1 || err == 2) {
+			/* 202: not mounted. Close the session the registry opened. */
+			request cancel;
+			if (lade__reg_request_init(&cancel, r) == 0) {
+				cancel.scope = tk->scope;
+				if (lade__reg_request_setup(&cancel, M_GET, tk->upload_url, NULL, LADE_ERROR_BODY_MAX) == 0) {
+					curl_easy_setopt(cancel.easy, CURLOPT_CUSTOMREQUEST, "DELETE");
+					lade__reg_perform(&cancel);
+				}
+				lade__reg_request_dispose(&cancel);
+			}
+			*mounted = 0;
+			err = 0;
+		} else if (err == 0) {
+			*mounted = 1;
+		}
+	}
+	task_dispose(tk);
+	free(tk);
+	return err;
+}
