@@ -15,5 +15,6 @@
 #include "lade/ref.h"
 #include "lade/registry.h"
 #include "lade/target.h"
+#include "lade/graph.h"
 
 #endif
