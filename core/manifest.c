@@ -73,13 +73,48 @@ static int annotations_copy(lade_annotations *dst, const lade_annotations *src)
 	return 0;
 }
 
-static void platform_free(lade_platform *p)
+static void strings_free(char **items, size_t count)
+{
+	while (count)
+		free(items[--count]);
+	free(items);
+}
+
+static int strings_copy(char ***dst, size_t *dst_count, char *const *src, size_t count)
+{
+	size_t i;
+	*dst = NULL;
+	*dst_count = 0;
+	if (!count)
+		return 0;
+	if (!(*dst = calloc(count, sizeof(char *))))
+		return lade__error_oom();
+	for (i = 0; i < count; i++) {
+		if (!((*dst)[i] = lade__strdup(src[i]))) {
+			strings_free(*dst, i);
+			*dst = NULL;
+			return lade__error_oom();
+		}
+	}
+	*dst_count = count;
+	return 0;
+}
+
+void lade_platform_dispose(lade_platform *p)
 {
 	if (!p)
 		return;
 	free(p->architecture);
 	free(p->os);
+	free(p->os_version);
+	strings_free(p->os_features, p->os_feature_count);
 	free(p->variant);
+	memset(p, 0, sizeof(*p));
+}
+
+static void platform_free(lade_platform *p)
+{
+	lade_platform_dispose(p);
 	free(p);
 }
 
@@ -92,6 +127,8 @@ void lade_descriptor_dispose(lade_descriptor *d)
 	free(d->data);
 	lade_annotations_dispose(&d->annotations);
 	platform_free(d->platform);
+	strings_free(d->urls, d->url_count);
+	free(d->unknown);
 	memset(d, 0, sizeof(*d));
 }
 
@@ -103,15 +140,20 @@ int lade_descriptor_copy(lade_descriptor *dst, const lade_descriptor *src)
 	if ((src->media_type && !(dst->media_type = lade__strdup(src->media_type))) ||
 	    (src->artifact_type && !(dst->artifact_type = lade__strdup(src->artifact_type))) ||
 	    (src->data && !(dst->data = lade__strdup(src->data))) ||
-	    annotations_copy(&dst->annotations, &src->annotations) < 0)
+	    (src->unknown && !(dst->unknown = lade__strdup(src->unknown))) ||
+	    annotations_copy(&dst->annotations, &src->annotations) < 0 ||
+	    strings_copy(&dst->urls, &dst->url_count, src->urls, src->url_count) < 0)
 		goto oom;
 	if (src->platform) {
-		if (!(dst->platform = calloc(1, sizeof(*dst->platform))))
+		const lade_platform *sp = src->platform;
+		lade_platform *dp;
+		if (!(dst->platform = dp = calloc(1, sizeof(*dst->platform))))
 			goto oom;
-		if ((src->platform->architecture &&
-		     !(dst->platform->architecture = lade__strdup(src->platform->architecture))) ||
-		    (src->platform->os && !(dst->platform->os = lade__strdup(src->platform->os))) ||
-		    (src->platform->variant && !(dst->platform->variant = lade__strdup(src->platform->variant))))
+		if ((sp->architecture && !(dp->architecture = lade__strdup(sp->architecture))) ||
+		    (sp->os && !(dp->os = lade__strdup(sp->os))) ||
+		    (sp->os_version && !(dp->os_version = lade__strdup(sp->os_version))) ||
+		    (sp->variant && !(dp->variant = lade__strdup(sp->variant))) ||
+		    strings_copy(&dp->os_features, &dp->os_feature_count, sp->os_features, sp->os_feature_count) < 0)
 			goto oom;
 	}
 	return 0;
@@ -193,6 +235,71 @@ static int get_string(char **out, const cJSON *obj, const char *key, int require
 	return 0;
 }
 
+/* An optional array of strings. */
+static int get_string_list(char ***out, size_t *count, const cJSON *obj, const char *key, const char *what)
+{
+	const cJSON *list = cJSON_GetObjectItemCaseSensitive(obj, key), *item;
+	size_t n = 0;
+	*out = NULL;
+	*count = 0;
+	if (!list || cJSON_IsNull(list))
+		return 0;
+	if (!cJSON_IsArray(list))
+		return lade__error(LADE_EINVALID, "%s: \"%s\" must be an array of strings", what, key);
+	if (!cJSON_GetArraySize(list))
+		return 0;
+	if (!(*out = calloc((size_t)cJSON_GetArraySize(list), sizeof(char *))))
+		return lade__error_oom();
+	cJSON_ArrayForEach(item, list)
+	{
+		if (!cJSON_IsString(item)) {
+			strings_free(*out, n);
+			*out = NULL;
+			return lade__error(LADE_EINVALID, "%s: \"%s\" must be an array of strings", what, key);
+		}
+		if (!((*out)[n] = lade__strdup(item->valuestring))) {
+			strings_free(*out, n);
+			*out = NULL;
+			return lade__error_oom();
+		}
+		n++;
+	}
+	*count = n;
+	return 0;
+}
+
+/* The fields of obj not in known, as a compact JSON object, or NULL when there are none. */
+static int unknown_fields(char **out, const cJSON *obj, const char *const *known)
+{
+	const cJSON *item;
+	cJSON *rest = NULL;
+	lade_buf text;
+	int err = 0;
+	*out = NULL;
+	cJSON_ArrayForEach(item, obj)
+	{
+		const char *const *k;
+		cJSON *copy;
+		for (k = known; *k && strcmp(*k, item->string) != 0; k++)
+			;
+		if (*k)
+			continue;
+		if ((!rest && !(rest = cJSON_CreateObject())) || !(copy = cJSON_Duplicate(item, 1))) {
+			cJSON_Delete(rest);
+			return lade__error_oom();
+		}
+		cJSON_AddItemToObject(rest, item->string, copy);
+	}
+	if (!rest)
+		return 0;
+	lade_buf_init(&text, LADE_MANIFEST_LIMIT);
+	if ((err = lade__json_print(&text, rest)) == 0 && !(*out = lade_buf_detach(&text)))
+		err = lade__error_oom();
+	lade_buf_dispose(&text);
+	cJSON_Delete(rest);
+	return err;
+}
+
 static int annotations_from_json(lade_annotations *out, const cJSON *obj, const char *what)
 {
 	const cJSON *map = cJSON_GetObjectItemCaseSensitive(obj, "annotations"), *item;
@@ -212,6 +319,10 @@ static int annotations_from_json(lade_annotations *out, const cJSON *obj, const 
 	}
 	return 0;
 }
+
+/* The descriptor fields lade models; any other is kept in unknown. */
+static const char *const descriptor_fields[] = {"mediaType", "digest", "size", "urls", "annotations", "data",
+						"platform", "artifactType", NULL};
 
 int lade__descriptor_from_json(lade_descriptor *out, const cJSON *obj, const char *what)
 {
@@ -258,7 +369,9 @@ int lade__descriptor_from_json(lade_descriptor *out, const cJSON *obj, const cha
 	if ((err = get_string(&d.artifact_type, obj, "artifactType", 0, what)) < 0 ||
 	    (d.artifact_type && (err = lade_mediatype_validate(d.artifact_type, "artifactType")) < 0) ||
 	    (err = get_string(&d.data, obj, "data", 0, what)) < 0 ||
-	    (err = annotations_from_json(&d.annotations, obj, what)) < 0)
+	    (err = get_string_list(&d.urls, &d.url_count, obj, "urls", what)) < 0 ||
+	    (err = annotations_from_json(&d.annotations, obj, what)) < 0 ||
+	    (err = unknown_fields(&d.unknown, obj, descriptor_fields)) < 0)
 		goto fail;
 	platform = cJSON_GetObjectItemCaseSensitive(obj, "platform");
 	if (platform && !cJSON_IsNull(platform)) {
@@ -272,6 +385,9 @@ int lade__descriptor_from_json(lade_descriptor *out, const cJSON *obj, const cha
 		}
 		if ((err = get_string(&d.platform->architecture, platform, "architecture", 1, what)) < 0 ||
 		    (err = get_string(&d.platform->os, platform, "os", 1, what)) < 0 ||
+		    (err = get_string(&d.platform->os_version, platform, "os.version", 0, what)) < 0 ||
+		    (err = get_string_list(&d.platform->os_features, &d.platform->os_feature_count, platform,
+					   "os.features", what)) < 0 ||
 		    (err = get_string(&d.platform->variant, platform, "variant", 0, what)) < 0)
 			goto fail;
 	}
@@ -516,6 +632,19 @@ static cJSON *annotations_to_json(const lade_annotations *a)
 	return map;
 }
 
+static cJSON *add_strings(cJSON *obj, const char *key, char *const *items, size_t count)
+{
+	cJSON *list = cJSON_AddArrayToObject(obj, key);
+	size_t i;
+	for (i = 0; list && i < count; i++) {
+		cJSON *s = cJSON_CreateString(items[i]);
+		if (!s)
+			return NULL;
+		cJSON_AddItemToArray(list, s);
+	}
+	return list;
+}
+
 cJSON *lade__descriptor_to_json(const lade_descriptor *d)
 {
 	cJSON *obj = cJSON_CreateObject(), *child;
@@ -523,7 +652,8 @@ cJSON *lade__descriptor_to_json(const lade_descriptor *d)
 		return NULL;
 	if (!cJSON_AddStringToObject(obj, "mediaType", d->media_type) ||
 	    !cJSON_AddStringToObject(obj, "digest", d->digest.str) ||
-	    !cJSON_AddNumberToObject(obj, "size", (double)d->size))
+	    !cJSON_AddNumberToObject(obj, "size", (double)d->size) ||
+	    (d->url_count && !add_strings(obj, "urls", d->urls, d->url_count)))
 		goto fail;
 	if (d->annotations.count) {
 		if (!(child = annotations_to_json(&d->annotations)))
@@ -533,14 +663,32 @@ cJSON *lade__descriptor_to_json(const lade_descriptor *d)
 	if (d->data && !cJSON_AddStringToObject(obj, "data", d->data))
 		goto fail;
 	if (d->platform) {
+		/* Go's ocispec.Platform order */
+		const lade_platform *p = d->platform;
 		if (!(child = cJSON_AddObjectToObject(obj, "platform")) ||
-		    !cJSON_AddStringToObject(child, "architecture", d->platform->architecture) ||
-		    !cJSON_AddStringToObject(child, "os", d->platform->os) ||
-		    (d->platform->variant && !cJSON_AddStringToObject(child, "variant", d->platform->variant)))
+		    !cJSON_AddStringToObject(child, "architecture", p->architecture) ||
+		    !cJSON_AddStringToObject(child, "os", p->os) ||
+		    (p->os_version && !cJSON_AddStringToObject(child, "os.version", p->os_version)) ||
+		    (p->os_feature_count && !add_strings(child, "os.features", p->os_features, p->os_feature_count)) ||
+		    (p->variant && !cJSON_AddStringToObject(child, "variant", p->variant)))
 			goto fail;
 	}
 	if (d->artifact_type && !cJSON_AddStringToObject(obj, "artifactType", d->artifact_type))
 		goto fail;
+	if (d->unknown) {
+		/* What lade does not model goes back out after the rest, in its order (a known key is not repeated). */
+		cJSON *rest = cJSON_Parse(d->unknown), *item;
+		if (!rest)
+			goto fail;
+		while ((item = rest->child)) {
+			cJSON_DetachItemViaPointer(rest, item);
+			if (cJSON_GetObjectItemCaseSensitive(obj, item->string))
+				cJSON_Delete(item);
+			else
+				cJSON_AddItemToObject(obj, item->string, item);
+		}
+		cJSON_Delete(rest);
+	}
 	return obj;
 fail:
 	cJSON_Delete(obj);

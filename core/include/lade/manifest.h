@@ -55,8 +55,43 @@ LADE_EXTERN void lade_annotations_dispose(lade_annotations *a);
 typedef struct lade_platform {
 	char *architecture;
 	char *os;
-	char *variant; /* NULL when absent */
+	char *os_version;    /* "os.version", NULL when absent */
+	char **os_features;  /* "os.features" */
+	size_t os_feature_count;
+	char *variant;       /* NULL when absent */
 } lade_platform;
+
+/* Release what the platform owns (not p itself). */
+LADE_EXTERN void lade_platform_dispose(lade_platform *p);
+
+/*
+ * Parse "os/arch[/variant]" (linux/amd64, linux/arm64/v8, windows/amd64)
+ * into out, normalised (lade_platform_normalize). Caller disposes out.
+ * Returns 0 or LADE_EINVALID.
+ */
+LADE_EXTERN int lade_platform_parse(lade_platform *out, const char *text);
+
+/* The platform this program runs on (uname), normalised. Caller disposes out. */
+LADE_EXTERN int lade_platform_host(lade_platform *out);
+
+/*
+ * Bring the usual spellings to OCI's: x86_64 -> amd64, aarch64 -> arm64
+ * (variant v8), armhf -> arm v7, armel -> arm v6, i386/i686 -> 386, a
+ * missing arm variant -> v7, arm64's -> v8, amd64's v1 -> none, variants
+ * as "vN"; os lower case, macos -> darwin. Returns 0 or LADE_ENOMEM.
+ */
+LADE_EXTERN int lade_platform_normalize(lade_platform *p);
+
+/*
+ * Whether have (an index entry's platform) serves want: same os and
+ * architecture once normalised, the same variant when want names one,
+ * the same os.version when want names one, and every os feature want
+ * lists. 1 or 0.
+ */
+LADE_EXTERN int lade_platform_match(const lade_platform *want, const lade_platform *have);
+
+/* "os/arch[/variant]" into out. */
+LADE_EXTERN void lade_platform_format(const lade_platform *p, char *out, size_t outlen);
 
 typedef struct lade_descriptor {
 	char *media_type;
@@ -66,6 +101,10 @@ typedef struct lade_descriptor {
 	lade_annotations annotations;
 	char *data;                   /* base64 of embedded content, NULL when absent */
 	lade_platform *platform;      /* NULL when absent */
+	char **urls;                  /* "urls": where else the content may be fetched */
+	size_t url_count;
+	char *unknown;                /* fields lade does not model, as a compact JSON object in their
+					 order (NULL when none): kept, and written back after the others */
 } lade_descriptor;
 
 /* Deep copy src into dst (dst is overwritten, not disposed). */
