@@ -7,22 +7,21 @@
 #include <string.h>
 #include <unistd.h>
 
-static const char BLOB_HELP[] =
-	"Usage: lade blob fetch [options] <ref>@<digest> (-o FILE | -o -)\n"
-	"       lade blob push [options] <ref> <file|->\n"
-	"\n"
-	"push sends one blob and prints its digest; '-' reads standard input of\n"
-	"any size, hashed as it is sent (POST, one streaming PATCH, PUT).\n"
-	"\n"
-	"Fetch one blob. With -o FILE it streams to a temporary file beside FILE\n"
-	"and takes the final name only once size and digest match. With -o - it\n"
-	"is verified in a temporary file first, then copied to standard output,\n"
-	"so nothing unverified is ever written out.\n"
-	"\n"
-	"Options:\n"
-	"  -o, --output FILE|-       where to write (fetch; required)\n"
-	"      --media-type TYPE     the blob's media type in the printed descriptor (push)\n"
-	"      --descriptor          print the blob's descriptor instead\n";
+static const char BLOB_HELP[] = "Usage: lade blob fetch [options] <ref>@<digest> (-o FILE | -o -)\n"
+				"       lade blob push [options] <ref> <file|->\n"
+				"\n"
+				"push sends one blob and prints its digest; '-' reads standard input of\n"
+				"any size, hashed as it is sent (POST, one streaming PATCH, PUT).\n"
+				"\n"
+				"Fetch one blob. With -o FILE it streams to a temporary file beside FILE\n"
+				"and takes the final name only once size and digest match. With -o - it\n"
+				"is verified in a temporary file first, then copied to standard output,\n"
+				"so nothing unverified is ever written out.\n"
+				"\n"
+				"Options:\n"
+				"  -o, --output FILE|-       where to write (fetch; required)\n"
+				"      --media-type TYPE     the blob's media type in the printed descriptor (push)\n"
+				"      --descriptor          print the blob's descriptor instead\n";
 
 enum { OPT_DESCRIPTOR = 2201 };
 
@@ -67,11 +66,11 @@ done:
 int cmd_blob(int argc, char **argv)
 {
 	static const struct option long_options[] = {
-		TARGET_LONG_OPTIONS,
-		{"output", required_argument, NULL, 'o'},
-		{"descriptor", no_argument, NULL, OPT_DESCRIPTOR},
-		{"media-type", required_argument, NULL, OPT_MEDIA_TYPE},
-		{NULL, 0, NULL, 0},
+	    TARGET_LONG_OPTIONS,
+	    {"output", required_argument, NULL, 'o'},
+	    {"descriptor", no_argument, NULL, OPT_DESCRIPTOR},
+	    {"media-type", required_argument, NULL, OPT_MEDIA_TYPE},
+	    {NULL, 0, NULL, 0},
 	};
 	target_opts topts;
 	opened_target ot;
@@ -123,8 +122,8 @@ int cmd_blob(int argc, char **argv)
 		goto done;
 	}
 	if (descriptor) {
-		printf("{\"mediaType\":\"application/octet-stream\",\"digest\":\"%s\",\"size\":%llu}\n", desc.digest.str,
-		       (unsigned long long)desc.size);
+		printf("{\"mediaType\":\"application/octet-stream\",\"digest\":\"%s\",\"size\":%llu}\n",
+		       desc.digest.str, (unsigned long long)desc.size);
 		rc = EXIT_OK;
 		goto done;
 	}

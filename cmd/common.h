@@ -16,8 +16,8 @@ enum { EXIT_OK = 0, EXIT_FAILURE_ = 1, EXIT_USAGE = 2 };
 
 /* Options shared by commands that reach a target. */
 typedef struct target_opts {
-	int oci_layout;        /* the reference is an OCI layout path */
-	int plain_http;        /* 1: http; -1: ORAS's localhost rule */
+	int oci_layout; /* the reference is an OCI layout path */
+	int plain_http; /* 1: http; -1: ORAS's localhost rule */
 	const char *username;
 	const char *password;
 	const char *identity_token;
@@ -34,8 +34,8 @@ typedef struct target_opts {
 	size_t header_count;
 	uint64_t limit_rate;
 	uint64_t chunk_size;
-	unsigned int timeout;        /* --timeout: seconds for the whole command, 0 for none */
-	unsigned int stall_timeout;  /* --stall-timeout */
+	unsigned int timeout;       /* --timeout: seconds for the whole command, 0 for none */
+	unsigned int stall_timeout; /* --stall-timeout */
 	int debug;
 	char password_buf[4096];
 } target_opts;
@@ -73,21 +73,23 @@ enum {
 	OPT_HELP
 };
 
-#define TARGET_LONG_OPTIONS                                                                                   \
-	{"plain-http", no_argument, NULL, OPT_PLAIN_HTTP}, {"oci-layout", no_argument, NULL, OPT_OCI_LAYOUT},  \
-		{"username", required_argument, NULL, 'u'}, {"password", required_argument, NULL, 'p'},       \
-		{"password-stdin", no_argument, NULL, OPT_PASSWORD_STDIN},                                     \
-		{"concurrency", required_argument, NULL, OPT_CONCURRENCY}, {"help", no_argument, NULL, 'h'},      \
-		{"registry-config", required_argument, NULL, OPT_REGISTRY_CONFIG},                           \
-		{"identity-token", required_argument, NULL, OPT_IDENTITY_TOKEN},                             \
-		{"identity-token-stdin", no_argument, NULL, OPT_IDENTITY_TOKEN_STDIN},                        \
-		{"insecure", no_argument, NULL, OPT_INSECURE}, {"ca-file", required_argument, NULL, OPT_CA_FILE}, \
-		{"cert-file", required_argument, NULL, OPT_CERT_FILE},                                        \
-		{"key-file", required_argument, NULL, OPT_KEY_FILE},                                          \
-		{"resolve", required_argument, NULL, OPT_RESOLVE}, {"header", required_argument, NULL, 'H'},  \
-		{"limit-rate", required_argument, NULL, OPT_LIMIT_RATE}, {"debug", no_argument, NULL, OPT_DEBUG}, \
-		{"chunk-size", required_argument, NULL, OPT_CHUNK_SIZE}, {"timeout", required_argument, NULL, OPT_TIMEOUT}, \
-		{"stall-timeout", required_argument, NULL, OPT_STALL_TIMEOUT}
+#define TARGET_LONG_OPTIONS                                                                                            \
+	{"plain-http", no_argument, NULL, OPT_PLAIN_HTTP}, {"oci-layout", no_argument, NULL, OPT_OCI_LAYOUT},          \
+	    {"username", required_argument, NULL, 'u'}, {"password", required_argument, NULL, 'p'},                    \
+	    {"password-stdin", no_argument, NULL, OPT_PASSWORD_STDIN},                                                 \
+	    {"concurrency", required_argument, NULL, OPT_CONCURRENCY}, {"help", no_argument, NULL, 'h'},               \
+	    {"registry-config", required_argument, NULL, OPT_REGISTRY_CONFIG},                                         \
+	    {"identity-token", required_argument, NULL, OPT_IDENTITY_TOKEN},                                           \
+	    {"identity-token-stdin", no_argument, NULL, OPT_IDENTITY_TOKEN_STDIN},                                     \
+	    {"insecure", no_argument, NULL, OPT_INSECURE}, {"ca-file", required_argument, NULL, OPT_CA_FILE},          \
+	    {"cert-file", required_argument, NULL, OPT_CERT_FILE},                                                     \
+	    {"key-file", required_argument, NULL, OPT_KEY_FILE}, {"resolve", required_argument, NULL, OPT_RESOLVE},    \
+	    {"header", required_argument, NULL, 'H'}, {"limit-rate", required_argument, NULL, OPT_LIMIT_RATE},         \
+	    {"debug", no_argument, NULL, OPT_DEBUG}, {"chunk-size", required_argument, NULL, OPT_CHUNK_SIZE},          \
+	    {"timeout", required_argument, NULL, OPT_TIMEOUT},                                                         \
+	{                                                                                                              \
+		"stall-timeout", required_argument, NULL, OPT_STALL_TIMEOUT                                            \
+	}
 
 /* The help text of target options, for the commands' --help. */
 extern const char TARGET_OPTIONS_HELP[];
@@ -111,9 +113,9 @@ typedef struct opened_target {
 	lade_target *target;
 	char reference[LADE_DIGEST_STRLEN + LADE_REF_TAG_MAX];
 	char display[LADE_REF_PATH_MAX + 256];
-	char repository[LADE_REF_PATH_MAX];  /* the repository path, or the layout folder */
+	char repository[LADE_REF_PATH_MAX]; /* the repository path, or the layout folder */
 	int is_layout;
-	int bad_reference; /* open failed because the reference is malformed */
+	int bad_reference;      /* open failed because the reference is malformed */
 	lade_credential stored; /* credentials found in a config file, owned */
 } opened_target;
 

@@ -8,8 +8,9 @@ int cmd_kinds(int argc, char **argv)
 	const lade_kind *const *kinds;
 	size_t count, i;
 	if (argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
-		printf("Usage: lade kinds\n\nList the kinds of artifact lade recognises, with the media types they write.\n"
-		       "'lade push --kind NAME' forces one.\n");
+		printf(
+		    "Usage: lade kinds\n\nList the kinds of artifact lade recognises, with the media types they write.\n"
+		    "'lade push --kind NAME' forces one.\n");
 		return EXIT_OK;
 	}
 	if (argc > 1)

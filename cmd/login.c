@@ -4,23 +4,21 @@
 #include <string.h>
 #include <unistd.h>
 
-static const char LOGIN_HELP[] =
-	"Usage: lade login [options] <registry>\n"
-	"\n"
-	"Check credentials against the registry, then store them as docker login\n"
-	"does: through the credential helper the Docker config names (credsStore,\n"
-	"credHelpers), else base64 in its \"auths\" (the file is rewritten\n"
-	"atomically, mode 0600, keeping every other key). Without -u/-p the user\n"
-	"name and password are asked for on the terminal, the password without echo.\n";
+static const char LOGIN_HELP[] = "Usage: lade login [options] <registry>\n"
+				 "\n"
+				 "Check credentials against the registry, then store them as docker login\n"
+				 "does: through the credential helper the Docker config names (credsStore,\n"
+				 "credHelpers), else base64 in its \"auths\" (the file is rewritten\n"
+				 "atomically, mode 0600, keeping every other key). Without -u/-p the user\n"
+				 "name and password are asked for on the terminal, the password without echo.\n";
 
-static const char LOGOUT_HELP[] =
-	"Usage: lade logout [options] <registry>\n"
-	"\n"
-	"Forget the stored credentials for a registry.\n"
-	"\n"
-	"Options:\n"
-	"      --registry-config F   the Docker config.json to change\n"
-	"  -h, --help                show this help\n";
+static const char LOGOUT_HELP[] = "Usage: lade logout [options] <registry>\n"
+				  "\n"
+				  "Forget the stored credentials for a registry.\n"
+				  "\n"
+				  "Options:\n"
+				  "      --registry-config F   the Docker config.json to change\n"
+				  "  -h, --help                show this help\n";
 
 /* A bare registry host from "host", "host/...", or "https://host/". */
 static int registry_host(const char *arg, lade_ref *ref)
@@ -43,8 +41,8 @@ static int registry_host(const char *arg, lade_ref *ref)
 int cmd_login(int argc, char **argv)
 {
 	static const struct option long_options[] = {
-		TARGET_LONG_OPTIONS,
-		{NULL, 0, NULL, 0},
+	    TARGET_LONG_OPTIONS,
+	    {NULL, 0, NULL, 0},
 	};
 	target_opts topts;
 	lade_ref ref;
@@ -113,9 +111,9 @@ done:
 int cmd_logout(int argc, char **argv)
 {
 	static const struct option long_options[] = {
-		{"registry-config", required_argument, NULL, OPT_REGISTRY_CONFIG},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	    {"registry-config", required_argument, NULL, OPT_REGISTRY_CONFIG},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	lade_credentials_options co = LADE_CREDENTIALS_OPTIONS_INIT;
 	const char *paths[1];

@@ -3,33 +3,32 @@
 
 #include <string.h>
 
-static const char MAIN_HELP[] =
-	"Usage: lade <command> [options]\n"
-	"\n"
-	"Store files in an OCI registry or image layout and get them back.\n"
-	"\n"
-	"Commands:\n"
-	"  push       push files as one artifact\n"
-	"  pull       pull an artifact's files\n"
-	"  resolve    print the digest a tag points to\n"
-	"  manifest   fetch a manifest (manifest fetch)\n"
-	"  blob       fetch a blob (blob fetch)\n"
-	"  repo       list a repository's tags (repo tags)\n"
-	"  kinds      list the kinds of artifact lade recognises\n"
-	"  login      check and store credentials for a registry\n"
-	"  logout     forget them\n"
-	"  version    print lade's version\n"
-	"\n"
-	"Run 'lade <command> --help' for a command's options.\n"
-	"Exit status: 0 success, 1 failure, 2 usage error.\n";
+static const char MAIN_HELP[] = "Usage: lade <command> [options]\n"
+				"\n"
+				"Store files in an OCI registry or image layout and get them back.\n"
+				"\n"
+				"Commands:\n"
+				"  push       push files as one artifact\n"
+				"  pull       pull an artifact's files\n"
+				"  resolve    print the digest a tag points to\n"
+				"  manifest   fetch a manifest (manifest fetch)\n"
+				"  blob       fetch a blob (blob fetch)\n"
+				"  repo       list a repository's tags (repo tags)\n"
+				"  kinds      list the kinds of artifact lade recognises\n"
+				"  login      check and store credentials for a registry\n"
+				"  logout     forget them\n"
+				"  version    print lade's version\n"
+				"\n"
+				"Run 'lade <command> --help' for a command's options.\n"
+				"Exit status: 0 success, 1 failure, 2 usage error.\n";
 
 static const struct {
 	const char *name;
 	int (*fn)(int, char **);
 } commands[] = {
-	{"push", cmd_push},         {"pull", cmd_pull}, {"resolve", cmd_resolve}, {"manifest", cmd_manifest},
-	{"blob", cmd_blob},         {"repo", cmd_repo}, {"version", cmd_version}, {"kinds", cmd_kinds},
-	{"login", cmd_login},       {"logout", cmd_logout},
+    {"push", cmd_push},   {"pull", cmd_pull},     {"resolve", cmd_resolve}, {"manifest", cmd_manifest},
+    {"blob", cmd_blob},   {"repo", cmd_repo},     {"version", cmd_version}, {"kinds", cmd_kinds},
+    {"login", cmd_login}, {"logout", cmd_logout},
 };
 
 int main(int argc, char **argv)

@@ -4,16 +4,15 @@
 #include <errno.h>
 #include <string.h>
 
-static const char MANIFEST_HELP[] =
-	"Usage: lade manifest fetch [options] <ref>\n"
-	"\n"
-	"Fetch the manifest that ref names (tag, default latest, or digest) and\n"
-	"write its exact bytes to standard output or a file. The bytes are\n"
-	"checked against the digest before they are written.\n"
-	"\n"
-	"Options:\n"
-	"  -o, --output FILE         write to FILE instead of standard output\n"
-	"      --descriptor          print the manifest's descriptor instead\n";
+static const char MANIFEST_HELP[] = "Usage: lade manifest fetch [options] <ref>\n"
+				    "\n"
+				    "Fetch the manifest that ref names (tag, default latest, or digest) and\n"
+				    "write its exact bytes to standard output or a file. The bytes are\n"
+				    "checked against the digest before they are written.\n"
+				    "\n"
+				    "Options:\n"
+				    "  -o, --output FILE         write to FILE instead of standard output\n"
+				    "      --descriptor          print the manifest's descriptor instead\n";
 
 enum { OPT_DESCRIPTOR = 2101 };
 
@@ -30,10 +29,10 @@ static int write_all(const char *path, const char *data, size_t len)
 int cmd_manifest(int argc, char **argv)
 {
 	static const struct option long_options[] = {
-		TARGET_LONG_OPTIONS,
-		{"output", required_argument, NULL, 'o'},
-		{"descriptor", no_argument, NULL, OPT_DESCRIPTOR},
-		{NULL, 0, NULL, 0},
+	    TARGET_LONG_OPTIONS,
+	    {"output", required_argument, NULL, 'o'},
+	    {"descriptor", no_argument, NULL, OPT_DESCRIPTOR},
+	    {NULL, 0, NULL, 0},
 	};
 	target_opts topts;
 	opened_target ot;

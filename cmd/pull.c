@@ -7,35 +7,34 @@
 #include <string.h>
 #include <unistd.h>
 
-static const char PULL_HELP[] =
-	"Usage: lade pull [options] <ref>\n"
-	"\n"
-	"Pull an artifact: every layer titled with org.opencontainers.image.title\n"
-	"becomes a file under the output folder, folder layers are unpacked, and\n"
-	"Helm charts and wasm binaries come back under their ecosystem's name\n"
-	"(<name>-<version>.tgz, <repository>.wasm) even without a title. Other\n"
-	"layers are reported as skipped. Titles that are absolute, leave the\n"
-	"folder with '..' or through a symlink are refused. Files are written\n"
-	"whole or not at all.\n"
-	"\n"
-	"Options:\n"
-	"  -o, --output DIR            output folder (default .); '-' writes the one\n"
-	"                              selected layer to standard output, verified first\n"
-	"      --file NAME             pull only the layer with this name (repeatable)\n"
-	"      --media-type TYPE       pull only layers of this media type (repeatable)\n"
-	"  -k, --keep-old-files        do not replace existing files\n"
-	"  -T, --allow-path-traversal  allow titles outside the output folder\n"
-	"      --preserve-permissions  unpacked folders keep their files' exact modes\n"
-	"      --max-unpack-size SIZE  a folder may unpack to SIZE (500M, 20G; default\n"
-	"                              1 GiB or 20 times its compressed size)\n"
-	"      --max-unpack-entries N  a folder may hold N entries (default 1000000)\n"
-	"      --version V             the tag to pull, as helm pull --version: a version\n"
-	"                              (1.2.3, '+' as '_') or a constraint ('^1.2',\n"
-	"                              '~1.2.0', '>=1.0 <2.0') met by the newest tag that\n"
-	"                              is a strict semantic version\n"
-	"\n"
-	"oci://host/ns/chart is Helm's form: without a tag or --version, the newest\n"
-	"release among the repository's version tags is pulled.\n";
+static const char PULL_HELP[] = "Usage: lade pull [options] <ref>\n"
+				"\n"
+				"Pull an artifact: every layer titled with org.opencontainers.image.title\n"
+				"becomes a file under the output folder, folder layers are unpacked, and\n"
+				"Helm charts and wasm binaries come back under their ecosystem's name\n"
+				"(<name>-<version>.tgz, <repository>.wasm) even without a title. Other\n"
+				"layers are reported as skipped. Titles that are absolute, leave the\n"
+				"folder with '..' or through a symlink are refused. Files are written\n"
+				"whole or not at all.\n"
+				"\n"
+				"Options:\n"
+				"  -o, --output DIR            output folder (default .); '-' writes the one\n"
+				"                              selected layer to standard output, verified first\n"
+				"      --file NAME             pull only the layer with this name (repeatable)\n"
+				"      --media-type TYPE       pull only layers of this media type (repeatable)\n"
+				"  -k, --keep-old-files        do not replace existing files\n"
+				"  -T, --allow-path-traversal  allow titles outside the output folder\n"
+				"      --preserve-permissions  unpacked folders keep their files' exact modes\n"
+				"      --max-unpack-size SIZE  a folder may unpack to SIZE (500M, 20G; default\n"
+				"                              1 GiB or 20 times its compressed size)\n"
+				"      --max-unpack-entries N  a folder may hold N entries (default 1000000)\n"
+				"      --version V             the tag to pull, as helm pull --version: a version\n"
+				"                              (1.2.3, '+' as '_') or a constraint ('^1.2',\n"
+				"                              '~1.2.0', '>=1.0 <2.0') met by the newest tag that\n"
+				"                              is a strict semantic version\n"
+				"\n"
+				"oci://host/ns/chart is Helm's form: without a tag or --version, the newest\n"
+				"release among the repository's version tags is pulled.\n";
 
 static int add_string(const char ***list, size_t *count, const char *value)
 {
@@ -50,17 +49,17 @@ static int add_string(const char ***list, size_t *count, const char *value)
 int cmd_pull(int argc, char **argv)
 {
 	static const struct option long_options[] = {
-		TARGET_LONG_OPTIONS,
-		{"output", required_argument, NULL, 'o'},
-		{"keep-old-files", no_argument, NULL, 'k'},
-		{"allow-path-traversal", no_argument, NULL, 'T'},
-		{"file", required_argument, NULL, OPT_FILE},
-		{"media-type", required_argument, NULL, OPT_MEDIA_TYPE},
-		{"preserve-permissions", no_argument, NULL, OPT_PRESERVE_PERMISSIONS},
-		{"max-unpack-size", required_argument, NULL, OPT_MAX_UNPACK_SIZE},
-		{"max-unpack-entries", required_argument, NULL, OPT_MAX_UNPACK_ENTRIES},
-		{"version", required_argument, NULL, OPT_VERSION},
-		{NULL, 0, NULL, 0},
+	    TARGET_LONG_OPTIONS,
+	    {"output", required_argument, NULL, 'o'},
+	    {"keep-old-files", no_argument, NULL, 'k'},
+	    {"allow-path-traversal", no_argument, NULL, 'T'},
+	    {"file", required_argument, NULL, OPT_FILE},
+	    {"media-type", required_argument, NULL, OPT_MEDIA_TYPE},
+	    {"preserve-permissions", no_argument, NULL, OPT_PRESERVE_PERMISSIONS},
+	    {"max-unpack-size", required_argument, NULL, OPT_MAX_UNPACK_SIZE},
+	    {"max-unpack-entries", required_argument, NULL, OPT_MAX_UNPACK_ENTRIES},
+	    {"version", required_argument, NULL, OPT_VERSION},
+	    {NULL, 0, NULL, 0},
 	};
 	target_opts topts;
 	lade_pull_options popts = LADE_PULL_OPTIONS_INIT;
@@ -174,7 +173,8 @@ int cmd_pull(int argc, char **argv)
 				if (*c == '+')
 					*c = '_';
 			if (strcmp(want, reference) != 0) {
-				rc = usage_error("pull", "the reference's tag '%s' is not --version '%s'", reference, version);
+				rc = usage_error("pull", "the reference's tag '%s' is not --version '%s'", reference,
+						 version);
 				goto done;
 			}
 		}

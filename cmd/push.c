@@ -7,27 +7,27 @@
 #include <string.h>
 
 static const char PUSH_HELP[] =
-	"Usage: lade push [options] <ref>[:tag1,tag2...] <file>[:mediatype]...\n"
-	"       ('-' reads one layer from standard input, titled \"stdin\")\n"
-	"\n"
-	"Push files as the layers of one artifact. Each file is titled with its\n"
-	"path (org.opencontainers.image.title); the config is the empty\n"
-	"descriptor unless --config is given. The same inputs give the same\n"
-	"manifest digest: no time is recorded unless SOURCE_DATE_EPOCH is set.\n"
-	"\n"
-	"Options:\n"
-	"      --artifact-type TYPE  manifest artifactType (default application/vnd.unknown.artifact.v1)\n"
-	"  -a, --annotation KEY=VAL  manifest annotation (repeatable)\n"
-	"      --annotation-file F   JSON: {\"$manifest\":{..}, \"$config\":{..}, \"<file>\":{..}}\n"
-	"      --config F[:TYPE]     use F as the config blob (default type application/vnd.unknown.config.v1+json)\n"
-	"      --export-manifest F   also write the pushed manifest to F\n"
-	"      --kind NAME           treat every input as this kind (see 'lade kinds')\n"
-	"\n"
-	"Kinds are recognised: a Helm chart .tgz, a wasm module or component, a\n"
-	"tarball and a folder are pushed as their ecosystems expect. For a Helm\n"
-	"chart, oci://host/ns appends the chart's name and tags the version, as\n"
-	"helm push does; any chart or wasm reference without a tag takes the\n"
-	"version ('+' written '_').\n";
+    "Usage: lade push [options] <ref>[:tag1,tag2...] <file>[:mediatype]...\n"
+    "       ('-' reads one layer from standard input, titled \"stdin\")\n"
+    "\n"
+    "Push files as the layers of one artifact. Each file is titled with its\n"
+    "path (org.opencontainers.image.title); the config is the empty\n"
+    "descriptor unless --config is given. The same inputs give the same\n"
+    "manifest digest: no time is recorded unless SOURCE_DATE_EPOCH is set.\n"
+    "\n"
+    "Options:\n"
+    "      --artifact-type TYPE  manifest artifactType (default application/vnd.unknown.artifact.v1)\n"
+    "  -a, --annotation KEY=VAL  manifest annotation (repeatable)\n"
+    "      --annotation-file F   JSON: {\"$manifest\":{..}, \"$config\":{..}, \"<file>\":{..}}\n"
+    "      --config F[:TYPE]     use F as the config blob (default type application/vnd.unknown.config.v1+json)\n"
+    "      --export-manifest F   also write the pushed manifest to F\n"
+    "      --kind NAME           treat every input as this kind (see 'lade kinds')\n"
+    "\n"
+    "Kinds are recognised: a Helm chart .tgz, a wasm module or component, a\n"
+    "tarball and a folder are pushed as their ecosystems expect. For a Helm\n"
+    "chart, oci://host/ns appends the chart's name and tags the version, as\n"
+    "helm push does; any chart or wasm reference without a tag takes the\n"
+    "version ('+' written '_').\n";
 
 typedef struct push_state {
 	lade_annotations manifest_annotations;
@@ -70,11 +70,10 @@ static int load_annotation_map(lade_annotations *out, const cJSON *map, const ch
 		fprintf(stderr, "lade: '%s': \"%s\" must be an object of strings\n", file, key);
 		return -1;
 	}
-	cJSON_ArrayForEach(item, map)
-	{
+	cJSON_ArrayForEach (item, map) {
 		if (!cJSON_IsString(item)) {
-			fprintf(stderr, "lade: '%s': annotation \"%s\" of \"%s\" must be a string\n", file, item->string,
-				key);
+			fprintf(stderr, "lade: '%s': annotation \"%s\" of \"%s\" must be a string\n", file,
+				item->string, key);
 			return -1;
 		}
 		if (lade_annotations_set(out, item->string, item->valuestring) < 0)
@@ -211,14 +210,14 @@ static void push_state_dispose(push_state *st)
 int cmd_push(int argc, char **argv)
 {
 	static const struct option long_options[] = {
-		TARGET_LONG_OPTIONS,
-		{"artifact-type", required_argument, NULL, OPT_ARTIFACT_TYPE},
-		{"annotation", required_argument, NULL, 'a'},
-		{"annotation-file", required_argument, NULL, OPT_ANNOTATION_FILE},
-		{"config", required_argument, NULL, OPT_CONFIG},
-		{"export-manifest", required_argument, NULL, OPT_EXPORT_MANIFEST},
-		{"kind", required_argument, NULL, OPT_KIND},
-		{NULL, 0, NULL, 0},
+	    TARGET_LONG_OPTIONS,
+	    {"artifact-type", required_argument, NULL, OPT_ARTIFACT_TYPE},
+	    {"annotation", required_argument, NULL, 'a'},
+	    {"annotation-file", required_argument, NULL, OPT_ANNOTATION_FILE},
+	    {"config", required_argument, NULL, OPT_CONFIG},
+	    {"export-manifest", required_argument, NULL, OPT_EXPORT_MANIFEST},
+	    {"kind", required_argument, NULL, OPT_KIND},
+	    {NULL, 0, NULL, 0},
 	};
 	target_opts topts;
 	push_state st;
@@ -324,7 +323,8 @@ int cmd_push(int argc, char **argv)
 	for (i = 0; i < st.file_count; i++) {
 		char *arg = argv[optind + 1 + i];
 		const char *path, *type;
-		const cJSON *map = st.annotation_file ? cJSON_GetObjectItemCaseSensitive(st.annotation_file, arg) : NULL;
+		const cJSON *map = st.annotation_file ? cJSON_GetObjectItemCaseSensitive(st.annotation_file, arg)
+						      : NULL;
 		split_file_arg(arg, &path, &type);
 		/* ORAS keys the annotation file by the path; the argument as written works too. */
 		if (st.annotation_file && !map)
@@ -369,8 +369,9 @@ int cmd_push(int argc, char **argv)
 	    (load_annotation_map(&st.manifest_annotations,
 				 cJSON_GetObjectItemCaseSensitive(st.annotation_file, "$manifest"), "$manifest",
 				 annotation_file) < 0 ||
-	     load_annotation_map(&st.config_annotations, cJSON_GetObjectItemCaseSensitive(st.annotation_file, "$config"),
-				 "$config", annotation_file) < 0))
+	     load_annotation_map(&st.config_annotations,
+				 cJSON_GetObjectItemCaseSensitive(st.annotation_file, "$config"), "$config",
+				 annotation_file) < 0))
 		goto done;
 	if (config_arg) {
 		const char *path, *type;
@@ -408,7 +409,8 @@ int cmd_push(int argc, char **argv)
 		}
 		while (len && refbuf[len - 1] == '/')
 			refbuf[--len] = '\0';
-		if (snprintf(refbuf + len, sizeof(refbuf) - len, "/%s", implied_name.ptr) >= (int)(sizeof(refbuf) - len)) {
+		if (snprintf(refbuf + len, sizeof(refbuf) - len, "/%s", implied_name.ptr) >=
+		    (int)(sizeof(refbuf) - len)) {
 			rc = failf("reference '%s' is too long", argv[optind]);
 			goto done;
 		}
@@ -449,7 +451,8 @@ int cmd_push(int argc, char **argv)
 	}
 	if (export_manifest) {
 		FILE *f = fopen(export_manifest, "wb");
-		if (!f || fwrite(result.manifest_bytes.ptr, 1, result.manifest_bytes.size, f) != result.manifest_bytes.size ||
+		if (!f ||
+		    fwrite(result.manifest_bytes.ptr, 1, result.manifest_bytes.size, f) != result.manifest_bytes.size ||
 		    fclose(f) != 0) {
 			rc = failf("cannot write '%s': %s", export_manifest, strerror(errno));
 			lade_push_result_dispose(&result);

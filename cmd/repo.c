@@ -3,11 +3,10 @@
 
 #include <string.h>
 
-static const char REPO_HELP[] =
-	"Usage: lade repo tags [options] <registry>/<repository>\n"
-	"\n"
-	"List the tags of a repository, one a line, following the registry's\n"
-	"pagination. With --oci-layout, list the tags of a layout folder.\n";
+static const char REPO_HELP[] = "Usage: lade repo tags [options] <registry>/<repository>\n"
+				"\n"
+				"List the tags of a repository, one a line, following the registry's\n"
+				"pagination. With --oci-layout, list the tags of a layout folder.\n";
 
 static int print_tag(const char *tag, void *payload)
 {
@@ -18,8 +17,8 @@ static int print_tag(const char *tag, void *payload)
 int cmd_repo(int argc, char **argv)
 {
 	static const struct option long_options[] = {
-		TARGET_LONG_OPTIONS,
-		{NULL, 0, NULL, 0},
+	    TARGET_LONG_OPTIONS,
+	    {NULL, 0, NULL, 0},
 	};
 	target_opts topts;
 	opened_target ot;

@@ -3,22 +3,21 @@
 
 #include <string.h>
 
-static const char RESOLVE_HELP[] =
-	"Usage: lade resolve [options] <ref>\n"
-	"\n"
-	"Print the digest of the manifest that ref's tag (default latest) names.\n"
-	"\n"
-	"Options:\n"
-	"      --full-reference      print registry/repository@digest\n";
+static const char RESOLVE_HELP[] = "Usage: lade resolve [options] <ref>\n"
+				   "\n"
+				   "Print the digest of the manifest that ref's tag (default latest) names.\n"
+				   "\n"
+				   "Options:\n"
+				   "      --full-reference      print registry/repository@digest\n";
 
 enum { OPT_FULL = 2001 };
 
 int cmd_resolve(int argc, char **argv)
 {
 	static const struct option long_options[] = {
-		TARGET_LONG_OPTIONS,
-		{"full-reference", no_argument, NULL, OPT_FULL},
-		{NULL, 0, NULL, 0},
+	    TARGET_LONG_OPTIONS,
+	    {"full-reference", no_argument, NULL, OPT_FULL},
+	    {NULL, 0, NULL, 0},
 	};
 	target_opts topts;
 	opened_target ot;

@@ -116,7 +116,8 @@ int lade_auth_parse_challenges(const char *header, lade_challenge *out, size_t m
 			first = 0;
 			snprintf(name, sizeof(name), "%.*s", (int)(nlen < sizeof(name) ? nlen : sizeof(name) - 1), q);
 			if (!(p = read_value(skip_space(eq + 1), value, sizeof(value))))
-				return lade__error(LADE_EINVALID, "malformed WWW-Authenticate header: unterminated quote");
+				return lade__error(LADE_EINVALID,
+						   "malformed WWW-Authenticate header: unterminated quote");
 			if (!strcasecmp(name, "realm"))
 				snprintf(c.realm, sizeof(c.realm), "%s", value);
 			else if (!strcasecmp(name, "service"))
@@ -244,8 +245,7 @@ static cJSON *find_auth(cJSON *config, const char *key, const char *registry)
 		return NULL;
 	if ((entry = cJSON_GetObjectItemCaseSensitive(auths, key)))
 		return entry;
-	cJSON_ArrayForEach(entry, auths)
-	{
+	cJSON_ArrayForEach (entry, auths) {
 		key_to_host(entry->string, host, sizeof(host));
 		if (!strcmp(host, registry) || (!strcmp(key, DOCKER_HUB_KEY) && !strcmp(host, "index.docker.io")))
 			return entry;
@@ -366,7 +366,8 @@ static int helper_get(const char *name, const char *key, lade_credential *out)
 		if (strstr(reply.ptr, "credentials not found"))
 			err = lade__error(LADE_ENOTFOUND, "no credentials for '%s' in docker-credential-%s", key, name);
 		else
-			err = lade__error(LADE_EAUTH, "docker-credential-%s get failed for '%s': %.200s", name, key, reply.ptr);
+			err = lade__error(LADE_EAUTH, "docker-credential-%s get failed for '%s': %.200s", name, key,
+					  reply.ptr);
 		goto done;
 	}
 	err = lade__helper_reply_parse(reply.ptr, reply.size, name, out);
@@ -463,8 +464,10 @@ int lade_credentials_get(const lade_credentials_options *opts, const char *regis
 			const char *auth = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(entry, "auth"));
 			const char *user = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(entry, "username"));
 			const char *pass = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(entry, "password"));
-			const char *identity = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(entry, "identitytoken"));
-			const char *token = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(entry, "registrytoken"));
+			const char *identity = cJSON_GetStringValue(
+			    cJSON_GetObjectItemCaseSensitive(entry, "identitytoken"));
+			const char *token = cJSON_GetStringValue(
+			    cJSON_GetObjectItemCaseSensitive(entry, "registrytoken"));
 			err = 0;
 			if (auth && *auth)
 				err = decode_auth(auth, out, paths[i]);
@@ -632,9 +635,11 @@ static int store_locked(const lade_credentials_options *opts, const char *regist
 		lade_buf reply;
 		int status = 0;
 		cJSON_AddStringToObject(msg, "ServerURL", key);
-		cJSON_AddStringToObject(msg, "Username", cred->identity_token ? "<token>" : (cred->username ? cred->username : ""));
-		cJSON_AddStringToObject(msg, "Secret", cred->identity_token ? cred->identity_token
-									 : (cred->password ? cred->password : ""));
+		cJSON_AddStringToObject(msg, "Username",
+					cred->identity_token ? "<token>" : (cred->username ? cred->username : ""));
+		cJSON_AddStringToObject(msg, "Secret",
+					cred->identity_token ? cred->identity_token
+							     : (cred->password ? cred->password : ""));
 		text = cJSON_PrintUnformatted(msg);
 		cJSON_Delete(msg);
 		if (!text) {
@@ -647,7 +652,8 @@ static int store_locked(const lade_credentials_options *opts, const char *regist
 		if (err == 0) {
 			if (status != 0) {
 				trim(reply.ptr);
-				err = lade__error(LADE_EAUTH, "docker-credential-%s store failed: %.200s", helper, reply.ptr);
+				err = lade__error(LADE_EAUTH, "docker-credential-%s store failed: %.200s", helper,
+						  reply.ptr);
 			}
 			lade_buf_dispose(&reply);
 		}
@@ -711,8 +717,8 @@ static int erase_locked(const lade_credentials_options *opts, const char *regist
 		if (status != 0) {
 			trim(reply.ptr);
 			err = strstr(reply.ptr, "not found")
-				      ? lade__error(LADE_ENOTFOUND, "no credentials for '%s' in its credential helper", key)
-				      : lade__error(LADE_EAUTH, "the credential helper's erase failed: %.200s", reply.ptr);
+				  ? lade__error(LADE_ENOTFOUND, "no credentials for '%s' in its credential helper", key)
+				  : lade__error(LADE_EAUTH, "the credential helper's erase failed: %.200s", reply.ptr);
 		}
 		lade_buf_dispose(&reply);
 		return err;

@@ -23,8 +23,8 @@ static void load(void)
 		snprintf(load_error, sizeof(load_error), "cannot load libcurl: %s", dlerror());
 		return;
 	}
-#define LADE_CURL_RESOLVE(ret, name, args)                                                                     \
-	if (!load_error[0] && !(*(void **)&lade__curl.name = dlsym(handle, #name)))                           \
+#define LADE_CURL_RESOLVE(ret, name, args)                                                                             \
+	if (!load_error[0] && !(*(void **)&lade__curl.name = dlsym(handle, #name)))                                    \
 		snprintf(load_error, sizeof(load_error), "libcurl has no %s", #name);
 	LADE_CURL_FUNCTIONS(LADE_CURL_RESOLVE)
 #undef LADE_CURL_RESOLVE

@@ -15,29 +15,29 @@
 #define CURL_DISABLE_TYPECHECK 1
 #include <curl/curl.h>
 
-#define LADE_CURL_FUNCTIONS(X)                                                                                  \
-	X(CURLcode, curl_global_init, (long))                                                                 \
-	X(CURL *, curl_easy_init, (void))                                                                     \
-	X(void, curl_easy_cleanup, (CURL *))                                                                  \
-	X(void, curl_easy_reset, (CURL *))                                                                    \
-	X(CURLcode, curl_easy_setopt, (CURL *, CURLoption, ...))                                              \
-	X(CURLcode, curl_easy_getinfo, (CURL *, CURLINFO, ...))                                               \
-	X(CURLcode, curl_easy_perform, (CURL *))                                                              \
-	X(const char *, curl_easy_strerror, (CURLcode))                                                       \
-	X(char *, curl_easy_escape, (CURL *, const char *, int))                                              \
-	X(void, curl_free, (void *))                                                                          \
-	X(time_t, curl_getdate, (const char *, const time_t *))                                               \
-	X(struct curl_slist *, curl_slist_append, (struct curl_slist *, const char *))                        \
-	X(void, curl_slist_free_all, (struct curl_slist *))                                                   \
-	X(CURLM *, curl_multi_init, (void))                                                                   \
-	X(CURLMcode, curl_multi_cleanup, (CURLM *))                                                           \
-	X(CURLMcode, curl_multi_setopt, (CURLM *, CURLMoption, ...))                                          \
-	X(CURLMcode, curl_multi_add_handle, (CURLM *, CURL *))                                                \
-	X(CURLMcode, curl_multi_remove_handle, (CURLM *, CURL *))                                             \
-	X(CURLMcode, curl_multi_perform, (CURLM *, int *))                                                    \
-	X(CURLMcode, curl_multi_poll, (CURLM *, struct curl_waitfd[], unsigned int, int, int *))              \
-	X(CURLMsg *, curl_multi_info_read, (CURLM *, int *))                                                  \
-	X(CURLcode, curl_easy_pause, (CURL *, int))                                                           \
+#define LADE_CURL_FUNCTIONS(X)                                                                                         \
+	X(CURLcode, curl_global_init, (long))                                                                          \
+	X(CURL *, curl_easy_init, (void))                                                                              \
+	X(void, curl_easy_cleanup, (CURL *))                                                                           \
+	X(void, curl_easy_reset, (CURL *))                                                                             \
+	X(CURLcode, curl_easy_setopt, (CURL *, CURLoption, ...))                                                       \
+	X(CURLcode, curl_easy_getinfo, (CURL *, CURLINFO, ...))                                                        \
+	X(CURLcode, curl_easy_perform, (CURL *))                                                                       \
+	X(const char *, curl_easy_strerror, (CURLcode))                                                                \
+	X(char *, curl_easy_escape, (CURL *, const char *, int))                                                       \
+	X(void, curl_free, (void *))                                                                                   \
+	X(time_t, curl_getdate, (const char *, const time_t *))                                                        \
+	X(struct curl_slist *, curl_slist_append, (struct curl_slist *, const char *))                                 \
+	X(void, curl_slist_free_all, (struct curl_slist *))                                                            \
+	X(CURLM *, curl_multi_init, (void))                                                                            \
+	X(CURLMcode, curl_multi_cleanup, (CURLM *))                                                                    \
+	X(CURLMcode, curl_multi_setopt, (CURLM *, CURLMoption, ...))                                                   \
+	X(CURLMcode, curl_multi_add_handle, (CURLM *, CURL *))                                                         \
+	X(CURLMcode, curl_multi_remove_handle, (CURLM *, CURL *))                                                      \
+	X(CURLMcode, curl_multi_perform, (CURLM *, int *))                                                             \
+	X(CURLMcode, curl_multi_poll, (CURLM *, struct curl_waitfd[], unsigned int, int, int *))                       \
+	X(CURLMsg *, curl_multi_info_read, (CURLM *, int *))                                                           \
+	X(CURLcode, curl_easy_pause, (CURL *, int))                                                                    \
 	X(curl_version_info_data *, curl_version_info, (CURLversion))
 
 #define LADE_CURL_MEMBER(ret, name, args) ret(*name) args;

@@ -21,8 +21,8 @@ static const struct {
 	const char *name;
 	size_t hexlen;
 } algorithms[] = {
-	[LADE_DIGEST_SHA256] = {"sha256", 64},
-	[LADE_DIGEST_SHA512] = {"sha512", 128},
+    [LADE_DIGEST_SHA256] = {"sha256", 64},
+    [LADE_DIGEST_SHA512] = {"sha512", 128},
 };
 
 const char *lade_digest_alg_name(lade_digest_alg alg)
@@ -73,12 +73,12 @@ int lade_digest_parse(lade_digest *out, const char *str)
 		if (strlen(algorithms[a].name) != alglen || strncmp(str, algorithms[a].name, alglen) != 0)
 			continue;
 		if (hexlen != algorithms[a].hexlen)
-			return lade__error(LADE_EINVALID, "invalid digest '%s': %s needs %zu hex digits, got %zu",
-					   str, algorithms[a].name, algorithms[a].hexlen, hexlen);
+			return lade__error(LADE_EINVALID, "invalid digest '%s': %s needs %zu hex digits, got %zu", str,
+					   algorithms[a].name, algorithms[a].hexlen, hexlen);
 		for (i = 1; colon[i]; i++)
 			if (!((colon[i] >= '0' && colon[i] <= '9') || (colon[i] >= 'a' && colon[i] <= 'f')))
-				return lade__error(LADE_EINVALID, "invalid digest '%s': %s must be lowercase hex",
-						   str, algorithms[a].name);
+				return lade__error(LADE_EINVALID, "invalid digest '%s': %s must be lowercase hex", str,
+						   algorithms[a].name);
 		out->alg = (lade_digest_alg)a;
 		memcpy(out->str, str, alglen + 1 + hexlen + 1);
 		return 0;
@@ -106,8 +106,7 @@ int lade_hasher_new(lade_hasher **out, lade_digest_alg alg)
 		return lade__error_oom();
 	h->alg = alg;
 	h->ctx = EVP_MD_CTX_new();
-	if (!h->ctx ||
-	    EVP_DigestInit_ex(h->ctx, alg == LADE_DIGEST_SHA512 ? EVP_sha512() : EVP_sha256(), NULL) != 1) {
+	if (!h->ctx || EVP_DigestInit_ex(h->ctx, alg == LADE_DIGEST_SHA512 ? EVP_sha512() : EVP_sha256(), NULL) != 1) {
 		lade_hasher_free(h);
 		return lade__error(LADE_ERROR, "cannot start %s hashing", algorithms[alg].name);
 	}

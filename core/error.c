@@ -24,8 +24,7 @@ static int set_error(int code, long status, const char *registry_code, const cha
 	memcpy(last_error.message, message, sizeof(message));
 	last_error.code = code;
 	last_error.http_status = status;
-	snprintf(last_error.registry_code, sizeof(last_error.registry_code), "%s",
-		 registry_code ? registry_code : "");
+	snprintf(last_error.registry_code, sizeof(last_error.registry_code), "%s", registry_code ? registry_code : "");
 	return code;
 }
 
@@ -88,22 +87,38 @@ int lade__snprintf(char *out, size_t outlen, const char *fmt, ...)
 const char *lade_error_name(int code)
 {
 	switch (code) {
-	case LADE_OK: return "OK";
-	case LADE_ERROR: return "ERROR";
-	case LADE_ENOTFOUND: return "ENOTFOUND";
-	case LADE_EEXISTS: return "EEXISTS";
-	case LADE_EINVALID: return "EINVALID";
-	case LADE_EDIGEST: return "EDIGEST";
-	case LADE_ETOOLARGE: return "ETOOLARGE";
-	case LADE_EAUTH: return "EAUTH";
-	case LADE_EDENIED: return "EDENIED";
-	case LADE_ENET: return "ENET";
-	case LADE_EPROTOCOL: return "EPROTOCOL";
-	case LADE_EUNSAFE: return "EUNSAFE";
-	case LADE_EIO: return "EIO";
-	case LADE_ENOMEM: return "ENOMEM";
-	case LADE_EUNSUPPORTED: return "EUNSUPPORTED";
-	default: return "EUNKNOWN";
+	case LADE_OK:
+		return "OK";
+	case LADE_ERROR:
+		return "ERROR";
+	case LADE_ENOTFOUND:
+		return "ENOTFOUND";
+	case LADE_EEXISTS:
+		return "EEXISTS";
+	case LADE_EINVALID:
+		return "EINVALID";
+	case LADE_EDIGEST:
+		return "EDIGEST";
+	case LADE_ETOOLARGE:
+		return "ETOOLARGE";
+	case LADE_EAUTH:
+		return "EAUTH";
+	case LADE_EDENIED:
+		return "EDENIED";
+	case LADE_ENET:
+		return "ENET";
+	case LADE_EPROTOCOL:
+		return "EPROTOCOL";
+	case LADE_EUNSAFE:
+		return "EUNSAFE";
+	case LADE_EIO:
+		return "EIO";
+	case LADE_ENOMEM:
+		return "ENOMEM";
+	case LADE_EUNSUPPORTED:
+		return "EUNSUPPORTED";
+	default:
+		return "EUNKNOWN";
 	}
 }
 

@@ -31,12 +31,12 @@ struct lade__sink_pipe {
 	pthread_cond_t changed;
 	char *chunks[PIPE_CHUNKS];
 	size_t lengths[PIPE_CHUNKS];
-	uint64_t produced;  /* chunks handed over */
-	uint64_t hashed;    /* chunks the hasher is done with */
-	uint64_t written;   /* chunks the writer is done with */
-	size_t fill;        /* bytes in the producer's chunk (slot produced % PIPE_CHUNKS) */
-	int closing;        /* no more chunks will come */
-	int error;          /* the first worker failure, 0 if none */
+	uint64_t produced; /* chunks handed over */
+	uint64_t hashed;   /* chunks the hasher is done with */
+	uint64_t written;  /* chunks the writer is done with */
+	size_t fill;       /* bytes in the producer's chunk (slot produced % PIPE_CHUNKS) */
+	int closing;       /* no more chunks will come */
+	int error;         /* the first worker failure, 0 if none */
 	lade_error error_detail;
 	lade__sink *sink;
 };
@@ -169,7 +169,8 @@ void lade__reclaim_temporaries(const char *dir)
 		struct stat st;
 		char path[PATH_MAX];
 		if (!pid || fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
-		    !(S_ISREG(st.st_mode) || S_ISDIR(st.st_mode)) || !abandoned(dirfd(d), e->d_name, pid, S_ISDIR(st.st_mode)))
+		    !(S_ISREG(st.st_mode) || S_ISDIR(st.st_mode)) ||
+		    !abandoned(dirfd(d), e->d_name, pid, S_ISDIR(st.st_mode)))
 			continue;
 		if (snprintf(path, sizeof(path), "%s/%s", dir, e->d_name) < (int)sizeof(path))
 			lade__remove_tree(path);
@@ -396,7 +397,8 @@ int lade__sink_open_resumable(lade__sink *s, const char *dest, const lade_descri
 		while (flock(s->fd, LOCK_EX) < 0 && errno == EINTR)
 			;
 		if (fstat(s->fd, &held) < 0 || !S_ISREG(held.st_mode)) {
-			err = lade__error(LADE_EUNSAFE, "'%s' is in the way and is not a regular file; refusing it", s->tmp);
+			err = lade__error(LADE_EUNSAFE, "'%s' is in the way and is not a regular file; refusing it",
+					  s->tmp);
 			close(s->fd);
 			s->fd = -1;
 			s->tmp[0] = '\0'; /* not ours to remove */
@@ -579,11 +581,11 @@ int lade__open_regular(const char *path)
 		return fd;
 	}
 	close(fd);
-	what = S_ISDIR(st.st_mode)   ? "a folder"
-	       : S_ISFIFO(st.st_mode) ? "a FIFO"
-	       : S_ISSOCK(st.st_mode) ? "a socket"
+	what = S_ISDIR(st.st_mode)                          ? "a folder"
+	       : S_ISFIFO(st.st_mode)                       ? "a FIFO"
+	       : S_ISSOCK(st.st_mode)                       ? "a socket"
 	       : S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode) ? "a device"
-							     : "not a regular file";
+							    : "not a regular file";
 	return lade__error(LADE_EINVALID, "'%s' is %s; refusing to read it", path, what);
 }
 

@@ -22,7 +22,7 @@ typedef struct lade__sink {
 	char dest[PATH_MAX];
 	lade_hasher *hasher;
 	uint64_t written;
-	const lade_descriptor *desc; /* borrowed: valid until commit or abort */
+	const lade_descriptor *desc;  /* borrowed: valid until commit or abort */
 	struct lade__sink_pipe *pipe; /* large blobs: one worker thread hashes, another writes */
 	int keep_partial;             /* abort keeps what arrived, for the next run to resume */
 	int complete;                 /* resumable: another lade put the verified blob at dest meanwhile;
@@ -116,8 +116,6 @@ int lade__write_file_atomic(const char *path, const void *data, size_t len, mode
 
 /* Copy a local file into a sink in bounded chunks. */
 int lade__sink_copy_from(lade__sink *s, const char *src, uint64_t *copied);
-
-
 
 /* Write all of data to fd, retrying short writes; what names the file in the message. */
 int lade__write_all(int fd, const void *data, size_t len, const char *what);

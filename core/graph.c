@@ -79,7 +79,8 @@ static int visit_children(walk *w, const lade_descriptor *node, size_t depth)
 	int err;
 
 	if (depth >= w->max_depth)
-		return lade__error(LADE_ETOOLARGE, "%s: indexes nest deeper than %zu levels", node->digest.str, w->max_depth);
+		return lade__error(LADE_ETOOLARGE, "%s: indexes nest deeper than %zu levels", node->digest.str,
+				   w->max_depth);
 	lade_buf_init(&bytes, LADE_MANIFEST_LIMIT);
 	if ((err = lade_target_fetch_bytes(w->t, node, LADE_MANIFEST_LIMIT, &bytes)) < 0 ||
 	    (err = lade_manifest_sniff_media_type(bytes.ptr, bytes.size, media_type, sizeof(media_type))) < 0)

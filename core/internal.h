@@ -19,7 +19,7 @@ int lade__error(int code, const char *fmt, ...) __attribute__((format(printf, 2,
 
 /* As lade__error, with the HTTP status and registry code of a registry reply. */
 int lade__error_http(int code, long status, const char *registry_code, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 
 /* Out of memory: sets the message and returns LADE_ENOMEM. */
 int lade__error_oom(void);

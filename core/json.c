@@ -28,8 +28,8 @@ static long nul_offset(const char *data, size_t len)
 			return (long)i;
 		if (data[i] != '\\' || i + 1 >= len)
 			continue;
-		if (data[i + 1] == 'u' && i + 5 < len && data[i + 2] == '0' && data[i + 3] == '0' && data[i + 4] == '0' &&
-		    data[i + 5] == '0')
+		if (data[i + 1] == 'u' && i + 5 < len && data[i + 2] == '0' && data[i + 3] == '0' &&
+		    data[i + 4] == '0' && data[i + 5] == '0')
 			return (long)i;
 		i++; /* the escaped character, so "\\u0000" is a backslash and text */
 	}
@@ -74,14 +74,16 @@ int lade__json_parse_descriptors(cJSON **out, const char *data, size_t len, size
 {
 	long at;
 	if (len <= cap && (at = fraction_offset(data, len)) >= 0)
-		return lade__error(LADE_EINVALID, "%s has a number that is not an integer (near byte %ld); sizes are whole numbers",
+		return lade__error(LADE_EINVALID,
+				   "%s has a number that is not an integer (near byte %ld); sizes are whole numbers",
 				   what, at);
 	if (!out) {
 		/* Only the checks cJSON cannot make: the caller parses the text in pieces. */
 		if (len > cap)
 			return lade__error(LADE_ETOOLARGE, "%s is %zu bytes, over the %zu-byte limit", what, len, cap);
 		if ((at = nul_offset(data, len)) >= 0)
-			return lade__error(LADE_EINVALID, "%s holds a NUL character (near byte %ld); refusing it", what, at);
+			return lade__error(LADE_EINVALID, "%s holds a NUL character (near byte %ld); refusing it", what,
+					   at);
 		return 0;
 	}
 	return lade__json_parse(out, data, len, cap, what);
@@ -165,13 +167,27 @@ int lade__go_json_string(lade_buf *out, const char *str, size_t len)
 				continue;
 			}
 			switch (b) {
-			case '"': replacement = "\\\""; break;
-			case '\\': replacement = "\\\\"; break;
-			case '\b': replacement = "\\b"; break;
-			case '\f': replacement = "\\f"; break;
-			case '\n': replacement = "\\n"; break;
-			case '\r': replacement = "\\r"; break;
-			case '\t': replacement = "\\t"; break;
+			case '"':
+				replacement = "\\\"";
+				break;
+			case '\\':
+				replacement = "\\\\";
+				break;
+			case '\b':
+				replacement = "\\b";
+				break;
+			case '\f':
+				replacement = "\\f";
+				break;
+			case '\n':
+				replacement = "\\n";
+				break;
+			case '\r':
+				replacement = "\\r";
+				break;
+			case '\t':
+				replacement = "\\t";
+				break;
 			default:
 				snprintf(esc, sizeof(esc), "\\u00%c%c", hex[b >> 4], hex[b & 0xF]);
 				replacement = esc;
@@ -365,7 +381,8 @@ int lade__json_split_parse(const char *data, size_t len, size_t cap, const char 
 		}
 	lade_buf_init(&rest, cap);
 	for (i = 0; i < ncuts; i++) {
-		if ((err = lade_buf_put(&rest, at, (size_t)(cuts[i][0] - at))) < 0 || (err = lade_buf_puts(&rest, "[]")) < 0)
+		if ((err = lade_buf_put(&rest, at, (size_t)(cuts[i][0] - at))) < 0 ||
+		    (err = lade_buf_puts(&rest, "[]")) < 0)
 			goto done;
 		at = cuts[i][1];
 	}
@@ -391,7 +408,7 @@ int lade__json_split_each(const lade__json_split *sp, const char *key, const cha
 		return lade__error(LADE_EINVALID, "%s: \"%s\" must be an array", what, key);
 	/* Not cut out (or cJSON saw another key first, spelled with escapes): the parsed array. */
 	if (!p || cJSON_GetArraySize(array) != 0) {
-		cJSON_ArrayForEach(item, array)
+		cJSON_ArrayForEach (item, array)
 			if ((err = cb(NULL, 0, item, n++, payload)) != 0)
 				return err;
 		return 0;

@@ -37,9 +37,9 @@ int lade__json_parse_descriptors(cJSON **out, const char *data, size_t len, size
  */
 typedef struct lade__json_split {
 	cJSON *rest;
-	const char *layers, *layers_end;       /* "[...]" in the caller's text, or NULL */
+	const char *layers, *layers_end; /* "[...]" in the caller's text, or NULL */
 	const char *manifests, *manifests_end;
-	const char *tags, *tags_end;           /* a registry's tag list page */
+	const char *tags, *tags_end; /* a registry's tag list page */
 } lade__json_split;
 
 int lade__json_split_parse(const char *data, size_t len, size_t cap, const char *what, lade__json_split *sp);

@@ -85,8 +85,9 @@ static int load_index(const layout *l, index_text *ix)
 		return err;
 	if ((err = lade__read_file(&ix->data, ix->path, LADE_INDEX_JSON_MAX)) < 0) {
 		if (err == LADE_ETOOLARGE)
-			err = lade__error(LADE_ETOOLARGE, "'%s' is over the %zu MiB limit for index.json (about %zu tags)",
-					  ix->path, LADE_INDEX_JSON_MAX >> 20, LADE_INDEX_JSON_MAX / 200);
+			err = lade__error(LADE_ETOOLARGE,
+					  "'%s' is over the %zu MiB limit for index.json (about %zu tags)", ix->path,
+					  LADE_INDEX_JSON_MAX >> 20, LADE_INDEX_JSON_MAX / 200);
 		return err;
 	}
 	if ((err = lade__json_split_parse(ix->data.ptr, ix->data.size, LADE_INDEX_JSON_MAX, ix->path, &ix->sp)) < 0 ||
@@ -197,7 +198,8 @@ static int layout_fetch_files(lade_target *t, lade_blob_job *jobs, size_t count)
 				lade__sink_abort(&sink);
 		}
 		if (err == LADE_ENOTFOUND)
-			err = lade__error(LADE_ENOTFOUND, "%s not found in layout '%s'", job->desc->digest.str, l->root);
+			err = lade__error(LADE_ENOTFOUND, "%s not found in layout '%s'", job->desc->digest.str,
+					  l->root);
 		job->error = err;
 		if (err < 0 && !first)
 			first = err;
@@ -295,7 +297,8 @@ static int layout_push_stream(lade_target *t, int fd, const char *name, lade_des
 			err = lade__error(LADE_EIO, "cannot read %s: %s", name, strerror(errno));
 			goto done;
 		}
-		if ((err = lade_hasher_update(h, chunk, (size_t)n)) < 0 || (err = lade__write_all(out, chunk, (size_t)n, tmp)) < 0)
+		if ((err = lade_hasher_update(h, chunk, (size_t)n)) < 0 ||
+		    (err = lade__write_all(out, chunk, (size_t)n, tmp)) < 0)
 			goto done;
 	}
 	desc->size = lade_hasher_size(h);
@@ -424,11 +427,11 @@ static int replaced_by(const cJSON *entry, const char *tag, const char *digest)
 
 /* The new index.json: every entry the tag does not replace, copied as it was, then the new one. */
 typedef struct retagging {
-	const char *tag;           /* NULL or "": an untagged entry for digest */
+	const char *tag; /* NULL or "": an untagged entry for digest */
 	const char *digest;
-	lade_buf *out;             /* staged text, written a megabyte at a time */
+	lade_buf *out; /* staged text, written a megabyte at a time */
 	lade__atomic *w;
-	int wrote;                 /* entries written so far */
+	int wrote; /* entries written so far */
 } retagging;
 
 #define INDEX_WRITE_CHUNK ((size_t)1 << 20)
@@ -572,18 +575,18 @@ static void layout_free(lade_target *t)
 }
 
 static const lade_target_ops layout_ops = {
-	.version = LADE_TARGET_OPS_VERSION,
-	.exists = layout_exists,
-	.blob_size = layout_blob_size,
-	.fetch_bytes = layout_fetch_bytes,
-	.fetch_files = layout_fetch_files,
-	.push_bytes = layout_push_bytes,
-	.push_files = layout_push_files,
-	.push_stream = layout_push_stream,
-	.resolve = layout_resolve,
-	.tag = layout_tag,
-	.list_tags = layout_list_tags,
-	.free = layout_free,
+    .version = LADE_TARGET_OPS_VERSION,
+    .exists = layout_exists,
+    .blob_size = layout_blob_size,
+    .fetch_bytes = layout_fetch_bytes,
+    .fetch_files = layout_fetch_files,
+    .push_bytes = layout_push_bytes,
+    .push_files = layout_push_files,
+    .push_stream = layout_push_stream,
+    .resolve = layout_resolve,
+    .tag = layout_tag,
+    .list_tags = layout_list_tags,
+    .free = layout_free,
 };
 
 static int check_own_folders(const layout *l);
@@ -604,7 +607,8 @@ static int create_layout(layout *l)
 		goto done;
 	if ((err = path_in(l, path, sizeof(path), "index.json")) < 0)
 		goto done;
-	if (stat(path, &st) < 0 && (err = lade__write_file_atomic(path, EMPTY_INDEX, sizeof(EMPTY_INDEX) - 1, 0644)) < 0)
+	if (stat(path, &st) < 0 &&
+	    (err = lade__write_file_atomic(path, EMPTY_INDEX, sizeof(EMPTY_INDEX) - 1, 0644)) < 0)
 		goto done;
 	if ((err = path_in(l, path, sizeof(path), "blobs")) < 0)
 		goto done;
@@ -632,7 +636,8 @@ static int check_own_folders(const layout *l)
 		if (lstat(path, &st) < 0)
 			continue;
 		if (!S_ISDIR(st.st_mode))
-			return lade__error(LADE_EUNSAFE, "layout '%s': '%s' is %s, not a folder inside the layout; refusing it",
+			return lade__error(LADE_EUNSAFE,
+					   "layout '%s': '%s' is %s, not a folder inside the layout; refusing it",
 					   l->root, folders[i], S_ISLNK(st.st_mode) ? "a symlink" : "not a folder");
 	}
 	return 0;

@@ -210,8 +210,8 @@ int lade_mediatype_validate(const char *mt, const char *what)
 			int ok = j == 0 ? ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))
 					: is_restricted_char(c);
 			if (!ok)
-				return lade__error(LADE_EINVALID, "invalid %s '%s': character '%c' not allowed", what, mt,
-						   c);
+				return lade__error(LADE_EINVALID, "invalid %s '%s': character '%c' not allowed", what,
+						   mt, c);
 		}
 	}
 	return 0;
@@ -250,8 +250,7 @@ static int get_string_list(char ***out, size_t *count, const cJSON *obj, const c
 		return 0;
 	if (!(*out = calloc((size_t)cJSON_GetArraySize(list), sizeof(char *))))
 		return lade__error_oom();
-	cJSON_ArrayForEach(item, list)
-	{
+	cJSON_ArrayForEach (item, list) {
 		if (!cJSON_IsString(item)) {
 			strings_free(*out, n);
 			*out = NULL;
@@ -276,8 +275,7 @@ static int unknown_fields(char **out, const cJSON *obj, const char *const *known
 	lade_buf text;
 	int err = 0;
 	*out = NULL;
-	cJSON_ArrayForEach(item, obj)
-	{
+	cJSON_ArrayForEach (item, obj) {
 		const char *const *k;
 		cJSON *copy;
 		for (k = known; *k && strcmp(*k, item->string) != 0; k++)
@@ -308,8 +306,7 @@ static int annotations_from_json(lade_annotations *out, const cJSON *obj, const 
 		return 0;
 	if (!cJSON_IsObject(map))
 		return lade__error(LADE_EINVALID, "%s: \"annotations\" must be an object", what);
-	cJSON_ArrayForEach(item, map)
-	{
+	cJSON_ArrayForEach (item, map) {
 		if (!cJSON_IsString(item))
 			return lade__error(LADE_EINVALID, "%s: annotation \"%s\" must be a string", what, item->string);
 		if (lade_annotations_get(out, item->string))
@@ -321,8 +318,8 @@ static int annotations_from_json(lade_annotations *out, const cJSON *obj, const 
 }
 
 /* The descriptor fields lade models; any other is kept in unknown. */
-static const char *const descriptor_fields[] = {"mediaType", "digest", "size", "urls", "annotations", "data",
-						"platform", "artifactType", NULL};
+static const char *const descriptor_fields[] = {"mediaType", "digest",   "size",         "urls", "annotations",
+						"data",      "platform", "artifactType", NULL};
 
 int lade__descriptor_from_json(lade_descriptor *out, const cJSON *obj, const char *what)
 {
@@ -338,7 +335,8 @@ int lade__descriptor_from_json(lade_descriptor *out, const cJSON *obj, const cha
 	    (err = lade_mediatype_validate(d.media_type, "mediaType")) < 0 ||
 	    (err = get_string(&digest, obj, "digest", 1, what)) < 0)
 		goto fail;
-	if ((err = lade_digest_parse(&d.digest, digest)) == LADE_EUNSUPPORTED && strlen(digest) < sizeof(d.digest.str)) {
+	if ((err = lade_digest_parse(&d.digest, digest)) == LADE_EUNSUPPORTED &&
+	    strlen(digest) < sizeof(d.digest.str)) {
 		/* Well-formed, of an algorithm lade cannot compute: read, and refused only if it must be fetched. */
 		d.digest.alg = LADE_DIGEST_OTHER;
 		snprintf(d.digest.str, sizeof(d.digest.str), "%s", digest);
@@ -409,7 +407,6 @@ static int check_schema(const cJSON *json, const char *what)
 		return lade__error(LADE_EINVALID, "%s: \"schemaVersion\" must be 2, not %g", what, v->valuedouble);
 	return 0;
 }
-
 
 /* Descriptors gathered one element at a time, in a list that doubles. */
 typedef struct gather {
@@ -482,7 +479,8 @@ int lade_manifest_parse(lade_manifest *out, const char *data, size_t len)
 	m.schema_version = 2;
 	if (m.media_type && !artifact && strcmp(m.media_type, LADE_MEDIATYPE_MANIFEST) != 0 &&
 	    strcmp(m.media_type, LADE_MEDIATYPE_DOCKER_MANIFEST) != 0) {
-		err = lade__error(LADE_EINVALID, "manifest: \"mediaType\" is '%s', not an image manifest", m.media_type);
+		err = lade__error(LADE_EINVALID, "manifest: \"mediaType\" is '%s', not an image manifest",
+				  m.media_type);
 		goto done;
 	}
 	if ((err = get_string(&m.artifact_type, json, "artifactType", 0, "manifest")) < 0 ||
@@ -495,7 +493,8 @@ int lade_manifest_parse(lade_manifest *out, const char *data, size_t len)
 		 * layers); lade never writes one.
 		 */
 		free(m.media_type);
-		if (!(m.media_type = lade__strdup(LADE_MEDIATYPE_MANIFEST)) || (err = lade_descriptor_empty(&m.config)) < 0) {
+		if (!(m.media_type = lade__strdup(LADE_MEDIATYPE_MANIFEST)) ||
+		    (err = lade_descriptor_empty(&m.config)) < 0) {
 			err = err < 0 ? err : lade__error_oom();
 			goto done;
 		}
@@ -593,8 +592,8 @@ int lade_manifest_sniff_media_type(const char *data, size_t len, char *out, size
 	else if (cJSON_GetObjectItemCaseSensitive(json, "manifests"))
 		err = lade__snprintf(out, outlen, "%s", LADE_MEDIATYPE_INDEX);
 	else
-		err = lade__snprintf(out, outlen, "%s", cJSON_GetObjectItemCaseSensitive(json, "config") ?
-							 LADE_MEDIATYPE_MANIFEST : "");
+		err = lade__snprintf(out, outlen, "%s",
+				     cJSON_GetObjectItemCaseSensitive(json, "config") ? LADE_MEDIATYPE_MANIFEST : "");
 	cJSON_Delete(json);
 	return err;
 }

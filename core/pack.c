@@ -116,7 +116,8 @@ static int layer_from_stream(lade_target *target, lade_kind_layer *kl, const lad
 	memset(kl, 0, sizeof(*kl));
 	if (!(kl->desc.media_type = lade__strdup(f->media_type ? f->media_type : DEFAULT_FILE_MEDIA_TYPE)))
 		return LADE_ENOMEM;
-	if ((err = lade_annotations_set(&kl->desc.annotations, LADE_ANNOTATION_TITLE, f->title ? f->title : "stdin")) < 0 ||
+	if ((err = lade_annotations_set(&kl->desc.annotations, LADE_ANNOTATION_TITLE, f->title ? f->title : "stdin")) <
+		0 ||
 	    (err = copy_annotations(&kl->desc.annotations, f->annotations)) < 0 ||
 	    (err = lade_target_push_stream(target, STDIN_FILENO, "standard input", &kl->desc)) < 0) {
 		lade_kind_layer_dispose(kl);
@@ -254,7 +255,8 @@ static int plan_artifact(lade_target *target, const lade_push_options *opts, lad
 		if (!f->kind || !f->kind->artifact)
 			continue;
 		if (opts->file_count != 1)
-			return lade__error(LADE_EINVALID, "'%s' is a %s artifact: push it alone", f->path, f->kind->name);
+			return lade__error(LADE_EINVALID, "'%s' is a %s artifact: push it alone", f->path,
+					   f->kind->name);
 		if (f->media_type)
 			return lade__error(LADE_EINVALID, "'%s' is a %s artifact: its media types are fixed", f->path,
 					   f->kind->name);
@@ -361,7 +363,10 @@ int lade_push(lade_target *target, const lade_push_options *opts, lade_push_resu
 	if (opts->config_path) {
 		lade_push_file cfg = {opts->config_path,
 				      opts->config_media_type ? opts->config_media_type : UNKNOWN_CONFIG_MEDIA_TYPE,
-				      "config", NULL, NULL, NULL};
+				      "config",
+				      NULL,
+				      NULL,
+				      NULL};
 		lade_kind_layer kl;
 		if ((err = layer_from_input(&kl, &cfg)) < 0)
 			goto done;
@@ -372,9 +377,9 @@ int lade_push(lade_target *target, const lade_push_options *opts, lade_push_resu
 	} else if (art.config_media_type) {
 		m.config.media_type = lade__strdup(art.config_media_type);
 		m.config.size = art.config.size;
-		err = m.config.media_type ? lade_digest_buffer(&m.config.digest, LADE_DIGEST_SHA256, art.config.ptr,
-							      art.config.size)
-					  : LADE_ENOMEM;
+		err = m.config.media_type
+			  ? lade_digest_buffer(&m.config.digest, LADE_DIGEST_SHA256, art.config.ptr, art.config.size)
+			  : LADE_ENOMEM;
 	} else {
 		err = lade_descriptor_empty(&m.config);
 		if (!artifact_type)
@@ -407,7 +412,8 @@ int lade_push(lade_target *target, const lade_push_options *opts, lade_push_resu
 			continue;
 		}
 		jobs[njobs].desc = &m.layers[i];
-		jobs[njobs++].path = files[i].path && files[i].path[0] ? files[i].path : opts->files[from_kind ? 0 : i].path;
+		jobs[njobs++].path = files[i].path && files[i].path[0] ? files[i].path
+								       : opts->files[from_kind ? 0 : i].path;
 	}
 	if (opts->config_path) {
 		jobs[njobs].desc = &m.config;

@@ -33,9 +33,9 @@ int lade_platform_normalize(lade_platform *p)
 	static const struct {
 		const char *from, *arch, *variant; /* variant NULL: keep what was given */
 	} arches[] = {
-		{"x86_64", "amd64", NULL}, {"x86-64", "amd64", NULL}, {"aarch64", "arm64", NULL},
-		{"armhf", "arm", "v7"},    {"armel", "arm", "v6"},    {"armv7l", "arm", "v7"},
-		{"armv6l", "arm", "v6"},   {"i386", "386", NULL},     {"i686", "386", NULL},
+	    {"x86_64", "amd64", NULL}, {"x86-64", "amd64", NULL}, {"aarch64", "arm64", NULL},
+	    {"armhf", "arm", "v7"},    {"armel", "arm", "v6"},    {"armv7l", "arm", "v7"},
+	    {"armv6l", "arm", "v6"},   {"i386", "386", NULL},     {"i686", "386", NULL},
 	};
 	char variant[32];
 	size_t i;

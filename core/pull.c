@@ -24,8 +24,8 @@ int lade_manifest_fetch(lade_target *target, const char *reference, lade_descrip
  * title's folders are created; out gets the path with symlinks resolved.
  * A folder already there is in the way of a file, not of a folder layer.
  */
-static int destination(char *out, size_t outlen, const char *output, int rootfd, const char *title,
-		       int allow_traversal, int folder)
+static int destination(char *out, size_t outlen, const char *output, int rootfd, const char *title, int allow_traversal,
+		       int folder)
 {
 	char work[PATH_MAX], clean[PATH_MAX], parent[PATH_MAX], placed[PATH_MAX];
 	char *save = NULL, *part, *slash;
@@ -92,8 +92,8 @@ static int destination(char *out, size_t outlen, const char *output, int rootfd,
 		return lade__error(err, "refusing to write '%s': %s", title, lade_error_last()->message);
 	/* A folder layer replaces the folder of its name whole (unpack_into_place); a file may not. */
 	err = !folder && fstatat(dirfd, dummy, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode)
-		      ? lade__error(LADE_EEXISTS, "cannot write '%s': a folder is in the way", title)
-		      : 0;
+		  ? lade__error(LADE_EEXISTS, "cannot write '%s': a folder is in the way", title)
+		  : 0;
 	close(dirfd);
 	return err < 0 ? err : lade__snprintf(out, outlen, "%s/%s", output, placed);
 }
@@ -263,8 +263,9 @@ int lade_pull(lade_target *target, const char *reference, const lade_pull_option
 	if ((err = lade_manifest_parse(&m, bytes.ptr, bytes.size)) < 0)
 		goto done;
 	if (strcmp(media_type, LADE_MEDIATYPE_ARTIFACT_MANIFEST) == 0)
-		snprintf(res.warning, sizeof(res.warning),
-			 "an OCI artifact manifest (withdrawn from image-spec 1.1; ORAS 1.0 wrote it): read as an image manifest");
+		snprintf(
+		    res.warning, sizeof(res.warning),
+		    "an OCI artifact manifest (withdrawn from image-spec 1.1; ORAS 1.0 wrote it): read as an image manifest");
 	lade_buf_dispose(&bytes); /* parsed: up to 4 MiB that nothing needs any more */
 	if ((err = fetch_config(target, &m, &config)) < 0)
 		goto done;
@@ -292,8 +293,9 @@ int lade_pull(lade_target *target, const char *reference, const lade_pull_option
 	}
 	/* Read liberally, with a word: what older tools (oras-go v1) write breaks a MUST of image-spec 1.1. */
 	if (!res.warning[0] && !m.artifact_type && !strcmp(m.config.media_type, LADE_MEDIATYPE_EMPTY))
-		snprintf(res.warning, sizeof(res.warning),
-			 "the manifest has an empty config and no artifactType (image-spec 1.1 requires one); read anyway");
+		snprintf(
+		    res.warning, sizeof(res.warning),
+		    "the manifest has an empty config and no artifactType (image-spec 1.1 requires one); read anyway");
 
 	if (opts->output_fd < 0) {
 		if ((err = lade__mkdirs(output, 0755)) < 0)
@@ -337,11 +339,13 @@ int lade_pull(lade_target *target, const char *reference, const lade_pull_option
 		nselected++;
 		res.layers[i].skipped = 0;
 		for (k = 0; k < opts->kind_count && !unpackers[i]; k++)
-			if (opts->kinds[k]->unpacks && opts->kinds[k]->unpack && opts->kinds[k]->unpacks(opts->kinds[k], layer))
+			if (opts->kinds[k]->unpacks && opts->kinds[k]->unpack &&
+			    opts->kinds[k]->unpacks(opts->kinds[k], layer))
 				unpackers[i] = opts->kinds[k];
 		if (opts->output_fd >= 0) {
 			if (unpackers[i]) {
-				err = lade__error(LADE_EINVALID, "'%s' is a folder; it cannot go to standard output", title);
+				err = lade__error(LADE_EINVALID, "'%s' is a folder; it cannot go to standard output",
+						  title);
 				goto done;
 			}
 			continue; /* fetched once the selection is known to be one layer */
@@ -382,7 +386,8 @@ int lade_pull(lade_target *target, const char *reference, const lade_pull_option
 	if (opts->output_fd >= 0) {
 		if (nselected != 1) {
 			err = lade__error(LADE_EINVALID,
-					  "standard output takes exactly one layer; %zu are selected (use --file)", nselected);
+					  "standard output takes exactly one layer; %zu are selected (use --file)",
+					  nselected);
 			goto done;
 		}
 		for (i = 0; res.layers[i].skipped; i++)
@@ -421,7 +426,8 @@ int lade_pull(lade_target *target, const char *reference, const lade_pull_option
 			continue;
 		res.bytes_fetched += jobs[k].transferred;
 		if (unpackers[i])
-			err = unpack_into_place(unpackers[i], &res.layers[i].desc, jobs[k].path, res.layers[i].path, opts);
+			err = unpack_into_place(unpackers[i], &res.layers[i].desc, jobs[k].path, res.layers[i].path,
+						opts);
 		k++;
 		if (err < 0)
 			goto done;

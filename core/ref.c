@@ -74,12 +74,14 @@ bad:
 		return lade__error(LADE_EINVALID, "invalid reference '%s': repository name '%s' must be lowercase",
 				   full, repo);
 	if ((!*p || *p == '/') && p > repo && strchr("._-", p[-1]))
-		return lade__error(LADE_EINVALID, "invalid reference '%s': a path component of '%s' cannot end with '%c'",
-				   full, repo, p[-1]);
+		return lade__error(LADE_EINVALID,
+				   "invalid reference '%s': a path component of '%s' cannot end with '%c'", full, repo,
+				   p[-1]);
 	if (!*p || *p == '/')
 		return lade__error(LADE_EINVALID, "invalid reference '%s': empty path component in '%s'", full, repo);
-	return lade__error(LADE_EINVALID, "invalid reference '%s': repository name '%s' has '%c' where it is not allowed",
-			   full, repo, *p);
+	return lade__error(LADE_EINVALID,
+			   "invalid reference '%s': repository name '%s' has '%c' where it is not allowed", full, repo,
+			   *p);
 }
 
 static int validate_registry(const char *full, const char *host)
@@ -90,10 +92,12 @@ static int validate_registry(const char *full, const char *host)
 	if (*p == '[') { /* [IPv6]:port */
 		const char *close = strchr(p, ']');
 		if (!close || close == p + 1)
-			return lade__error(LADE_EINVALID, "invalid reference '%s': bad IPv6 address in '%s'", full, host);
+			return lade__error(LADE_EINVALID, "invalid reference '%s': bad IPv6 address in '%s'", full,
+					   host);
 		for (p++; p < close; p++)
 			if (!isxdigit((unsigned char)*p) && *p != ':')
-				return lade__error(LADE_EINVALID, "invalid reference '%s': bad IPv6 address in '%s'", full, host);
+				return lade__error(LADE_EINVALID, "invalid reference '%s': bad IPv6 address in '%s'",
+						   full, host);
 		p = close + 1;
 	} else {
 		/* domain-component ('.' domain-component)*, component = [A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])? */
@@ -102,13 +106,17 @@ static int validate_registry(const char *full, const char *host)
 			while (isalnum((unsigned char)*p) || *p == '-')
 				p++;
 			if (p == start || *start == '-' || p[-1] == '-')
-				return lade__error(LADE_EINVALID, "invalid reference '%s': bad registry host '%s'", full, host);
+				return lade__error(LADE_EINVALID, "invalid reference '%s': bad registry host '%s'",
+						   full, host);
 			if (*p == '.') {
 				p++;
 				if (!*p || *p == ':')
-					return lade__error(LADE_EINVALID, "invalid reference '%s': bad registry host '%s'", full, host);
+					return lade__error(LADE_EINVALID,
+							   "invalid reference '%s': bad registry host '%s'", full,
+							   host);
 			} else if (*p && *p != ':') {
-				return lade__error(LADE_EINVALID, "invalid reference '%s': bad registry host '%s'", full, host);
+				return lade__error(LADE_EINVALID, "invalid reference '%s': bad registry host '%s'",
+						   full, host);
 			}
 		}
 	}
@@ -119,7 +127,8 @@ static int validate_registry(const char *full, const char *host)
 			return lade__error(LADE_EINVALID, "invalid reference '%s': empty port in '%s'", full, host);
 		for (p = port; *p; p++) {
 			if (!isdigit((unsigned char)*p) || (value = value * 10 + (*p - '0')) > 65535)
-				return lade__error(LADE_EINVALID, "invalid reference '%s': bad port in '%s'", full, host);
+				return lade__error(LADE_EINVALID, "invalid reference '%s': bad port in '%s'", full,
+						   host);
 		}
 	} else if (*p) {
 		return lade__error(LADE_EINVALID, "invalid reference '%s': bad registry host '%s'", full, host);
@@ -157,7 +166,8 @@ int lade_ref_parse(lade_ref *out, const char *str)
 				last_at = p; /* the password itself may hold '@': show only what follows the last */
 		if (last_at)
 			return lade__error(LADE_EINVALID,
-					   "invalid reference '...@%.200s': credentials do not go in a reference", last_at + 1);
+					   "invalid reference '...@%.200s': credentials do not go in a reference",
+					   last_at + 1);
 	}
 	if (strlen(str) >= sizeof(work))
 		return lade__error(LADE_EINVALID, "invalid reference '%.40s...': longer than %zu characters", str,
@@ -179,7 +189,8 @@ int lade_ref_parse(lade_ref *out, const char *str)
 	if (colon && (!slash || colon > slash)) {
 		*colon = '\0';
 		if (lade_ref_validate_tag(colon + 1) < 0)
-			return lade__error(LADE_EINVALID, "invalid reference '%s': %s", str, lade_error_last()->message);
+			return lade__error(LADE_EINVALID, "invalid reference '%s': %s", str,
+					   lade_error_last()->message);
 		snprintf(ref.tag, sizeof(ref.tag), "%s", colon + 1);
 	}
 
@@ -198,9 +209,10 @@ int lade_ref_parse(lade_ref *out, const char *str)
 			for (i = 0; i < 64 && isxdigit((unsigned char)name[i]); i++)
 				;
 			if (i == 64)
-				return lade__error(LADE_EINVALID,
-						   "invalid reference '%s': a 64-hex string alone is ambiguous; write '@sha256:%s'",
-						   str, name);
+				return lade__error(
+				    LADE_EINVALID,
+				    "invalid reference '%s': a 64-hex string alone is ambiguous; write '@sha256:%s'",
+				    str, name);
 		}
 		strcpy(ref.registry, DOCKER_HUB);
 	}
@@ -208,10 +220,12 @@ int lade_ref_parse(lade_ref *out, const char *str)
 		return err;
 	if (strcmp(ref.registry, DOCKER_HUB) == 0 && !strchr(name, '/') && *name) {
 		if (lade__snprintf(ref.repository, sizeof(ref.repository), "library/%s", name) < 0)
-			return lade__error(LADE_EINVALID, "invalid reference '%s': repository name longer than 255", str);
+			return lade__error(LADE_EINVALID, "invalid reference '%s': repository name longer than 255",
+					   str);
 	} else {
 		if (strlen(name) >= sizeof(ref.repository))
-			return lade__error(LADE_EINVALID, "invalid reference '%s': repository name longer than 255", str);
+			return lade__error(LADE_EINVALID, "invalid reference '%s': repository name longer than 255",
+					   str);
 		strcpy(ref.repository, name);
 	}
 	if ((err = validate_repository(str, ref.repository)) < 0)

@@ -175,7 +175,8 @@ static int reg_fetch_manifest(lade_target *t, const char *reference, size_t max,
 	if ((err = lade_digest_buffer(&got, by_digest ? asked.alg : LADE_DIGEST_SHA256, rq.body.ptr, rq.body.size)) < 0)
 		goto done;
 	if (by_digest && !lade_digest_equal(&got, &asked)) {
-		err = lade__error(LADE_EDIGEST, "%s: content does not match the digest asked for (got %s)", what, got.str);
+		err = lade__error(LADE_EDIGEST, "%s: content does not match the digest asked for (got %s)", what,
+				  got.str);
 		goto done;
 	}
 	if (rq.docker_digest[0] && strncmp(rq.docker_digest, got.str, strlen(lade_digest_alg_name(got.alg))) == 0 &&
@@ -187,7 +188,8 @@ static int reg_fetch_manifest(lade_target *t, const char *reference, size_t max,
 	memset(desc, 0, sizeof(*desc));
 	desc->digest = got;
 	desc->size = rq.body.size;
-	if (!(desc->media_type = lade__strdup(rq.content_type_reply[0] ? rq.content_type_reply : LADE_MEDIATYPE_MANIFEST))) {
+	if (!(desc->media_type = lade__strdup(rq.content_type_reply[0] ? rq.content_type_reply
+								       : LADE_MEDIATYPE_MANIFEST))) {
 		err = lade__error_oom();
 		goto done;
 	}
@@ -236,8 +238,8 @@ static int reg_resolve(lade_target *t, const char *reference, lade_descriptor *o
 		if ((err = lade_digest_buffer(&d, LADE_DIGEST_SHA256, rq.body.ptr, rq.body.size)) < 0)
 			goto done;
 		if (strchr(reference, ':') && strcmp(reference, d.str) != 0) {
-			err = lade__error(LADE_EDIGEST, "%s: content does not match the digest asked for (got %s)", what,
-					  d.str);
+			err = lade__error(LADE_EDIGEST, "%s: content does not match the digest asked for (got %s)",
+					  what, d.str);
 			goto done;
 		}
 		memcpy(rq.docker_digest, d.str, sizeof(d.str));
@@ -255,7 +257,8 @@ static int reg_resolve(lade_target *t, const char *reference, lade_descriptor *o
 		goto done;
 	}
 	out->size = size;
-	if (!(out->media_type = lade__strdup(rq.content_type_reply[0] ? rq.content_type_reply : LADE_MEDIATYPE_MANIFEST)))
+	if (!(out->media_type = lade__strdup(rq.content_type_reply[0] ? rq.content_type_reply
+								      : LADE_MEDIATYPE_MANIFEST)))
 		err = LADE_ENOMEM;
 done:
 	lade__reg_request_dispose(&rq);
@@ -324,8 +327,8 @@ static int reg_list_tags(lade_target *t, lade_tag_cb cb, void *payload)
 		if ((err = lade__json_split_parse(rq.body.ptr, rq.body.size, TAGS_PAGE_MAX, "tag list", &page)) < 0)
 			break;
 		err = cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(page.rest, "tags"))
-			      ? lade__json_split_each(&page, "tags", "tag list", tag_one, &walk)
-			      : 0; /* no tags: an empty repository */
+			  ? lade__json_split_each(&page, "tags", "tag list", tag_one, &walk)
+			  : 0; /* no tags: an empty repository */
 		cJSON_Delete(page.rest);
 		if (err != 0)
 			break;
@@ -351,8 +354,9 @@ static int reg_list_tags(lade_target *t, lade_tag_cb cb, void *payload)
 		for (i = 0; i < nseen && !lade_digest_equal(&seen[i], &seen[nseen]); i++)
 			;
 		if (i < nseen) {
-			err = lade__error(LADE_EPROTOCOL, "%s: the registry's next page '%s' was already read (a Link loop)",
-					  what, url);
+			err = lade__error(LADE_EPROTOCOL,
+					  "%s: the registry's next page '%s' was already read (a Link loop)", what,
+					  url);
 			break;
 		}
 	}
@@ -372,19 +376,19 @@ static void reg_free(lade_target *t)
 }
 
 static const lade_target_ops registry_ops = {
-	.version = LADE_TARGET_OPS_VERSION,
-	.exists = reg_exists,
-	.blob_size = reg_blob_size,
-	.push_stream = lade__reg_push_stream,
-	.fetch_bytes = reg_fetch_bytes,
-	.fetch_files = lade__reg_fetch_files,
-	.push_bytes = reg_push_bytes,
-	.push_files = lade__reg_push_files,
-	.fetch_manifest = reg_fetch_manifest,
-	.resolve = reg_resolve,
-	.tag = reg_tag,
-	.list_tags = reg_list_tags,
-	.free = reg_free,
+    .version = LADE_TARGET_OPS_VERSION,
+    .exists = reg_exists,
+    .blob_size = reg_blob_size,
+    .push_stream = lade__reg_push_stream,
+    .fetch_bytes = reg_fetch_bytes,
+    .fetch_files = lade__reg_fetch_files,
+    .push_bytes = reg_push_bytes,
+    .push_files = lade__reg_push_files,
+    .fetch_manifest = reg_fetch_manifest,
+    .resolve = reg_resolve,
+    .tag = reg_tag,
+    .list_tags = reg_list_tags,
+    .free = reg_free,
 };
 
 int lade__reg_is_registry(const lade_target *t)

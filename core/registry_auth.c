@@ -14,8 +14,8 @@ const char *lade__reg_cached_auth(registry *r, const char *scope)
 	size_t i;
 	for (i = 0; i < r->auth_count; i++) {
 		auth_entry *e = &r->auth[i];
-		if ((!strcmp(e->scope, "*") || (scope && !strcmp(e->scope, scope))) && (!e->expires ||
-		    now < e->expires))
+		if ((!strcmp(e->scope, "*") || (scope && !strcmp(e->scope, scope))) &&
+		    (!e->expires || now < e->expires))
 			return e->header;
 	}
 	return NULL;
@@ -76,16 +76,16 @@ static int token_request(registry *r, const lade_challenge *ch, const char *scop
 	lade_buf_init(&form, 16384);
 	if (!e)
 		return lade__error_oom();
-#define APPEND_PARAM(buf, sep, name, value)                                                                   \
-	do {                                                                                                  \
-		esc = curl_easy_escape(e, value, 0);                                                          \
-		if (!esc || lade_buf_puts(buf, sep) < 0 || lade_buf_puts(buf, name) < 0 ||                    \
-		    lade_buf_puts(buf, "=") < 0 || lade_buf_puts(buf, esc) < 0) {                             \
-			curl_free(esc);                                                                       \
-			err = lade__error(LADE_ETOOLARGE, "token request too long");                         \
-			goto done;                                                                            \
-		}                                                                                             \
-		curl_free(esc);                                                                               \
+#define APPEND_PARAM(buf, sep, name, value)                                                                            \
+	do {                                                                                                           \
+		esc = curl_easy_escape(e, value, 0);                                                                   \
+		if (!esc || lade_buf_puts(buf, sep) < 0 || lade_buf_puts(buf, name) < 0 ||                             \
+		    lade_buf_puts(buf, "=") < 0 || lade_buf_puts(buf, esc) < 0) {                                      \
+			curl_free(esc);                                                                                \
+			err = lade__error(LADE_ETOOLARGE, "token request too long");                                   \
+			goto done;                                                                                     \
+		}                                                                                                      \
+		curl_free(esc);                                                                                        \
 	} while (0)
 	if ((err = lade_buf_puts(&url, ch->realm)) < 0)
 		goto done;
@@ -147,8 +147,8 @@ static int token_request(registry *r, const lade_challenge *ch, const char *scop
 	cc = curl_easy_perform(e);
 	if (cc == CURLE_WRITE_ERROR && reply->size + CURL_MAX_WRITE_SIZE >= reply->max) {
 		/* token_write refused more: say so, not libcurl's "failure writing output". */
-		err = lade__error(LADE_ETOOLARGE, "the token service '%s' sent a reply over the %zu-byte limit", ch->realm,
-				  reply->max);
+		err = lade__error(LADE_ETOOLARGE, "the token service '%s' sent a reply over the %zu-byte limit",
+				  ch->realm, reply->max);
 		goto done;
 	}
 	if (cc != CURLE_OK) {
@@ -175,11 +175,12 @@ static int fetch_token(registry *r, const lade_challenge *ch, const char *scope)
 	int err, with_credentials = r->username && !r->anonymous, post = r->identity_token && !r->anonymous;
 
 	if (strncmp(ch->realm, "https://", 8) != 0 && strncmp(ch->realm, "http://", 7) != 0)
-		return lade__error(LADE_EPROTOCOL, "'%s' names a token service '%s' that is not an http(s) URL", r->host,
-				   ch->realm);
+		return lade__error(LADE_EPROTOCOL, "'%s' names a token service '%s' that is not an http(s) URL",
+				   r->host, ch->realm);
 	/* Credentials never go down from https to http. */
 	if ((with_credentials || post) && !strncmp(r->base_url, "https://", 8) && !strncmp(ch->realm, "http://", 7))
-		return lade__error(LADE_EUNSAFE, "'%s' sends its token requests to plain http '%s'; refusing to send credentials",
+		return lade__error(LADE_EUNSAFE,
+				   "'%s' sends its token requests to plain http '%s'; refusing to send credentials",
 				   r->host, ch->realm);
 	lade_buf_init(&reply, TOKEN_REPLY_MAX);
 	if ((err = token_request(r, ch, scope, with_credentials, post, &reply, &status)) < 0)
@@ -201,14 +202,15 @@ static int fetch_token(registry *r, const lade_challenge *ch, const char *scope)
 	}
 	if (status == 401 || status == 403) {
 		err = with_credentials || post
-			      ? lade__error_http(LADE_EAUTH, status, "UNAUTHORIZED", "'%s': credentials rejected by the token service",
-						 r->host)
-			      : lade__error_http(LADE_EAUTH, status, "UNAUTHORIZED",
-						 "'%s' requires credentials and none were given", r->host);
+			  ? lade__error_http(LADE_EAUTH, status, "UNAUTHORIZED",
+					     "'%s': credentials rejected by the token service", r->host)
+			  : lade__error_http(LADE_EAUTH, status, "UNAUTHORIZED",
+					     "'%s' requires credentials and none were given", r->host);
 		goto done;
 	}
 	if (status != 200) {
-		err = lade__error_http(LADE_EPROTOCOL, status, "", "'%s': the token service answered %ld", r->host, status);
+		err = lade__error_http(LADE_EPROTOCOL, status, "", "'%s': the token service answered %ld", r->host,
+				       status);
 		goto done;
 	}
 	memcpy(value, "Bearer ", 7);
@@ -265,13 +267,12 @@ int lade__reg_handle_unauthorized(request *rq)
 	if (basic) {
 		char value[HEADER_MAX];
 		if (!r->username)
-			return lade__error(LADE_EAUTH, "'%s' requires credentials and none were given",
-					   r->host);
+			return lade__error(LADE_EAUTH, "'%s' requires credentials and none were given", r->host);
 		if ((err = basic_value(r->username, r->password, value, sizeof(value))) == 0)
 			err = lade__reg_remember_auth(r, "*", value, 0);
 		OPENSSL_cleanse(value, sizeof(value));
 		return err < 0 ? err : 1;
 	}
-	return lade__error(LADE_EUNSUPPORTED, "'%s' asks for '%.40s' authentication, which lade does not speak", r->host,
-			   rq->www_authenticate);
+	return lade__error(LADE_EUNSUPPORTED, "'%s' asks for '%.40s' authentication, which lade does not speak",
+			   r->host, rq->www_authenticate);
 }

@@ -118,8 +118,8 @@ static int start_blob_body(request *rq, long status)
 	uint64_t start = 0;
 	if (status == 206) {
 		if (lade__content_range_start(rq->content_range, &start) < 0 || start != rq->sink->written)
-			return lade__error(LADE_EPROTOCOL, "'%s' resumed at '%s', not at byte %llu", rq->url, rq->content_range,
-					   (unsigned long long)rq->sink->written);
+			return lade__error(LADE_EPROTOCOL, "'%s' resumed at '%s', not at byte %llu", rq->url,
+					   rq->content_range, (unsigned long long)rq->sink->written);
 		return 0;
 	}
 	return rq->sink->written ? lade__sink_restart(rq->sink) : 0;
@@ -175,7 +175,8 @@ static size_t write_cb(char *data, size_t size, size_t nmemb, void *userdata)
 /* A trace line through the debug callback, with secrets cut out. */
 static void debug_line(registry *r, char direction, const char *line, size_t len)
 {
-	static const char *const secret_headers[] = {"authorization:", "proxy-authorization:", "cookie:", "set-cookie:"};
+	static const char *const secret_headers[] = {"authorization:", "proxy-authorization:", "cookie:",
+						     "set-cookie:"};
 	char out[2048];
 	size_t i, n;
 	while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
@@ -205,13 +206,13 @@ static void debug_line(registry *r, char direction, const char *line, size_t len
 			{
 				char name[64];
 				size_t nl = (size_t)(eq - q - 1);
-				snprintf(name, sizeof(name), "%.*s", (int)(nl < sizeof(name) ? nl : sizeof(name) - 1), q + 1);
+				snprintf(name, sizeof(name), "%.*s", (int)(nl < sizeof(name) ? nl : sizeof(name) - 1),
+					 q + 1);
 				for (char *c = name; *c; c++)
 					*c = (char)tolower((unsigned char)*c);
 				if (strstr(name, "sig") || strstr(name, "token") || strstr(name, "key") ||
-				    strstr(name, "cred") ||
-				    strstr(name, "auth") || strstr(name, "secret") || strstr(name, "pass") ||
-				    strstr(name, "security")) {
+				    strstr(name, "cred") || strstr(name, "auth") || strstr(name, "secret") ||
+				    strstr(name, "pass") || strstr(name, "security")) {
 					size_t tail = strlen(amp);
 					memmove(eq + 1 + 10, amp, tail + 1);
 					memcpy(eq + 1, "<redacted>", 10);
@@ -260,9 +261,10 @@ void lade__reg_apply_transport(registry *r, CURL *e, int foreign)
 		curl_easy_setopt(e, CURLOPT_MAX_SEND_SPEED_LARGE, (curl_off_t)r->limit_rate);
 		curl_easy_setopt(e, CURLOPT_MAX_RECV_SPEED_LARGE, (curl_off_t)r->limit_rate);
 		/* Small reads, so that the pace kept in write_cb is smooth (as the curl tool cuts its buffer). */
-		curl_easy_setopt(e, CURLOPT_BUFFERSIZE, (long)(r->limit_rate / 10 < 1024 ? 1024
-							     : r->limit_rate / 10 > DOWNLOAD_BUFFER ? DOWNLOAD_BUFFER
-												   : r->limit_rate / 10));
+		curl_easy_setopt(e, CURLOPT_BUFFERSIZE,
+				 (long)(r->limit_rate / 10 < 1024              ? 1024
+					: r->limit_rate / 10 > DOWNLOAD_BUFFER ? DOWNLOAD_BUFFER
+									       : r->limit_rate / 10));
 	}
 	if (r->debug) {
 		curl_easy_setopt(e, CURLOPT_VERBOSE, 1L);
@@ -379,7 +381,6 @@ static int add_header(request *rq, const char *line)
 	return 0;
 }
 
-
 /* A transfer buffer for a body of size bytes: 16 KiB (libcurl's default) up to most. */
 static size_t buffer_for(uint64_t size, size_t most)
 {
@@ -416,8 +417,8 @@ int lade__reg_request_setup(request *rq, enum method method, const char *url, co
 	curl_easy_setopt(e, CURLOPT_WRITEDATA, rq);
 	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, rq->errbuf);
 	/* Big buffers only where a big body comes: four slots of 1 MiB each are most of a small-blob push. */
-	curl_easy_setopt(e, CURLOPT_BUFFERSIZE, (long)buffer_for(rq->sink ? rq->sink->desc->size - rq->sink->written : 0,
-								 DOWNLOAD_BUFFER));
+	curl_easy_setopt(e, CURLOPT_BUFFERSIZE,
+			 (long)buffer_for(rq->sink ? rq->sink->desc->size - rq->sink->written : 0, DOWNLOAD_BUFFER));
 	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT, 30L);
 	/* A stalled transfer fails instead of hanging: under 1 KiB/s for the stall time (30 s unless set). */
 	curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, 1024L);
@@ -483,7 +484,8 @@ int lade__reg_request_setup(request *rq, enum method method, const char *url, co
 		curl_easy_setopt(e, CURLOPT_READFUNCTION, read_cb);
 		curl_easy_setopt(e, CURLOPT_READDATA, rq);
 		/* A stream of unknown size goes with chunked transfer encoding. */
-		curl_easy_setopt(e, CURLOPT_INFILESIZE_LARGE, rq->src.stream ? (curl_off_t)-1 : (curl_off_t)rq->src.size);
+		curl_easy_setopt(e, CURLOPT_INFILESIZE_LARGE,
+				 rq->src.stream ? (curl_off_t)-1 : (curl_off_t)rq->src.size);
 		curl_easy_setopt(e, CURLOPT_UPLOAD_BUFFERSIZE,
 				 (long)buffer_for(rq->src.stream ? UPLOAD_BUFFER : rq->src.size, UPLOAD_BUFFER));
 		/* No 100-continue round trip: the registry reads the body anyway. */
@@ -539,11 +541,21 @@ int lade__reg_request_error(const request *rq, CURLcode cc, const char *what)
 		return lade__error(LADE_ENET, "%s: %s", what, rq->errbuf[0] ? rq->errbuf : curl_easy_strerror(cc));
 	lade__error_body_parse(rq->body.ptr, rq->body.size, code, sizeof(code), msg, sizeof(msg));
 	switch (rq->status) {
-	case 401: err = LADE_EAUTH; break;
-	case 403: err = LADE_EDENIED; break;
-	case 404: err = LADE_ENOTFOUND; break;
-	case 413: err = LADE_ETOOLARGE; break;
-	default: err = rq->status >= 400 && rq->status < 500 ? LADE_EINVALID : LADE_EPROTOCOL; break;
+	case 401:
+		err = LADE_EAUTH;
+		break;
+	case 403:
+		err = LADE_EDENIED;
+		break;
+	case 404:
+		err = LADE_ENOTFOUND;
+		break;
+	case 413:
+		err = LADE_ETOOLARGE;
+		break;
+	default:
+		err = rq->status >= 400 && rq->status < 500 ? LADE_EINVALID : LADE_EPROTOCOL;
+		break;
 	}
 	if (strcmp(code, "DIGEST_INVALID") == 0)
 		err = LADE_EDIGEST;
@@ -551,13 +563,15 @@ int lade__reg_request_error(const request *rq, CURLcode cc, const char *what)
 		/* Storage the registry redirected to: name its origin only (its query may hold a signature). */
 		const char *host = strstr(rq->url, "://");
 		size_t n = host ? strcspn(host + 3, "/?#") + (size_t)(host + 3 - rq->url) : 0;
-		return lade__error_http(err, rq->status, code, "%s: the storage it was redirected to (%.*s) answered %ld%s%s",
-					what, (int)n, rq->url, rq->status, msg[0] ? ": " : "", msg);
+		return lade__error_http(err, rq->status, code,
+					"%s: the storage it was redirected to (%.*s) answered %ld%s%s", what, (int)n,
+					rq->url, rq->status, msg[0] ? ": " : "", msg);
 	}
 	if (rq->status == 401 && !rq->reg->username && !rq->reg->identity_token)
-		return lade__error_http(err, rq->status, code,
-					"%s: authentication required (401 %s): give --username and --password, or lade login",
-					what, code[0] ? code : "UNAUTHORIZED");
+		return lade__error_http(
+		    err, rq->status, code,
+		    "%s: authentication required (401 %s): give --username and --password, or lade login", what,
+		    code[0] ? code : "UNAUTHORIZED");
 	if (rq->status == 401)
 		return lade__error_http(err, rq->status, code, "%s: credentials rejected (401 %s)", what,
 					code[0] ? code : "UNAUTHORIZED");
@@ -612,8 +626,8 @@ static int retryable(CURLcode cc, long status)
 {
 	switch (cc) {
 	case CURLE_OK:
-		return status == 408 || status == 429 || (status >= 500 && status <= 599 && status != 501 &&
-			status != 505);
+		return status == 408 || status == 429 ||
+		       (status >= 500 && status <= 599 && status != 501 && status != 505);
 	case CURLE_COULDNT_CONNECT:
 	case CURLE_RECV_ERROR:
 	case CURLE_SEND_ERROR:
@@ -666,7 +680,8 @@ int lade__reg_follow_redirect(const request *rq, char *out, size_t outlen)
 	if (loc[0] == '/' && loc[1] == '/')
 		return lade__snprintf(out, outlen, "%.*s%s", (int)(scheme_end - rq->url + 1), rq->url, loc);
 	if (loc[0] == '/')
-		return lade__snprintf(out, outlen, "%.*s%s", (int)(path ? path - rq->url : (long)strlen(rq->url)), rq->url, loc);
+		return lade__snprintf(out, outlen, "%.*s%s", (int)(path ? path - rq->url : (long)strlen(rq->url)),
+				      rq->url, loc);
 	{
 		const char *last = strrchr(rq->url, '/');
 		return lade__snprintf(out, outlen, "%.*s/%s", (int)(last - rq->url), rq->url, loc);
@@ -677,8 +692,8 @@ int lade__reg_follow_redirect(const request *rq, char *out, size_t outlen)
  * Run a request to completion: retrying what may pass, answering one 401,
  * and (follow) following redirects. Returns 0 or an error; rq->status is set.
  */
-int lade__reg_run(request *rq, enum method method, const char *url, const char *accept, size_t body_max,
-	       int follow, const char *scope, const char *what)
+int lade__reg_run(request *rq, enum method method, const char *url, const char *accept, size_t body_max, int follow,
+		  const char *scope, const char *what)
 {
 	registry *r = rq->reg;
 	char current[URL_MAX];
@@ -747,8 +762,8 @@ int lade__reg_resolve_location(const registry *r, const char *location, char *ou
 		return lade__snprintf(out, outlen, "%s%s", r->base_url, location);
 	if (strncmp(location, r->base_url, baselen) == 0 && (location[baselen] == '/' || location[baselen] == '?'))
 		return lade__snprintf(out, outlen, "%s", location);
-	return lade__error(LADE_EUNSAFE, "%s: upload location '%s' is not on %s; refusing to send content there",
-			   what, location, r->base_url);
+	return lade__error(LADE_EUNSAFE, "%s: upload location '%s' is not on %s; refusing to send content there", what,
+			   location, r->base_url);
 }
 
 int lade__reg_append_digest(char *url, size_t urllen, const lade_digest *d)

@@ -41,10 +41,10 @@
 #define DOWNLOAD_BUFFER (512 * 1024)
 #define MAX_AUTH_RETRIES 1
 
-#define MANIFEST_ACCEPT                                                                               \
-	"Accept: application/vnd.oci.image.manifest.v1+json, application/vnd.oci.image.index.v1+json, " \
-	"application/vnd.docker.distribution.manifest.v2+json, "                                        \
-	"application/vnd.docker.distribution.manifest.list.v2+json, "                                  \
+#define MANIFEST_ACCEPT                                                                                                \
+	"Accept: application/vnd.oci.image.manifest.v1+json, application/vnd.oci.image.index.v1+json, "                \
+	"application/vnd.docker.distribution.manifest.v2+json, "                                                       \
+	"application/vnd.docker.distribution.manifest.list.v2+json, "                                                  \
 	"application/vnd.oci.artifact.manifest.v1+json"
 
 typedef struct registry registry;
@@ -62,15 +62,15 @@ typedef struct auth_entry {
 
 /* Where a request body comes from. */
 typedef struct source {
-	int fd;              /* file source, or -1 */
-	const char *data;    /* memory source */
+	int fd;           /* file source, or -1 */
+	const char *data; /* memory source */
 	size_t len;
-	uint64_t offset;     /* where in the file this body starts (a chunk) */
-	uint64_t pos;        /* bytes of this body sent */
-	uint64_t size;       /* bytes in this body; unknown for a stream */
-	int stream;          /* read to end of input, size unknown, not replayable */
-	lade_hasher *hash;   /* a stream is hashed as it is read */
-	const char *path;    /* for messages */
+	uint64_t offset;   /* where in the file this body starts (a chunk) */
+	uint64_t pos;      /* bytes of this body sent */
+	uint64_t size;     /* bytes in this body; unknown for a stream */
+	int stream;        /* read to end of input, size unknown, not replayable */
+	lade_hasher *hash; /* a stream is hashed as it is read */
+	const char *path;  /* for messages */
 } source;
 
 /* One HTTP exchange and what was captured of the reply. */
@@ -85,32 +85,32 @@ typedef struct request {
 	char docker_digest[LADE_DIGEST_STRLEN];
 	char www_authenticate[HEADER_MAX];
 	char link[URL_MAX];
-	lade_buf body;        /* small replies and error bodies */
-	lade__sink *sink;     /* 2xx body of a blob GET streams here */
-	int callback_error;   /* set when a callback stopped the transfer */
-	lade_error saved;     /* the callback's message, restored after curl returns */
+	lade_buf body;      /* small replies and error bodies */
+	lade__sink *sink;   /* 2xx body of a blob GET streams here */
+	int callback_error; /* set when a callback stopped the transfer */
+	lade_error saved;   /* the callback's message, restored after curl returns */
 	source src;
 	int auth_retries;
-	const char *scope;    /* the access this request needs, for its Authorization */
+	const char *scope;        /* the access this request needs, for its Authorization */
 	const char *content_type; /* sent with a body, else NULL */
-	uint64_t resume_from; /* > 0: ask for the rest of a blob from this offset */
-	int foreign;          /* the URL is on another origin: no credentials, headers or client certificate */
-	int body_seen;        /* the current response has started its body */
-	long retry_after;     /* seconds from Retry-After, -1 when absent */
+	uint64_t resume_from;     /* > 0: ask for the rest of a blob from this offset */
+	int foreign;              /* the URL is on another origin: no credentials, headers or client certificate */
+	int body_seen;            /* the current response has started its body */
+	long retry_after;         /* seconds from Retry-After, -1 when absent */
 	char content_range[128];
-	char upload_range[64];        /* the Range header of an upload reply: "0-<last byte>" */
-	uint64_t chunk_min;           /* OCI-Chunk-Min-Length, 0 when absent */
-	char send_range[64];          /* Content-Range to send with a PATCH, "" for none */
-	long rate_start_ms;           /* --limit-rate on downloads: when the body began, */
-	uint64_t rate_bytes;          /* how much of it was taken, */
-	long paused_until_ms;         /* and until when the transfer waits (0: not paused) */
+	char upload_range[64]; /* the Range header of an upload reply: "0-<last byte>" */
+	uint64_t chunk_min;    /* OCI-Chunk-Min-Length, 0 when absent */
+	char send_range[64];   /* Content-Range to send with a PATCH, "" for none */
+	long rate_start_ms;    /* --limit-rate on downloads: when the body began, */
+	uint64_t rate_bytes;   /* how much of it was taken, */
+	long paused_until_ms;  /* and until when the transfer waits (0: not paused) */
 	char errbuf[CURL_ERROR_SIZE];
 } request;
 
 struct registry {
 	lade_target base;
 	CURLM *multi;
-	char base_url[512];     /* scheme://host[:port] */
+	char base_url[512]; /* scheme://host[:port] */
 	char host[LADE_REF_REGISTRY_MAX];
 	char repository[LADE_REF_REPOSITORY_MAX];
 	auth_entry auth[AUTH_CACHE_MAX]; /* Authorization headers by scope, with their expiry */
@@ -119,28 +119,26 @@ struct registry {
 	const char *username;
 	const char *password;
 	const char *identity_token;
-	int credentials_stored;   /* may fall back to anonymous when rejected (ORAS #1161) */
-	int anonymous;            /* stored credentials were rejected: ask for anonymous tokens */
+	int credentials_stored; /* may fall back to anonymous when rejected (ORAS #1161) */
+	int anonymous;          /* stored credentials were rejected: ask for anonymous tokens */
 	unsigned int concurrency;
 	lade_auth_cb custom_auth;
 	void *custom_auth_payload;
 	int insecure;
 	const char *ca_file, *cert_file, *key_file;
-	struct curl_slist *resolve;       /* owned */
-	const char *const *headers;       /* borrowed custom headers, registry origin only */
+	struct curl_slist *resolve; /* owned */
+	const char *const *headers; /* borrowed custom headers, registry origin only */
 	size_t header_count;
 	uint64_t limit_rate;
 	uint64_t chunk_size;
 	unsigned int retries;
-	long deadline_ms;         /* monotonic ms by which everything must be done, 0 for none */
-	unsigned int timeout;     /* the seconds that deadline came from, for messages */
-	unsigned int stall;       /* seconds under 1 KiB/s before a transfer is cut */
+	long deadline_ms;     /* monotonic ms by which everything must be done, 0 for none */
+	unsigned int timeout; /* the seconds that deadline came from, for messages */
+	unsigned int stall;   /* seconds under 1 KiB/s before a transfer is cut */
 	lade_debug_cb debug;
 	void *debug_payload;
 	lade_registry_stats stats;
 };
-
-
 
 /* Stalled transfers are retried this often in all, whatever the retry count: a server that
    dribbles a byte now and then costs a bounded time, not retries × the stall time. */

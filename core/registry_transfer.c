@@ -19,23 +19,23 @@ typedef struct task {
 	enum task_state state;
 	lade__sink sink;
 	int sink_open;
-	const void *memory;  /* push from memory instead of job->path */
-	int fd;              /* the file (or stream) pushed, -1 until opened */
-	int stream;          /* pushing a stream of unknown size: digest and size come at the end */
+	const void *memory; /* push from memory instead of job->path */
+	int fd;             /* the file (or stream) pushed, -1 until opened */
+	int stream;         /* pushing a stream of unknown size: digest and size come at the end */
 	lade_hasher *stream_hash;
 	lade_descriptor *stream_desc; /* where a stream's digest and size go (job->desc, writable) */
-	int chunked;         /* PATCH chunks, then an empty PUT */
-	uint64_t offset;     /* bytes the registry has of this upload */
-	uint64_t chunk_min;  /* the registry's OCI-Chunk-Min-Length */
-	const char *mount_from; /* a repository of the same registry that may have the blob */
-	char upload_url[URL_MAX]; /* the upload session, as the last Location gave it */
+	int chunked;                  /* PATCH chunks, then an empty PUT */
+	uint64_t offset;              /* bytes the registry has of this upload */
+	uint64_t chunk_min;           /* the registry's OCI-Chunk-Min-Length */
+	const char *mount_from;       /* a repository of the same registry that may have the blob */
+	char upload_url[URL_MAX];     /* the upload session, as the last Location gave it */
 	char put_url[URL_MAX];
-	char get_url[URL_MAX];    /* where the blob GET goes now (after redirects) */
+	char get_url[URL_MAX]; /* where the blob GET goes now (after redirects) */
 	int redirects;
-	int attempt;         /* retries used */
-	int stalls;          /* of which after a stall */
-	long wake_ms;        /* > 0: waiting to retry until this time (monotonic ms) */
-	int busy;            /* the slot holds a job */
+	int attempt;  /* retries used */
+	int stalls;   /* of which after a stall */
+	long wake_ms; /* > 0: waiting to retry until this time (monotonic ms) */
+	int busy;     /* the slot holds a job */
 	char scope[1300];
 	char what[300];
 } task;
@@ -93,7 +93,8 @@ static int task_prepare(task *tk)
 			/* Cross-repository mount: the registry links the blob, or opens an upload (202). */
 			char query[URL_MAX];
 			char *from = curl_easy_escape(rq->easy, tk->mount_from, 0);
-			err = lade__snprintf(query, sizeof(query), "?mount=%s&from=%s", d->digest.str, from ? from : "");
+			err = lade__snprintf(query, sizeof(query), "?mount=%s&from=%s", d->digest.str,
+					     from ? from : "");
 			curl_free(from);
 			if (err < 0 ||
 			    (err = lade__reg_url_for(r, url, sizeof(url), "/v2/%s/blobs/uploads/%s", query)) < 0)
@@ -164,8 +165,8 @@ static int task_prepare(task *tk)
 		rq->sink = &tk->sink;
 		/* After a dropped connection, ask for the rest; the hash carries on where it was. */
 		rq->resume_from = tk->sink.written < d->size ? tk->sink.written : 0;
-		if (!tk->get_url[0] &&
-		    (err = lade__reg_url_for(r, tk->get_url, sizeof(tk->get_url), "/v2/%s/blobs/%s", d->digest.str)) < 0)
+		if (!tk->get_url[0] && (err = lade__reg_url_for(r, tk->get_url, sizeof(tk->get_url), "/v2/%s/blobs/%s",
+								d->digest.str)) < 0)
 			return err;
 		return lade__reg_request_setup(rq, M_GET, tk->get_url, NULL, LADE_ERROR_BODY_MAX);
 	}
@@ -177,7 +178,8 @@ static int take_upload_location(task *tk)
 {
 	request *rq = &tk->rq;
 	if (rq->location[0])
-		return lade__reg_resolve_location(rq->reg, rq->location, tk->upload_url, sizeof(tk->upload_url), tk->what);
+		return lade__reg_resolve_location(rq->reg, rq->location, tk->upload_url, sizeof(tk->upload_url),
+						  tk->what);
 	return 0;
 }
 
@@ -231,7 +233,8 @@ static int task_advance(task *tk, CURLcode cc)
 		}
 		if (rq->status != 202)
 			return lade__reg_request_error(rq, cc, tk->what);
-		if ((err = lade__reg_resolve_location(r, rq->location, tk->upload_url, sizeof(tk->upload_url), tk->what)) < 0)
+		if ((err = lade__reg_resolve_location(r, rq->location, tk->upload_url, sizeof(tk->upload_url),
+						      tk->what)) < 0)
 			return err;
 		tk->chunk_min = rq->chunk_min;
 		tk->chunked = tk->stream || r->chunk_size || rq->chunk_min;
@@ -320,10 +323,10 @@ typedef struct engine {
 	task *slots;
 	size_t nslots;
 	lade_blob_job *jobs;
-	size_t count, next;  /* jobs; the next one to start */
+	size_t count, next; /* jobs; the next one to start */
 	int push;
-	const void *memory;  /* push from memory instead of the jobs' files */
-	int stream_fd;       /* >= 0: the one job is a stream of unknown size read from here */
+	const void *memory; /* push from memory instead of the jobs' files */
+	int stream_fd;      /* >= 0: the one job is a stream of unknown size read from here */
 } engine;
 
 /* Put the next job into a free slot. */
@@ -548,10 +551,11 @@ int lade_registry_mount(lade_target *t, const lade_descriptor *desc, const char 
 	tk->mount_from = from_repository;
 	tk->state = T_POST;
 	/* One token for both: pull on the source, pull and push here (formats.md §2.7). */
-	snprintf(tk->scope, sizeof(tk->scope), "repository:%s:pull,push repository:%s:pull", r->repository, from_repository);
+	snprintf(tk->scope, sizeof(tk->scope), "repository:%s:pull,push repository:%s:pull", r->repository,
+		 from_repository);
 	tk->rq.scope = tk->scope;
-	snprintf(tk->what, sizeof(tk->what), "cannot mount %s from '%s' into '%s/%s'", desc->digest.str, from_repository,
-		 r->host, r->repository);
+	snprintf(tk->what, sizeof(tk->what), "cannot mount %s from '%s' into '%s/%s'", desc->digest.str,
+		 from_repository, r->host, r->repository);
 	/* Mount only: with no file to send, a 202 ends the task at its PUT, which is never sent. */
 	if ((err = task_prepare(tk)) == 0) {
 		CURLcode cc = lade__reg_perform(&tk->rq);
@@ -566,7 +570,8 @@ int lade_registry_mount(lade_target *t, const lade_descriptor *desc, const char 
 			request cancel;
 			if (lade__reg_request_init(&cancel, r) == 0) {
 				cancel.scope = tk->scope;
-				if (lade__reg_request_setup(&cancel, M_GET, tk->upload_url, NULL, LADE_ERROR_BODY_MAX) == 0) {
+				if (lade__reg_request_setup(&cancel, M_GET, tk->upload_url, NULL,
+							    LADE_ERROR_BODY_MAX) == 0) {
 					curl_easy_setopt(cancel.easy, CURLOPT_CUSTOMREQUEST, "DELETE");
 					lade__reg_perform(&cancel);
 				}

@@ -64,7 +64,9 @@ static int not_a_folder(int dirfd, const char *comp, const char *rel, size_t upt
 	struct stat st;
 	const char *kind = "not a folder";
 	if (fstatat(dirfd, comp, &st, AT_SYMLINK_NOFOLLOW) == 0)
-		kind = S_ISLNK(st.st_mode) ? "a symlink, not a folder" : S_ISREG(st.st_mode) ? "a file, not a folder" : kind;
+		kind = S_ISLNK(st.st_mode)   ? "a symlink, not a folder"
+		       : S_ISREG(st.st_mode) ? "a file, not a folder"
+					     : kind;
 	(void)what;
 	return lade__error(LADE_EUNSAFE, "'%.*s' is %s", (int)upto, rel, kind);
 }
@@ -92,8 +94,8 @@ int lade__tree_parent(int rootfd, const char *rel, int create, mode_t mode, int 
 			if (mkdirat(fd, comp, mode) < 0 && errno != EEXIST) {
 				int e = errno;
 				close(fd);
-				return lade__error(LADE_EIO, "cannot create folder '%.*s' for '%s': %s", (int)(slash - rel), rel,
-						   what, strerror(e));
+				return lade__error(LADE_EIO, "cannot create folder '%.*s' for '%s': %s",
+						   (int)(slash - rel), rel, what, strerror(e));
 			}
 			next = openat(fd, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		}
@@ -102,8 +104,9 @@ int lade__tree_parent(int rootfd, const char *rel, int create, mode_t mode, int 
 			if (e == ELOOP || e == ENOTDIR)
 				err = not_a_folder(fd, comp, rel, (size_t)(slash - rel), what);
 			else
-				err = lade__error(e == ENOENT ? LADE_ENOTFOUND : LADE_EIO, "cannot open folder '%.*s' for '%s': %s",
-						  (int)(slash - rel), rel, what, strerror(e));
+				err = lade__error(e == ENOENT ? LADE_ENOTFOUND : LADE_EIO,
+						  "cannot open folder '%.*s' for '%s': %s", (int)(slash - rel), rel,
+						  what, strerror(e));
 			close(fd);
 			return err;
 		}
@@ -200,10 +203,11 @@ int lade__tree_resolve(int rootfd, const char *rel, char *out, size_t outlen, co
 	out[0] = '\0';
 	r = resolve(rootfd, out, outlen, rel, &hops);
 	if (r == 1)
-		return lade__error(LADE_EUNSAFE, "refusing to write '%s': a symlink leads outside the output folder", what);
+		return lade__error(LADE_EUNSAFE, "refusing to write '%s': a symlink leads outside the output folder",
+				   what);
 	if (r == 2)
-		return lade__error(LADE_EUNSAFE, "refusing to write '%s': its path goes through more than %d links", what,
-				   LINK_HOPS_MAX);
+		return lade__error(LADE_EUNSAFE, "refusing to write '%s': its path goes through more than %d links",
+				   what, LINK_HOPS_MAX);
 	return 0;
 }
 

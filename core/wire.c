@@ -65,8 +65,8 @@ void lade__upload_range_next(const char *value, uint64_t size, uint64_t *offset)
 		*offset = last + 1;
 }
 
-int lade__token_reply_parse(const char *data, size_t len, size_t max, char *token, size_t tokenlen,
-			    long min_lifetime, long *lifetime)
+int lade__token_reply_parse(const char *data, size_t len, size_t max, char *token, size_t tokenlen, long min_lifetime,
+			    long *lifetime)
 {
 	cJSON *json = NULL, *t;
 	const char *value;

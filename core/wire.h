@@ -45,8 +45,8 @@ void lade__upload_range_next(const char *value, uint64_t size, uint64_t *offset)
  * wiped. LADE_EPROTOCOL when there is no token, LADE_ETOOLARGE when it
  * does not fit in token.
  */
-int lade__token_reply_parse(const char *data, size_t len, size_t max, char *token, size_t tokenlen,
-			    long min_lifetime, long *lifetime);
+int lade__token_reply_parse(const char *data, size_t len, size_t max, char *token, size_t tokenlen, long min_lifetime,
+			    long *lifetime);
 
 /*
  * A registry error body's first error code and message (the distribution

@@ -50,8 +50,8 @@ static int csv_layer(const lade_kind *k, const lade_kind_input *in, lade_kind_la
 			columns = n;
 		} else if (n != columns) {
 			fclose(f);
-			return lade_error_set(LADE_EINVALID, "'%s' line %zu has %zu fields, the header %zu", in->path, row, n,
-					      columns);
+			return lade_error_set(LADE_EINVALID, "'%s' line %zu has %zu fields, the header %zu", in->path,
+					      row, n, columns);
 		}
 	}
 	fclose(f);
@@ -62,11 +62,11 @@ static int csv_layer(const lade_kind *k, const lade_kind_input *in, lade_kind_la
 }
 
 static const lade_kind csv_kind = {
-	.name = "csv",
-	.summary = "comma-separated values, checked row by row",
-	.media_types = "text/csv",
-	.detect = csv_detect,
-	.layer = csv_layer,
+    .name = "csv",
+    .summary = "comma-separated values, checked row by row",
+    .media_types = "text/csv",
+    .detect = csv_detect,
+    .layer = csv_layer,
 };
 
 int main(int argc, char **argv)
@@ -97,7 +97,8 @@ int main(int argc, char **argv)
 	push.tags = tags;
 	push.tag_count = 1;
 	if (lade_push(target, &push, &pushed) < 0) {
-		fprintf(stderr, "custom_kind: %s (%s)\n", lade_error_last()->message, lade_error_name(lade_error_last()->code));
+		fprintf(stderr, "custom_kind: %s (%s)\n", lade_error_last()->message,
+			lade_error_name(lade_error_last()->code));
 		goto done;
 	}
 	if (lade_manifest_parse(&m, pushed.manifest_bytes.ptr, pushed.manifest_bytes.size) == 0) {

@@ -139,7 +139,8 @@ static int mem_fetch_files(lade_target *t, lade_blob_job *jobs, size_t count)
 		char temp[4096];
 		FILE *f;
 		if (!b)
-			return jobs[i].error = lade_error_set(LADE_ENOTFOUND, "%s is not in memory", jobs[i].desc->digest.str);
+			return jobs[i].error = lade_error_set(LADE_ENOTFOUND, "%s is not in memory",
+							      jobs[i].desc->digest.str);
 		snprintf(temp, sizeof(temp), "%s.part", jobs[i].path);
 		if (!(f = fopen(temp, "wb")) || fwrite(b->data, 1, b->len, f) != b->len || fclose(f) != 0 ||
 		    rename(temp, jobs[i].path) != 0) {
@@ -224,16 +225,16 @@ static void mem_free(lade_target *t)
 
 /* blob_size and push_stream are left out: lade says so when they are asked for. */
 static const lade_target_ops memory_ops = {
-	.version = LADE_TARGET_OPS_VERSION,
-	.exists = mem_exists,
-	.fetch_bytes = mem_fetch_bytes,
-	.fetch_files = mem_fetch_files,
-	.push_bytes = mem_push_bytes,
-	.push_files = mem_push_files,
-	.resolve = mem_resolve,
-	.tag = mem_tag,
-	.list_tags = mem_list_tags,
-	.free = mem_free,
+    .version = LADE_TARGET_OPS_VERSION,
+    .exists = mem_exists,
+    .fetch_bytes = mem_fetch_bytes,
+    .fetch_files = mem_fetch_files,
+    .push_bytes = mem_push_bytes,
+    .push_files = mem_push_files,
+    .resolve = mem_resolve,
+    .tag = mem_tag,
+    .list_tags = mem_list_tags,
+    .free = mem_free,
 };
 
 static int memory_open(lade_target **out)

@@ -24,8 +24,8 @@ static void load(void)
 		snprintf(load_error, sizeof(load_error), "cannot load libarchive: %s", dlerror());
 		return;
 	}
-#define LADE_ARCHIVE_RESOLVE(ret, name, args)                                                                  \
-	if (!load_error[0] && !(*(void **)&lade__archive.name = dlsym(handle, #name)))                        \
+#define LADE_ARCHIVE_RESOLVE(ret, name, args)                                                                          \
+	if (!load_error[0] && !(*(void **)&lade__archive.name = dlsym(handle, #name)))                                 \
 		snprintf(load_error, sizeof(load_error), "libarchive has no %s", #name);
 	LADE_ARCHIVE_FUNCTIONS(LADE_ARCHIVE_RESOLVE)
 #undef LADE_ARCHIVE_RESOLVE

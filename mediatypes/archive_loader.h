@@ -15,49 +15,50 @@
 #include <archive_entry.h>
 
 /* Every libarchive function lade calls: return type, name, parameters. */
-#define LADE_ARCHIVE_FUNCTIONS(X)                                                                               \
-	X(struct archive *, archive_read_new, (void))                                                         \
-	X(int, archive_read_free, (struct archive *))                                                         \
-	X(int, archive_read_support_filter_all, (struct archive *))                                           \
-	X(int, archive_read_support_filter_gzip, (struct archive *))                                          \
-	X(int, archive_read_support_filter_zstd, (struct archive *))                                          \
-	X(int, archive_read_support_format_raw, (struct archive *))                                           \
-	X(int, archive_read_support_format_tar, (struct archive *))                                           \
-	X(int, archive_read_open_filename, (struct archive *, const char *, size_t))                          \
-	X(int, archive_read_open_fd, (struct archive *, int, size_t))                                         \
-	X(int, archive_read_open, (struct archive *, void *, archive_open_callback *, archive_read_callback *, \
-				   archive_close_callback *))                                                 \
-	X(int, archive_read_next_header, (struct archive *, struct archive_entry **))                         \
-	X(la_ssize_t, archive_read_data, (struct archive *, void *, size_t))                                  \
-	X(struct archive *, archive_write_new, (void))                                                        \
-	X(int, archive_write_free, (struct archive *))                                                        \
-	X(int, archive_write_add_filter_gzip, (struct archive *))                                             \
-	X(int, archive_write_set_filter_option, (struct archive *, const char *, const char *, const char *)) \
-	X(int, archive_write_set_format_pax_restricted, (struct archive *))                                   \
-	X(int, archive_write_set_format_raw, (struct archive *))                                              \
-	X(int, archive_write_set_bytes_per_block, (struct archive *, int))                                    \
-	X(int, archive_write_open2, (struct archive *, void *, archive_open_callback *, archive_write_callback *, \
-				     archive_close_callback *, archive_free_callback *))                      \
-	X(int, archive_write_header, (struct archive *, struct archive_entry *))                              \
-	X(la_ssize_t, archive_write_data, (struct archive *, const void *, size_t))                           \
-	X(int, archive_write_close, (struct archive *))                                                       \
-	X(const char *, archive_error_string, (struct archive *))                                             \
-	X(struct archive_entry *, archive_entry_new, (void))                                                  \
-	X(void, archive_entry_free, (struct archive_entry *))                                                 \
-	X(const char *, archive_entry_pathname, (struct archive_entry *))                                     \
-	X(const char *, archive_entry_hardlink, (struct archive_entry *))                                     \
-	X(const char *, archive_entry_symlink, (struct archive_entry *))                                      \
-	X(__LA_MODE_T, archive_entry_filetype, (struct archive_entry *))                                      \
-	X(__LA_MODE_T, archive_entry_perm, (struct archive_entry *))                                          \
-	X(time_t, archive_entry_mtime, (struct archive_entry *))                                              \
-	X(la_int64_t, archive_entry_size, (struct archive_entry *))                                           \
-	X(void, archive_entry_set_pathname, (struct archive_entry *, const char *))                           \
-	X(void, archive_entry_set_symlink, (struct archive_entry *, const char *))                            \
-	X(void, archive_entry_set_filetype, (struct archive_entry *, unsigned int))                           \
-	X(void, archive_entry_set_perm, (struct archive_entry *, __LA_MODE_T))                                \
-	X(void, archive_entry_set_size, (struct archive_entry *, la_int64_t))                                 \
-	X(void, archive_entry_set_uid, (struct archive_entry *, la_int64_t))                                  \
-	X(void, archive_entry_set_gid, (struct archive_entry *, la_int64_t))                                  \
+#define LADE_ARCHIVE_FUNCTIONS(X)                                                                                      \
+	X(struct archive *, archive_read_new, (void))                                                                  \
+	X(int, archive_read_free, (struct archive *))                                                                  \
+	X(int, archive_read_support_filter_all, (struct archive *))                                                    \
+	X(int, archive_read_support_filter_gzip, (struct archive *))                                                   \
+	X(int, archive_read_support_filter_zstd, (struct archive *))                                                   \
+	X(int, archive_read_support_format_raw, (struct archive *))                                                    \
+	X(int, archive_read_support_format_tar, (struct archive *))                                                    \
+	X(int, archive_read_open_filename, (struct archive *, const char *, size_t))                                   \
+	X(int, archive_read_open_fd, (struct archive *, int, size_t))                                                  \
+	X(int, archive_read_open,                                                                                      \
+	  (struct archive *, void *, archive_open_callback *, archive_read_callback *, archive_close_callback *))      \
+	X(int, archive_read_next_header, (struct archive *, struct archive_entry **))                                  \
+	X(la_ssize_t, archive_read_data, (struct archive *, void *, size_t))                                           \
+	X(struct archive *, archive_write_new, (void))                                                                 \
+	X(int, archive_write_free, (struct archive *))                                                                 \
+	X(int, archive_write_add_filter_gzip, (struct archive *))                                                      \
+	X(int, archive_write_set_filter_option, (struct archive *, const char *, const char *, const char *))          \
+	X(int, archive_write_set_format_pax_restricted, (struct archive *))                                            \
+	X(int, archive_write_set_format_raw, (struct archive *))                                                       \
+	X(int, archive_write_set_bytes_per_block, (struct archive *, int))                                             \
+	X(int, archive_write_open2,                                                                                    \
+	  (struct archive *, void *, archive_open_callback *, archive_write_callback *, archive_close_callback *,      \
+	   archive_free_callback *))                                                                                   \
+	X(int, archive_write_header, (struct archive *, struct archive_entry *))                                       \
+	X(la_ssize_t, archive_write_data, (struct archive *, const void *, size_t))                                    \
+	X(int, archive_write_close, (struct archive *))                                                                \
+	X(const char *, archive_error_string, (struct archive *))                                                      \
+	X(struct archive_entry *, archive_entry_new, (void))                                                           \
+	X(void, archive_entry_free, (struct archive_entry *))                                                          \
+	X(const char *, archive_entry_pathname, (struct archive_entry *))                                              \
+	X(const char *, archive_entry_hardlink, (struct archive_entry *))                                              \
+	X(const char *, archive_entry_symlink, (struct archive_entry *))                                               \
+	X(__LA_MODE_T, archive_entry_filetype, (struct archive_entry *))                                               \
+	X(__LA_MODE_T, archive_entry_perm, (struct archive_entry *))                                                   \
+	X(time_t, archive_entry_mtime, (struct archive_entry *))                                                       \
+	X(la_int64_t, archive_entry_size, (struct archive_entry *))                                                    \
+	X(void, archive_entry_set_pathname, (struct archive_entry *, const char *))                                    \
+	X(void, archive_entry_set_symlink, (struct archive_entry *, const char *))                                     \
+	X(void, archive_entry_set_filetype, (struct archive_entry *, unsigned int))                                    \
+	X(void, archive_entry_set_perm, (struct archive_entry *, __LA_MODE_T))                                         \
+	X(void, archive_entry_set_size, (struct archive_entry *, la_int64_t))                                          \
+	X(void, archive_entry_set_uid, (struct archive_entry *, la_int64_t))                                           \
+	X(void, archive_entry_set_gid, (struct archive_entry *, la_int64_t))                                           \
 	X(void, archive_entry_set_mtime, (struct archive_entry *, time_t, long))
 
 #define LADE_ARCHIVE_MEMBER(ret, name, args) ret(*name) args;

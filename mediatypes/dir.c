@@ -31,7 +31,6 @@
 #define COPY_CHUNK (256 * 1024)
 #define TAR_BLOCK 10240
 
-
 static int dir_detect(const lade_kind *k, const lade_kind_input *in)
 {
 	(void)k;
@@ -41,15 +40,15 @@ static int dir_detect(const lade_kind *k, const lade_kind_input *in)
 /* ---- packing ---- */
 
 typedef struct packer {
-	struct archive *tar;   /* writes the tar stream to tar_write */
-	struct archive *gzip;  /* raw format + gzip filter: compresses what tar_write hands it */
+	struct archive *tar;  /* writes the tar stream to tar_write */
+	struct archive *gzip; /* raw format + gzip filter: compresses what tar_write hands it */
 	lade_hasher *tar_hash;
 	lade_hasher *gz_hash;
-	int fd;                /* the temporary .tar.gz */
+	int fd; /* the temporary .tar.gz */
 	const char *out_path;
-	int error;             /* first failure seen in a callback */
+	int error; /* first failure seen in a callback */
 	char *chunk;
-	uint64_t entries;      /* packed so far */
+	uint64_t entries; /* packed so far */
 } packer;
 
 /* Deeper folders are refused (each level costs a stack frame of three paths); so is the unpack. */
@@ -65,7 +64,8 @@ static la_ssize_t gz_write(struct archive *a, void *ctx, const void *buf, size_t
 	packer *p = ctx;
 	int err;
 	(void)a;
-	if ((err = lade_hasher_update(p->gz_hash, buf, len)) < 0 || (err = lade__write_all(p->fd, buf, len, p->out_path)) < 0) {
+	if ((err = lade_hasher_update(p->gz_hash, buf, len)) < 0 ||
+	    (err = lade__write_all(p->fd, buf, len, p->out_path)) < 0) {
 		p->error = err;
 		return -1;
 	}
@@ -169,9 +169,10 @@ static int pack_entry(packer *p, const char *path, const char *name, int depth)
 	if (depth > PACK_DEPTH_MAX || ++p->entries > LADE_UNPACK_DEFAULT_MAX_ENTRIES) {
 		archive_entry_free(entry);
 		return depth > PACK_DEPTH_MAX
-			       ? lade__error(LADE_ETOOLARGE, "cannot pack '%s': more than %d folders deep", path, PACK_DEPTH_MAX)
-			       : lade__error(LADE_ETOOLARGE, "cannot pack the folder: more than %llu entries",
-					     (unsigned long long)LADE_UNPACK_DEFAULT_MAX_ENTRIES);
+			   ? lade__error(LADE_ETOOLARGE, "cannot pack '%s': more than %d folders deep", path,
+					 PACK_DEPTH_MAX)
+			   : lade__error(LADE_ETOOLARGE, "cannot pack the folder: more than %llu entries",
+					 (unsigned long long)LADE_UNPACK_DEFAULT_MAX_ENTRIES);
 	}
 	if (lstat(path, &st) < 0) {
 		err = lade__error(LADE_EIO, "cannot read '%s': %s", path, strerror(errno));
@@ -198,8 +199,8 @@ static int pack_entry(packer *p, const char *path, const char *name, int depth)
 		archive_entry_set_filetype(entry, AE_IFLNK);
 		archive_entry_set_symlink(entry, target);
 	} else {
-		err = lade__error(LADE_EUNSUPPORTED, "cannot pack '%s': only files, folders and symlinks go in a folder artifact",
-				  path);
+		err = lade__error(LADE_EUNSUPPORTED,
+				  "cannot pack '%s': only files, folders and symlinks go in a folder artifact", path);
 		goto done;
 	}
 	if (archive_write_header(p->tar, entry) != ARCHIVE_OK) {
@@ -294,7 +295,8 @@ static int dir_layer(const lade_kind *k, const lade_kind_input *in, lade_kind_la
 		err = archive_failure(p.tar, "cannot start the tar");
 		goto done;
 	}
-	if ((err = lade__snprintf(root, sizeof(root), "%s/", title)) < 0 || (err = pack_entry(&p, in->path, root, 0)) < 0)
+	if ((err = lade__snprintf(root, sizeof(root), "%s/", title)) < 0 ||
+	    (err = pack_entry(&p, in->path, root, 0)) < 0)
 		goto done;
 	if (archive_write_close(p.tar) != ARCHIVE_OK) {
 		err = p.error ? p.error : archive_failure(p.tar, "cannot finish the tar");
@@ -346,19 +348,19 @@ done:
  * and must stay inside.
  */
 typedef struct unpacker {
-	struct archive *outer;   /* decompresses the blob (any filter, raw format) */
-	struct archive *tar;     /* reads the tar that outer yields, through tar_read */
-	lade_hasher *tar_hash;   /* the uncompressed stream, for io.deis.oras.content.digest */
+	struct archive *outer; /* decompresses the blob (any filter, raw format) */
+	struct archive *tar;   /* reads the tar that outer yields, through tar_read */
+	lade_hasher *tar_hash; /* the uncompressed stream, for io.deis.oras.content.digest */
 	char buffer[64 * 1024];
 	int outer_done;
 	int error;
-	int rootfd;              /* the new folder everything goes in */
-	const char *prefix;      /* entries must be "<prefix>" or "<prefix>/..." */
+	int rootfd;         /* the new folder everything goes in */
+	const char *prefix; /* entries must be "<prefix>" or "<prefix>/..." */
 	const lade_unpack_options *opts;
 	uint64_t max_bytes, max_entries;
 	uint64_t total;
 	uint64_t entries;
-	size_t links;            /* symlinks made: the final check runs only when there are some */
+	size_t links; /* symlinks made: the final check runs only when there are some */
 	char *chunk;
 } unpacker;
 
@@ -402,7 +404,8 @@ static int entry_path(const unpacker *u, const char *name, char *rel, size_t rel
 	while (*name == '/')
 		name++;
 	if (lade__tree_clean(name, rel, rellen) < 0)
-		return lade__error(lade_error_last()->code, "refusing entry '%s': %s", entry, lade_error_last()->message);
+		return lade__error(lade_error_last()->code, "refusing entry '%s': %s", entry,
+				   lade_error_last()->message);
 	return 0;
 }
 
@@ -439,8 +442,7 @@ static int extract_file(unpacker *u, struct archive_entry *entry, int dirfd, con
 		}
 		u->total += (uint64_t)n;
 		if (u->total > u->max_bytes) {
-			err = lade__error(LADE_ETOOLARGE,
-					  "the folder unpacks to more than %llu bytes (the limit)",
+			err = lade__error(LADE_ETOOLARGE, "the folder unpacks to more than %llu bytes (the limit)",
 					  (unsigned long long)u->max_bytes);
 			break;
 		}
@@ -480,11 +482,13 @@ static int extract_hardlink(unpacker *u, const char *target_name, int dirfd, con
 		return lade__error(LADE_EUNSAFE, "refusing hard link '%s': its target is the folder itself", name);
 	if ((err = lade__tree_parent(u->rootfd, target_rel, 0, 0, &tdirfd, &target_leaf, name)) < 0)
 		return err == LADE_ENOTFOUND
-			       ? lade__error(LADE_EUNSAFE, "refusing hard link '%s': its target is not a file in the folder", name)
-			       : lade__error(err, "refusing hard link '%s': %s", name, lade_error_last()->message);
+			   ? lade__error(LADE_EUNSAFE,
+					 "refusing hard link '%s': its target is not a file in the folder", name)
+			   : lade__error(err, "refusing hard link '%s': %s", name, lade_error_last()->message);
 	if (fstatat(tdirfd, target_leaf, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode)) {
 		close(tdirfd);
-		return lade__error(LADE_EUNSAFE, "refusing hard link '%s': its target is not a file in the folder", name);
+		return lade__error(LADE_EUNSAFE, "refusing hard link '%s': its target is not a file in the folder",
+				   name);
 	}
 	if ((err = clear_leaf(u, dirfd, leaf, name)) == 0 && linkat(tdirfd, target_leaf, dirfd, leaf, 0) < 0)
 		err = lade__error(LADE_EIO, "cannot link '%s': %s", name, strerror(errno));
@@ -509,11 +513,12 @@ static int extract_entry(unpacker *u, struct archive_entry *entry)
 		return err;
 	if (!rel[0]) {
 		if (type != AE_IFDIR || archive_entry_hardlink(entry))
-			return lade__error(LADE_EUNSAFE, "refusing entry '%s': the folder itself must be a folder", name);
+			return lade__error(LADE_EUNSAFE, "refusing entry '%s': the folder itself must be a folder",
+					   name);
 		/* dest was made private by mkdtemp: give it the mode a new folder would get. */
 		return fchmod(u->rootfd, folder_mode(entry)) < 0
-			       ? lade__error(LADE_EIO, "cannot set the mode of '%s': %s", name, strerror(errno))
-			       : 0;
+			   ? lade__error(LADE_EIO, "cannot set the mode of '%s': %s", name, strerror(errno))
+			   : 0;
 	}
 	if ((err = lade__tree_parent(u->rootfd, rel, 1, 0755, &dirfd, &leaf, name)) < 0)
 		return lade__error(err, "refusing entry '%s': %s", name, lade_error_last()->message);
@@ -552,11 +557,11 @@ static int extract_entry(unpacker *u, struct archive_entry *entry)
 		break;
 	}
 	default:
-		err = lade__error(LADE_EUNSAFE, "refusing entry '%s': lade creates files, folders and links only, not %s",
-				  name,
+		err = lade__error(LADE_EUNSAFE,
+				  "refusing entry '%s': lade creates files, folders and links only, not %s", name,
 				  type == AE_IFCHR || type == AE_IFBLK ? "devices"
-				  : type == AE_IFIFO		      ? "FIFOs"
-									      : "special files");
+				  : type == AE_IFIFO                   ? "FIFOs"
+								       : "special files");
 	}
 done:
 	close(dirfd);
@@ -567,7 +572,8 @@ static int dir_unpacks(const lade_kind *k, const lade_descriptor *layer)
 {
 	const char *unpack = lade_annotations_get(&layer->annotations, ANNOTATION_UNPACK);
 	(void)k;
-	return unpack && strcmp(unpack, "true") == 0 && lade_annotations_get(&layer->annotations, LADE_ANNOTATION_TITLE);
+	return unpack && strcmp(unpack, "true") == 0 &&
+	       lade_annotations_get(&layer->annotations, LADE_ANNOTATION_TITLE);
 }
 
 static int dir_unpack(const lade_kind *k, const lade_descriptor *layer, const char *blob_path, const char *dest,
@@ -644,8 +650,8 @@ static int dir_unpack(const lade_kind *k, const lade_descriptor *layer, const ch
 		if (lade_digest_parse(&expected, want) < 0)
 			lade_error_clear();
 		else if (!lade_digest_equal(&got, &expected))
-			err = lade__error(LADE_EDIGEST, "folder '%s': content digest mismatch: expected %s, got %s", title,
-					  expected.str, got.str);
+			err = lade__error(LADE_EDIGEST, "folder '%s': content digest mismatch: expected %s, got %s",
+					  title, expected.str, got.str);
 	}
 done:
 	if (u.rootfd >= 0)
@@ -663,11 +669,11 @@ done:
 }
 
 const lade_kind lade__kind_dir = {
-	.name = "dir",
-	.summary = "a folder: reproducible tar+gzip, unpacked safely on pull (as ORAS does)",
-	.media_types = LADE_MEDIATYPE_LAYER_TAR_GZIP,
-	.detect = dir_detect,
-	.layer = dir_layer,
-	.unpacks = dir_unpacks,
-	.unpack = dir_unpack,
+    .name = "dir",
+    .summary = "a folder: reproducible tar+gzip, unpacked safely on pull (as ORAS does)",
+    .media_types = LADE_MEDIATYPE_LAYER_TAR_GZIP,
+    .detect = dir_detect,
+    .layer = dir_layer,
+    .unpacks = dir_unpacks,
+    .unpack = dir_unpack,
 };

@@ -50,7 +50,7 @@ static int is_uninformative(const char *mime)
 
 static pthread_mutex_t kept_lock = PTHREAD_MUTEX_INITIALIZER;
 static magic_t kept;
-static void *db;     /* our mapping of the compiled database, or NULL */
+static void *db; /* our mapping of the compiled database, or NULL */
 static size_t db_len;
 
 /* Does /etc/magic hold a rule (anything but comments and blank lines)? */
@@ -78,8 +78,8 @@ static magic_t open_db(void)
 		return NULL;
 	if (!getenv("MAGIC") && !local_rules() && (fd = open(COMPILED_DB, O_RDONLY | O_CLOEXEC)) >= 0) {
 		void *map = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0
-				    ? mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0)
-				    : MAP_FAILED;
+				? mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0)
+				: MAP_FAILED;
 		close(fd);
 		if (map != MAP_FAILED) {
 			size_t len = (size_t)st.st_size;
@@ -170,9 +170,9 @@ static int file_layer(const lade_kind *k, const lade_kind_input *in, lade_kind_l
 }
 
 const lade_kind lade__kind_file = {
-	.name = "file",
-	.summary = "any file: a titled layer, media type from libmagic",
-	.media_types = "libmagic's MIME type, else application/octet-stream",
-	.detect = file_detect,
-	.layer = file_layer,
+    .name = "file",
+    .summary = "any file: a titled layer, media type from libmagic",
+    .media_types = "libmagic's MIME type, else application/octet-stream",
+    .detect = file_detect,
+    .layer = file_layer,
 };

@@ -138,7 +138,8 @@ static int yaml_style_float(const char *s)
 static int resolve_plain(yv *v, const char *text)
 {
 	static const char *const trues[] = {"y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON"};
-	static const char *const falses[] = {"n", "N", "no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF"};
+	static const char *const falses[] = {"n",     "N",     "no",  "No",  "NO", "false",
+					     "False", "FALSE", "off", "Off", "OFF"};
 	static const char *const nulls[] = {"", "~", "null", "Null", "NULL"};
 	char *plain, *p;
 	const char *q;
@@ -228,8 +229,9 @@ int lade__yv_compose(yv_doc *d, const unsigned char *text, size_t len, const cha
 		yv *node = NULL;
 		const char *anchor_name = NULL;
 		if (!yaml_parser_parse(&parser, &event)) {
-			err = lade__error(LADE_EINVALID, "chart '%s': %s is not valid YAML (line %zu: %s)", d->path, what,
-					  parser.problem_mark.line + 1, parser.problem ? parser.problem : "parse error");
+			err = lade__error(LADE_EINVALID, "chart '%s': %s is not valid YAML (line %zu: %s)", d->path,
+					  what, parser.problem_mark.line + 1,
+					  parser.problem ? parser.problem : "parse error");
 			break;
 		}
 		switch (event.type) {
@@ -243,18 +245,20 @@ int lade__yv_compose(yv_doc *d, const unsigned char *text, size_t len, const cha
 			const char *value = (const char *)event.data.scalar.value;
 			const char *tag = (const char *)event.data.scalar.tag;
 			if (memchr(value, '\0', event.data.scalar.length)) {
-				err = lade__error(LADE_EINVALID, "chart '%s': %s: a string holds a NUL character (line %zu)",
-						  d->path, what, event.start_mark.line + 1);
+				err = lade__error(LADE_EINVALID,
+						  "chart '%s': %s: a string holds a NUL character (line %zu)", d->path,
+						  what, event.start_mark.line + 1);
 				break;
 			}
-			if (!(node = doc_new(d, YV_STR, event.start_mark.line + 1)) || !(node->s = lade__strdup(value))) {
+			if (!(node = doc_new(d, YV_STR, event.start_mark.line + 1)) ||
+			    !(node->s = lade__strdup(value))) {
 				err = lade__error_oom();
 				break;
 			}
 			if (tag && strcmp(tag, "!") != 0) {
 				/* An explicit tag: !!str keeps the text, !!null, !!bool, !!int and !!float resolve it. */
-				if (strcmp(tag, "tag:yaml.org,2002:str") != 0 && strcmp(tag, "tag:yaml.org,2002:binary") != 0 &&
-				    resolve_plain(node, value) < 0)
+				if (strcmp(tag, "tag:yaml.org,2002:str") != 0 &&
+				    strcmp(tag, "tag:yaml.org,2002:binary") != 0 && resolve_plain(node, value) < 0)
 					err = lade__error_oom();
 			} else if (event.data.scalar.plain_implicit && resolve_plain(node, value) < 0) {
 				err = lade__error_oom();
@@ -265,7 +269,8 @@ int lade__yv_compose(yv_doc *d, const unsigned char *text, size_t len, const cha
 		case YAML_SEQUENCE_START_EVENT:
 		case YAML_MAPPING_START_EVENT:
 			if (top + 1 > YAML_DEPTH_MAX) {
-				err = lade__error(LADE_ETOOLARGE, "chart '%s': %s: nesting too deep (over %d levels, line %zu)",
+				err = lade__error(LADE_ETOOLARGE,
+						  "chart '%s': %s: nesting too deep (over %d levels, line %zu)",
 						  d->path, what, YAML_DEPTH_MAX, event.start_mark.line + 1);
 				break;
 			}
@@ -274,16 +279,19 @@ int lade__yv_compose(yv_doc *d, const unsigned char *text, size_t len, const cha
 				err = lade__error_oom();
 				break;
 			}
-			anchor_name = (const char *)(event.type == YAML_SEQUENCE_START_EVENT ? event.data.sequence_start.anchor
-											    : event.data.mapping_start.anchor);
+			anchor_name = (const char *)(event.type == YAML_SEQUENCE_START_EVENT
+							 ? event.data.sequence_start.anchor
+							 : event.data.mapping_start.anchor);
 			break;
 		case YAML_ALIAS_EVENT:
 			for (i = anchor_count; i > 0; i--)
 				if (!strcmp(anchors[i - 1].name, (const char *)event.data.alias.anchor))
 					break;
 			if (i == 0) {
-				err = lade__error(LADE_EINVALID, "chart '%s': %s: unknown anchor '%s' referenced (line %zu)", d->path,
-						  what, (const char *)event.data.alias.anchor, event.start_mark.line + 1);
+				err = lade__error(LADE_EINVALID,
+						  "chart '%s': %s: unknown anchor '%s' referenced (line %zu)", d->path,
+						  what, (const char *)event.data.alias.anchor,
+						  event.start_mark.line + 1);
 				break;
 			}
 			node = anchors[i - 1].node;
@@ -292,8 +300,8 @@ int lade__yv_compose(yv_doc *d, const unsigned char *text, size_t len, const cha
 			break;
 		}
 		if (err == 0 && d->count > YAML_NODES_MAX)
-			err = lade__error(LADE_ETOOLARGE, "chart '%s': %s holds over %d values; refusing", d->path, what,
-					  YAML_NODES_MAX);
+			err = lade__error(LADE_ETOOLARGE, "chart '%s': %s holds over %d values; refusing", d->path,
+					  what, YAML_NODES_MAX);
 		if (err == 0 && node && anchor_name) {
 			anchor *grown = realloc(anchors, (anchor_count + 1) * sizeof(*anchors));
 			if (!grown || !(grown[anchor_count].name = lade__strdup(anchor_name))) {
@@ -375,7 +383,11 @@ static void format_f(char *out, size_t outlen, int neg, const char *digits, int 
 {
 	size_t o = 0;
 	int i;
-#define PUT(c) do { if (o + 1 < outlen) out[o++] = (c); } while (0)
+#define PUT(c)                                                                                                         \
+	do {                                                                                                           \
+		if (o + 1 < outlen)                                                                                    \
+			out[o++] = (c);                                                                                \
+	} while (0)
 	if (neg)
 		PUT('-');
 	if (dp <= 0) {

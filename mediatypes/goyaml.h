@@ -30,9 +30,9 @@ struct yv {
 	int64_t i;
 	uint64_t u;
 	double f;
-	char *s;       /* YV_STR */
-	yv **items;    /* YV_SEQ: items; YV_MAP: key, value, key, value... */
-	size_t count;  /* items used */
+	char *s;      /* YV_STR */
+	yv **items;   /* YV_SEQ: items; YV_MAP: key, value, key, value... */
+	size_t count; /* items used */
 	size_t cap;
 	size_t line;
 };

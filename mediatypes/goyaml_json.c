@@ -20,26 +20,35 @@
 const char *lade__yv_type_name(const yv *v)
 {
 	switch (v->type) {
-	case YV_NULL: return "null";
-	case YV_BOOL: return "a boolean";
-	case YV_INT: case YV_UINT: case YV_FLOAT: return "a number";
-	case YV_STR: return "a string";
-	case YV_SEQ: return "a list";
-	default: return "a mapping";
+	case YV_NULL:
+		return "null";
+	case YV_BOOL:
+		return "a boolean";
+	case YV_INT:
+	case YV_UINT:
+	case YV_FLOAT:
+		return "a number";
+	case YV_STR:
+		return "a string";
+	case YV_SEQ:
+		return "a list";
+	default:
+		return "a mapping";
 	}
 }
 
 int lade__yv_type_error(lade__yv_ctx *c, const char *field, const yv *v, const char *expected)
 {
-	return lade__error(LADE_EINVALID, "chart '%s': %s: '%s' (line %zu) is %s where Helm expects %s; Helm refuses it too",
+	return lade__error(LADE_EINVALID,
+			   "chart '%s': %s: '%s' (line %zu) is %s where Helm expects %s; Helm refuses it too",
 			   c->doc.path, c->what, field, v->line, lade__yv_type_name(v), expected);
 }
 
 int lade__yv_spend(lade__yv_ctx *c)
 {
 	if (c->doc.budget == 0)
-		return lade__error(LADE_ETOOLARGE, "chart '%s': %s: too many aliases (expands past %d values)", c->doc.path,
-				   c->what, YAML_EXPANSION_MAX);
+		return lade__error(LADE_ETOOLARGE, "chart '%s': %s: too many aliases (expands past %d values)",
+				   c->doc.path, c->what, YAML_EXPANSION_MAX);
 	c->doc.budget--;
 	return 0;
 }
@@ -75,8 +84,6 @@ static int key_string(lade__yv_ctx *c, const yv *k, char **out)
 	}
 	return *out ? 0 : lade__error_oom();
 }
-
-
 
 static int entry_cmp(const void *a, const void *b)
 {
@@ -190,7 +197,8 @@ int lade__yv_set_strings(lade__yv_ctx *c, const char *field, const yv *v, lade__
 		return lade__error_oom();
 	dest->present = 1;
 	for (i = 0; i < v->count; i++) {
-		if ((err = lade__yv_spend(c)) < 0 || (err = lade__yv_set_string(c, field, v->items[i], &dest->items[i])) < 0) {
+		if ((err = lade__yv_spend(c)) < 0 ||
+		    (err = lade__yv_set_string(c, field, v->items[i], &dest->items[i])) < 0) {
 			dest->count = v->count;
 			return err;
 		}
@@ -226,7 +234,8 @@ static int scalar_json(lade__yv_ctx *c, const char *field, const yv *v, lade_buf
 	default:
 		x = v->type == YV_INT ? (double)v->i : v->type == YV_UINT ? (double)v->u : v->f;
 		if (isnan(x) || isinf(x))
-			return lade__error(LADE_EINVALID, "chart '%s': %s: '%s' (line %zu) holds %s, which JSON cannot hold",
+			return lade__error(LADE_EINVALID,
+					   "chart '%s': %s: '%s' (line %zu) holds %s, which JSON cannot hold",
 					   c->doc.path, c->what, field, v->line, isnan(x) ? ".nan" : ".inf");
 		lade__go_format_json_float(x, text, sizeof(text));
 		return emit(out, text);
@@ -323,7 +332,8 @@ int lade__yv_field_is(const char *key, const char *name)
  * order, given to set; set answers 1 for a key the struct does not have,
  * which must still go through JSON (sigs.k8s.io/yaml marshals it all).
  */
-int lade__yv_each_field(lade__yv_ctx *c, const yv *map, int (*set)(lade__yv_ctx *, const char *, const yv *, void *), void *target)
+int lade__yv_each_field(lade__yv_ctx *c, const yv *map, int (*set)(lade__yv_ctx *, const char *, const yv *, void *),
+			void *target)
 {
 	lade__yv_entry *e;
 	size_t n, i;
@@ -339,7 +349,7 @@ int lade__yv_each_field(lade__yv_ctx *c, const yv *map, int (*set)(lade__yv_ctx 
 
 /* A list of pointers to structs ([]*Maintainer, []*Dependency): null entries stay NULL. */
 int lade__yv_set_struct_list(lade__yv_ctx *c, const char *field, const yv *v, void ***items, size_t *count, size_t size,
-			   int (*fill)(lade__yv_ctx *, const yv *, void *), void (*release)(void *))
+			     int (*fill)(lade__yv_ctx *, const yv *, void *), void (*release)(void *))
 {
 	size_t i;
 	int err = 0;

@@ -223,13 +223,14 @@ static int read_entry(struct archive *a, const char *path, const char *name, int
 	if (declared > 0 && (uint64_t)declared > MAX_DECOMPRESSED - *total)
 		return lade__error(LADE_ETOOLARGE, "chart '%s' unpacks to over Helm's 100 MiB limit", path);
 	if (declared > 0 && (uint64_t)declared > MAX_FILE)
-		return lade__error(LADE_ETOOLARGE, "chart '%s': '%s' is over Helm's 5 MiB limit for a file", path, name);
+		return lade__error(LADE_ETOOLARGE, "chart '%s': '%s' is over Helm's 5 MiB limit for a file", path,
+				   name);
 	/* Count what really comes out, not what headers claim. */
 	while ((n = archive_read_data(a, chunk, sizeof(chunk))) > 0) {
 		size += (uint64_t)n;
 		if (size > MAX_FILE)
-			return lade__error(LADE_ETOOLARGE, "chart '%s': '%s' is over Helm's 5 MiB limit for a file", path,
-					   name);
+			return lade__error(LADE_ETOOLARGE, "chart '%s': '%s' is over Helm's 5 MiB limit for a file",
+					   path, name);
 		if (keep && (err = lade_buf_put(keep, chunk, (size_t)n)) < 0)
 			return err;
 	}
@@ -284,7 +285,8 @@ static int load_chart(const char *path, chart *c)
 			goto done;
 		if (is_chart_yaml) {
 			have_chart_yaml = 1;
-			if ((err = lade__helm_metadata_apply(&c->md, path, "Chart.yaml", text.ptr ? text.ptr : "", text.size)) < 0)
+			if ((err = lade__helm_metadata_apply(&c->md, path, "Chart.yaml", text.ptr ? text.ptr : "",
+							     text.size)) < 0)
 				goto done;
 			if (!c->md.api_version && !(c->md.api_version = lade__strdup("v1"))) { /* Helm 2 charts */
 				err = lade__error_oom();
@@ -316,7 +318,8 @@ static int load_chart(const char *path, chart *c)
 		char *end;
 		size_t len = strtoul(requirements.ptr + at, &end, 10);
 		at = (size_t)(end - requirements.ptr) + 1;
-		if ((err = lade__helm_metadata_apply(&c->md, path, "requirements.yaml", requirements.ptr + at, len)) < 0)
+		if ((err = lade__helm_metadata_apply(&c->md, path, "requirements.yaml", requirements.ptr + at, len)) <
+		    0)
 			goto done;
 		at += len;
 	}
@@ -387,7 +390,8 @@ static int helm_annotations(const lade__helm_metadata *md, const char *created, 
 	    (err = set_if_present(out, "org.opencontainers.image.url", md->home)) < 0 ||
 	    (err = set_if_present(out, LADE_ANNOTATION_CREATED, created)) < 0)
 		goto done;
-	if (md->sources.count && (err = set_if_present(out, "org.opencontainers.image.source", md->sources.items[0])) < 0)
+	if (md->sources.count &&
+	    (err = set_if_present(out, "org.opencontainers.image.source", md->sources.items[0])) < 0)
 		goto done;
 	for (i = 0; i < md->maintainer_count; i++) {
 		const lade__helm_maintainer *m = md->maintainers[i];
@@ -511,7 +515,8 @@ static int helm_check(const lade_kind *k, const lade_pull_context *ctx, char *wa
 			snprintf(warning, len, "chart media type %s is deprecated", HELM_LEGACY_CHART);
 	}
 	if (charts != 1)
-		return lade__error(LADE_EINVALID, "a Helm chart artifact needs exactly one chart layer, it has %zu", charts);
+		return lade__error(LADE_EINVALID, "a Helm chart artifact needs exactly one chart layer, it has %zu",
+				   charts);
 	if (provs > 1)
 		return lade__error(LADE_EINVALID, "a Helm chart artifact has %zu provenance layers", provs);
 	if (!ctx->config)
@@ -541,13 +546,13 @@ static int helm_name_on_pull(const lade_kind *k, const lade_pull_context *ctx, s
 }
 
 const lade_kind lade__kind_helm = {
-	.name = "helm",
-	.summary = "Helm chart archives (.tgz with <name>/Chart.yaml), as helm push makes them",
-	.media_types = HELM_CONFIG ", " HELM_CHART ", " HELM_PROV,
-	.detect = helm_detect,
-	.artifact = helm_artifact,
-	.naming = helm_naming,
-	.claim = helm_claim,
-	.check = helm_check,
-	.name_on_pull = helm_name_on_pull,
+    .name = "helm",
+    .summary = "Helm chart archives (.tgz with <name>/Chart.yaml), as helm push makes them",
+    .media_types = HELM_CONFIG ", " HELM_CHART ", " HELM_PROV,
+    .detect = helm_detect,
+    .artifact = helm_artifact,
+    .naming = helm_naming,
+    .claim = helm_claim,
+    .check = helm_check,
+    .name_on_pull = helm_name_on_pull,
 };

@@ -96,7 +96,8 @@ static int dependency_field(lade__yv_ctx *c, const char *k, const yv *v, void *t
 	if (!v->count)
 		return 0;
 	lade_buf_init(&json, 1 << 20);
-	if ((err = lade__yv_json(c, "dependencies.import-values", v, &json)) == 0 && !(d->import_values = lade_buf_detach(&json)))
+	if ((err = lade__yv_json(c, "dependencies.import-values", v, &json)) == 0 &&
+	    !(d->import_values = lade_buf_detach(&json)))
 		err = lade__error_oom();
 	lade_buf_dispose(&json);
 	return err;
@@ -166,7 +167,9 @@ static int set_annotations(lade__yv_ctx *c, const yv *v, lade__helm_metadata *md
 		}
 		{
 			char **keys = realloc(md->annotation_keys, (md->annotation_count + 1) * sizeof(char *));
-			char **values = keys ? realloc(md->annotation_values, (md->annotation_count + 1) * sizeof(char *)) : NULL;
+			char **values = keys ? realloc(md->annotation_values,
+						       (md->annotation_count + 1) * sizeof(char *))
+					     : NULL;
 			if (keys)
 				md->annotation_keys = keys;
 			if (values)
@@ -206,7 +209,8 @@ static int metadata_field(lade__yv_ctx *c, const char *k, const yv *v, void *tar
 		return lade__yv_set_strings(c, "keywords", v, &md->keywords);
 	if (lade__yv_field_is(k, "maintainers"))
 		return lade__yv_set_struct_list(c, "maintainers", v, (void ***)&md->maintainers, &md->maintainer_count,
-				       sizeof(lade__helm_maintainer), fill_maintainer_any, maintainer_free_any);
+						sizeof(lade__helm_maintainer), fill_maintainer_any,
+						maintainer_free_any);
 	if (lade__yv_field_is(k, "icon"))
 		return lade__yv_set_string(c, "icon", v, &md->icon);
 	if (lade__yv_field_is(k, "apiVersion"))
@@ -224,15 +228,15 @@ static int metadata_field(lade__yv_ctx *c, const char *k, const yv *v, void *tar
 	if (lade__yv_field_is(k, "kubeVersion"))
 		return lade__yv_set_string(c, "kubeVersion", v, &md->kube_version);
 	if (lade__yv_field_is(k, "dependencies"))
-		return lade__yv_set_struct_list(c, "dependencies", v, (void ***)&md->dependencies, &md->dependency_count,
-				       sizeof(lade__helm_dependency), fill_dependency_any, dependency_free_any);
+		return lade__yv_set_struct_list(c, "dependencies", v, (void ***)&md->dependencies,
+						&md->dependency_count, sizeof(lade__helm_dependency),
+						fill_dependency_any, dependency_free_any);
 	if (lade__yv_field_is(k, "type"))
 		return lade__yv_set_string(c, "type", v, &md->type);
 	return 1;
 }
 
-int lade__helm_metadata_apply(lade__helm_metadata *md, const char *path, const char *what, const char *text,
-			      size_t len)
+int lade__helm_metadata_apply(lade__helm_metadata *md, const char *path, const char *what, const char *text, size_t len)
 {
 	lade__yv_ctx c;
 	int err;
@@ -250,7 +254,8 @@ int lade__helm_metadata_apply(lade__helm_metadata *md, const char *path, const c
 	if (!c.doc.root || c.doc.root->type == YV_NULL)
 		goto done; /* an empty document is JSON null: nothing changes */
 	if (c.doc.root->type != YV_MAP) {
-		err = lade__error(LADE_EINVALID, "chart '%s': %s is %s, not a mapping", path, what, lade__yv_type_name(c.doc.root));
+		err = lade__error(LADE_EINVALID, "chart '%s': %s is %s, not a mapping", path, what,
+				  lade__yv_type_name(c.doc.root));
 		goto done;
 	}
 	err = lade__yv_each_field(&c, c.doc.root, metadata_field, md);
@@ -278,8 +283,8 @@ static int alias_ok(const char *s)
 
 int lade__helm_metadata_validate(lade__helm_metadata *md, const char *path)
 {
-	char *const *fields[] = {&md->name, &md->description, &md->home, &md->icon,
-				 &md->condition, &md->tags, &md->app_version, &md->kube_version};
+	char *const *fields[] = {&md->name,      &md->description, &md->home,        &md->icon,
+				 &md->condition, &md->tags,        &md->app_version, &md->kube_version};
 	size_t i, j;
 	const char *slash;
 
@@ -302,8 +307,9 @@ int lade__helm_metadata_validate(lade__helm_metadata *md, const char *path)
 	if (empty(md->version))
 		return lade__error(LADE_EINVALID, "chart '%s': Chart.yaml has no version", path);
 	if (lade_semver_parse(md->version, 0, NULL) < 0)
-		return lade__error(LADE_EINVALID, "chart '%s': version '%s' is not a semantic version (Helm reads 1.2.3, "
-						  "1.2, v1.2.3-rc.1+build)",
+		return lade__error(LADE_EINVALID,
+				   "chart '%s': version '%s' is not a semantic version (Helm reads 1.2.3, "
+				   "1.2, v1.2.3-rc.1+build)",
 				   path, md->version);
 	if (!empty(md->type) && strcmp(md->type, "application") != 0 && strcmp(md->type, "library") != 0)
 		return lade__error(LADE_EINVALID, "chart '%s': type '%s' is neither application nor library", path,
@@ -311,7 +317,8 @@ int lade__helm_metadata_validate(lade__helm_metadata *md, const char *path)
 	for (i = 0; i < md->maintainer_count; i++) {
 		lade__helm_maintainer *m = md->maintainers[i];
 		if (!m)
-			return lade__error(LADE_EINVALID, "chart '%s': maintainers must not contain empty or null entries", path);
+			return lade__error(LADE_EINVALID,
+					   "chart '%s': maintainers must not contain empty or null entries", path);
 		lade__go_sanitize(m->name);
 		lade__go_sanitize(m->email);
 		lade__go_sanitize(m->url);
@@ -320,7 +327,8 @@ int lade__helm_metadata_validate(lade__helm_metadata *md, const char *path)
 		lade__helm_dependency *d = md->dependencies[i];
 		const char *key;
 		if (!d)
-			return lade__error(LADE_EINVALID, "chart '%s': dependencies must not contain empty or null entries", path);
+			return lade__error(LADE_EINVALID,
+					   "chart '%s': dependencies must not contain empty or null entries", path);
 		lade__go_sanitize(d->name);
 		lade__go_sanitize(d->version);
 		lade__go_sanitize(d->repository);
@@ -328,15 +336,17 @@ int lade__helm_metadata_validate(lade__helm_metadata *md, const char *path)
 		for (j = 0; j < d->tags.count; j++)
 			lade__go_sanitize(d->tags.items[j]);
 		if (!empty(d->alias) && !alias_ok(d->alias))
-			return lade__error(LADE_EINVALID, "chart '%s': dependency '%s' has disallowed characters in its alias",
-					   path, d->name ? d->name : "");
+			return lade__error(LADE_EINVALID,
+					   "chart '%s': dependency '%s' has disallowed characters in its alias", path,
+					   d->name ? d->name : "");
 		key = !empty(d->alias) ? d->alias : (d->name ? d->name : "");
 		for (j = 0; j < i; j++) {
 			const lade__helm_dependency *o = md->dependencies[j];
 			const char *other = !empty(o->alias) ? o->alias : (o->name ? o->name : "");
 			if (!strcmp(key, other))
-				return lade__error(LADE_EINVALID, "chart '%s': more than one dependency with name or alias '%s'",
-						   path, key);
+				return lade__error(LADE_EINVALID,
+						   "chart '%s': more than one dependency with name or alias '%s'", path,
+						   key);
 		}
 	}
 	return 0;
@@ -491,7 +501,7 @@ int lade__helm_metadata_json(const lade__helm_metadata *md, lade_buf *out)
 
 void lade__helm_metadata_dispose(lade__helm_metadata *md)
 {
-	char **fields[] = {&md->name, &md->home, &md->version, &md->description, &md->icon, &md->api_version,
+	char **fields[] = {&md->name,      &md->home, &md->version,     &md->description,  &md->icon, &md->api_version,
 			   &md->condition, &md->tags, &md->app_version, &md->kube_version, &md->type};
 	size_t i;
 	for (i = 0; i < sizeof(fields) / sizeof(*fields); i++)

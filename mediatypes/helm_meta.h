@@ -13,7 +13,6 @@
 #include "lade/common.h"
 #include "goyaml.h"
 
-
 typedef struct lade__helm_maintainer {
 	char *name, *email, *url;
 } lade__helm_maintainer;
@@ -26,8 +25,8 @@ typedef struct lade__helm_dependency {
 } lade__helm_dependency;
 
 typedef struct lade__helm_metadata {
-	char *name, *home, *version, *description, *icon, *api_version, *condition, *tags, *app_version,
-		*kube_version, *type; /* NULL: empty */
+	char *name, *home, *version, *description, *icon, *api_version, *condition, *tags, *app_version, *kube_version,
+	    *type; /* NULL: empty */
 	lade__go_strings sources, keywords;
 	lade__helm_maintainer **maintainers; /* an entry is NULL where the YAML had null */
 	size_t maintainer_count;
@@ -54,6 +53,5 @@ int lade__helm_metadata_validate(lade__helm_metadata *md, const char *path);
 int lade__helm_metadata_json(const lade__helm_metadata *md, lade_buf *out);
 
 void lade__helm_metadata_dispose(lade__helm_metadata *md);
-
 
 #endif

@@ -14,7 +14,7 @@
 
 /* Most specific first: on equal scores the earlier kind wins. */
 static const lade_kind *const all_kinds[] = {
-	&lade__kind_helm, &lade__kind_wasm, &lade__kind_dir, &lade__kind_tar, &lade__kind_file,
+    &lade__kind_helm, &lade__kind_wasm, &lade__kind_dir, &lade__kind_tar, &lade__kind_file,
 };
 
 const lade_kind *const *lade_kinds_all(size_t *count)

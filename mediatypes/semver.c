@@ -602,7 +602,9 @@ int lade_version_picker_result(const lade_version_picker *p, char *out, size_t o
 {
 	if (!p->found)
 		return lade__error(LADE_ENOTFOUND, "no tag matches version '%s'%s", p->wanted[0] ? p->wanted : "*",
-				   p->wanted[0] ? "" : " (the newest release: pre-releases need a constraint that names one)");
+				   p->wanted[0]
+				       ? ""
+				       : " (the newest release: pre-releases need a constraint that names one)");
 	return lade__snprintf(out, outlen, "%s", p->best_tag);
 }
 

@@ -30,9 +30,9 @@ static int tar_layer(const lade_kind *k, const lade_kind_input *in, lade_kind_la
 }
 
 const lade_kind lade__kind_tar = {
-	.name = "tar",
-	.summary = "tar archives, plain, gzip or zstd: one titled layer of the matching type",
-	.media_types = LADE_MEDIATYPE_LAYER_TAR ", " LADE_MEDIATYPE_LAYER_TAR_GZIP ", " LADE_MEDIATYPE_LAYER_TAR_ZSTD,
-	.detect = tar_detect,
-	.layer = tar_layer,
+    .name = "tar",
+    .summary = "tar archives, plain, gzip or zstd: one titled layer of the matching type",
+    .media_types = LADE_MEDIATYPE_LAYER_TAR ", " LADE_MEDIATYPE_LAYER_TAR_GZIP ", " LADE_MEDIATYPE_LAYER_TAR_ZSTD,
+    .detect = tar_detect,
+    .layer = tar_layer,
 };

@@ -149,7 +149,9 @@ static int skip_externdesc(reader *r)
 		read_byte(r); /* 0x11: core module */
 		read_leb(r, 35);
 		break;
-	case 0x01: case 0x04: case 0x05:
+	case 0x01:
+	case 0x04:
+	case 0x05:
 		read_leb(r, 35);
 		break;
 	case 0x02: /* value: a bound, 0x00 valueidx or 0x01 valtype */
@@ -258,8 +260,8 @@ static int walk_wasm(const char *path, wasm_info *info)
 	}
 	if (header[6] == 0 && header[7] == 0) {
 		if (header[4] != 1 || header[5] != 0) {
-			err = lade__error(LADE_EINVALID, "'%s' is not WebAssembly: core module version %u is not 1", path,
-					  header[4] | header[5] << 8);
+			err = lade__error(LADE_EINVALID, "'%s' is not WebAssembly: core module version %u is not 1",
+					  path, header[4] | header[5] << 8);
 			goto done;
 		}
 	} else if (header[6] == 1 && header[7] == 0) {
@@ -286,16 +288,19 @@ static int walk_wasm(const char *path, wasm_info *info)
 		id = read_byte(&r);
 		len = read_leb(&r, 35);
 		if (r.bad || len > (uint64_t)(size - at - (r.p - head))) {
-			err = lade__error(LADE_EINVALID,
-					  "'%s' is not valid WebAssembly: section at byte %lld runs past the end (truncated?)",
-					  path, (long long)at);
+			err = lade__error(
+			    LADE_EINVALID,
+			    "'%s' is not valid WebAssembly: section at byte %lld runs past the end (truncated?)", path,
+			    (long long)at);
 			goto done;
 		}
 		at += r.p - head;
-		if ((info->component && (id == SECTION_IMPORT || id == SECTION_EXPORT)) || (!info->component && id == 2)) {
+		if ((info->component && (id == SECTION_IMPORT || id == SECTION_EXPORT)) ||
+		    (!info->component && id == 2)) {
 			unsigned char *data;
 			if ((name_bytes += len) > NAME_SECTIONS_MAX) {
-				err = lade__error(LADE_ETOOLARGE, "'%s': its import and export sections hold over %llu bytes; refusing",
+				err = lade__error(LADE_ETOOLARGE,
+						  "'%s': its import and export sections hold over %llu bytes; refusing",
 						  path, (unsigned long long)NAME_SECTIONS_MAX);
 				goto done;
 			}
@@ -312,11 +317,13 @@ static int walk_wasm(const char *path, wasm_info *info)
 				err = names_from_section(id, data, (uint32_t)len,
 							 id == SECTION_IMPORT ? info->imports : info->exports, &names);
 				if (err == -2)
-					err = lade__error(LADE_ETOOLARGE, "'%s': the component lists over %d imports and exports; refusing",
-							  path, NAMES_MAX);
+					err = lade__error(
+					    LADE_ETOOLARGE,
+					    "'%s': the component lists over %d imports and exports; refusing", path,
+					    NAMES_MAX);
 				else if (err < 0)
-					err = lade__error(LADE_EINVALID, "'%s': cannot read the component's %s section", path,
-							  id == SECTION_IMPORT ? "import" : "export");
+					err = lade__error(LADE_EINVALID, "'%s': cannot read the component's %s section",
+							  path, id == SECTION_IMPORT ? "import" : "export");
 			} else {
 				/* A core import section: does any import come from WASI preview 1? */
 				reader ir = {data, data + len, 0};
@@ -329,12 +336,26 @@ static int walk_wasm(const char *path, wasm_info *info)
 					free(module);
 					skip_name(&ir);
 					switch (read_byte(&ir)) {
-					case 0x00: read_leb(&ir, 35); break;                 /* func: type index */
-					case 0x01: read_byte(&ir); skip_limits(&ir); break;  /* table: reftype, limits */
-					case 0x02: skip_limits(&ir); break;                  /* memory: limits */
-					case 0x03: read_byte(&ir); read_byte(&ir); break;    /* global: type, mutability */
-					case 0x04: read_byte(&ir); read_leb(&ir, 35); break; /* tag */
-					default: ir.bad = 1;
+					case 0x00:
+						read_leb(&ir, 35);
+						break; /* func: type index */
+					case 0x01:
+						read_byte(&ir);
+						skip_limits(&ir);
+						break; /* table: reftype, limits */
+					case 0x02:
+						skip_limits(&ir);
+						break; /* memory: limits */
+					case 0x03:
+						read_byte(&ir);
+						read_byte(&ir);
+						break; /* global: type, mutability */
+					case 0x04:
+						read_byte(&ir);
+						read_leb(&ir, 35);
+						break; /* tag */
+					default:
+						ir.bad = 1;
 					}
 				}
 			}
@@ -377,7 +398,8 @@ static int wasm_artifact(const lade_kind *k, const lade_kind_input *in, const ch
 	if ((err = walk_wasm(in->path, &info)) < 0)
 		return err;
 	lade_buf_init(&out->config, LADE_MANIFEST_LIMIT);
-	if ((err = lade_kind_artifact_add_layer(out, &layer)) < 0 || (err = lade__base_name(in->path, title, sizeof(title))) < 0)
+	if ((err = lade_kind_artifact_add_layer(out, &layer)) < 0 ||
+	    (err = lade__base_name(in->path, title, sizeof(title))) < 0)
 		goto done;
 	if (!(layer->desc.media_type = lade__strdup(WASM_LAYER)) ||
 	    (err = lade_annotations_set(&layer->desc.annotations, LADE_ANNOTATION_TITLE, title)) < 0) {
@@ -397,8 +419,7 @@ static int wasm_artifact(const lade_kind *k, const lade_kind_input *in, const ch
 		lade__format_time((int64_t)st.st_mtime, when, sizeof(when));
 	}
 	/* oci-wasm's WasmConfig, field for field: its Option fields are written as null. */
-	if (!(config = cJSON_CreateObject()) ||
-	    !cJSON_AddStringToObject(config, "created", created ? created : when) ||
+	if (!(config = cJSON_CreateObject()) || !cJSON_AddStringToObject(config, "created", created ? created : when) ||
 	    !cJSON_AddNullToObject(config, "author") || !cJSON_AddStringToObject(config, "architecture", "wasm") ||
 	    !cJSON_AddStringToObject(config, "os", info.component ? "wasip2" : "wasip1") ||
 	    !(digests = cJSON_AddArrayToObject(config, "layerDigests"))) {
@@ -450,7 +471,8 @@ static int wasm_claim(const lade_kind *k, const lade_pull_context *ctx)
 {
 	size_t i;
 	(void)k;
-	if (!strcmp(ctx->manifest->config.media_type, WASM_CONFIG) || !strcmp(ctx->manifest->config.media_type, LEGACY_CONFIG))
+	if (!strcmp(ctx->manifest->config.media_type, WASM_CONFIG) ||
+	    !strcmp(ctx->manifest->config.media_type, LEGACY_CONFIG))
 		return 100;
 	for (i = 0; i < ctx->manifest->layer_count; i++)
 		if (is_wasm_layer(&ctx->manifest->layers[i]))
@@ -468,8 +490,10 @@ static int wasm_check(const lade_kind *k, const lade_pull_context *ctx, char *wa
 	if (n == 0)
 		return lade__error(LADE_EINVALID, "the wasm artifact has no wasm layer");
 	if (n > 1)
-		snprintf(warning, len, "the wasm artifact has %zu wasm layers (the wasm OCI layout has one, its entrypoint first); "
-				       "untitled ones are named <name>-2.wasm and on", n);
+		snprintf(warning, len,
+			 "the wasm artifact has %zu wasm layers (the wasm OCI layout has one, its entrypoint first); "
+			 "untitled ones are named <name>-2.wasm and on",
+			 n);
 	else if (!strcmp(ctx->manifest->config.media_type, LEGACY_CONFIG))
 		snprintf(warning, len, "wasm-to-oci media types (%s) are the older form", LEGACY_CONFIG);
 	return 0;
@@ -494,12 +518,12 @@ static int wasm_name_on_pull(const lade_kind *k, const lade_pull_context *ctx, s
 }
 
 const lade_kind lade__kind_wasm = {
-	.name = "wasm",
-	.summary = "WebAssembly core modules (wasip1) and components (wasip2), CNCF wasm OCI layout",
-	.media_types = WASM_CONFIG ", " WASM_LAYER,
-	.detect = wasm_detect,
-	.artifact = wasm_artifact,
-	.claim = wasm_claim,
-	.check = wasm_check,
-	.name_on_pull = wasm_name_on_pull,
+    .name = "wasm",
+    .summary = "WebAssembly core modules (wasip1) and components (wasip2), CNCF wasm OCI layout",
+    .media_types = WASM_CONFIG ", " WASM_LAYER,
+    .detect = wasm_detect,
+    .artifact = wasm_artifact,
+    .claim = wasm_claim,
+    .check = wasm_check,
+    .name_on_pull = wasm_name_on_pull,
 };

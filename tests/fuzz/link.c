@@ -17,7 +17,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	link[size] = '\0';
 	/* A next page is always on the registry's own origin. */
 	if (lade__link_next(base, link, out, sizeof(out)) == 1 &&
-	    (strncmp(out, base, sizeof(base) - 1) != 0 || (out[sizeof(base) - 1] != '/' && out[sizeof(base) - 1] != '?')))
+	    (strncmp(out, base, sizeof(base) - 1) != 0 ||
+	     (out[sizeof(base) - 1] != '/' && out[sizeof(base) - 1] != '?')))
 		abort();
 	free(link);
 	return 0;

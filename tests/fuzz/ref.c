@@ -19,9 +19,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		char formatted[1200];
 		lade_ref again;
 		/* What parses must format and parse back to the same thing. */
-		if (lade_ref_format(&ref, formatted, sizeof(formatted)) != 0 || lade_ref_parse(&again, formatted) != 0 ||
-		    strcmp(again.registry, ref.registry) != 0 || strcmp(again.repository, ref.repository) != 0 ||
-		    strcmp(again.tag, ref.tag) != 0 || strcmp(again.digest, ref.digest) != 0)
+		if (lade_ref_format(&ref, formatted, sizeof(formatted)) != 0 ||
+		    lade_ref_parse(&again, formatted) != 0 || strcmp(again.registry, ref.registry) != 0 ||
+		    strcmp(again.repository, ref.repository) != 0 || strcmp(again.tag, ref.tag) != 0 ||
+		    strcmp(again.digest, ref.digest) != 0)
 			abort();
 	}
 	lade_layout_ref_parse(&layout, text);

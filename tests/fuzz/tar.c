@@ -37,8 +37,7 @@ static void check_links(const char *dir, int depth)
 			continue;
 		if (S_ISLNK(st.st_mode) && realpath(path, real) &&
 		    (strncmp(real, dest_real, strlen(dest_real)) != 0 ||
-		     (real[strlen(dest_real)] != '/' && real[strlen(dest_real)] != '\0')))
-		{
+		     (real[strlen(dest_real)] != '/' && real[strlen(dest_real)] != '\0'))) {
 			fprintf(stderr, "link '%s' leads to '%s', outside '%s'\n", path, real, dest_real);
 			abort(); /* a link that leads out of the folder */
 		}
@@ -88,7 +87,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!(d = opendir(root)))
 		abort();
 	while ((e = readdir(d)))
-		if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..") && strcmp(e->d_name, "d") && strcmp(e->d_name, "sentinel"))
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..") && strcmp(e->d_name, "d") &&
+		    strcmp(e->d_name, "sentinel"))
 			abort(); /* something landed beside the folder */
 	closedir(d);
 	if (!(d = opendir(sentinel)))

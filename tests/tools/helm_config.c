@@ -43,7 +43,8 @@ static int config(int argc, char **argv)
 	if (err == 0 && !md.api_version)
 		md.api_version = strdup("v1");
 	if (err == 0 && argc > 3)
-		err = lade__helm_metadata_apply(&md, "chart.tgz", "requirements.yaml", req.ptr ? req.ptr : "", req.size);
+		err = lade__helm_metadata_apply(&md, "chart.tgz", "requirements.yaml", req.ptr ? req.ptr : "",
+						req.size);
 	if (err == 0)
 		err = lade__helm_metadata_validate(&md, "chart.tgz");
 	if (err == 0)

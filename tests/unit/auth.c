@@ -17,16 +17,16 @@ static const struct {
 	size_t count;
 	const char *scheme0, *realm0, *service0, *scope0, *scheme1;
 } cases[] = {
-	{"Bearer realm=\"https://auth.docker.io/token\",service=\"registry.docker.io\",scope=\"repository:samalba/my-app:pull,push\"",
-	 1, "bearer", "https://auth.docker.io/token", "registry.docker.io", "repository:samalba/my-app:pull,push", NULL},
-	{"Basic realm=\"Registry Realm\"", 1, "basic", "Registry Realm", "", "", NULL},
-	{"bearer realm=\"r\", service=\"s\"", 1, "bearer", "r", "s", "", NULL},
-	{"Basic realm=\"a\", Bearer realm=\"https://t/token\",service=\"svc\"", 2, "basic", "a", "", "", "bearer"},
-	{"Bearer realm=\"q\\\"uoted\",error=\"insufficient_scope\"", 1, "bearer", "q\"uoted", "", "", NULL},
-	{"Negotiate, Basic realm=x", 2, "negotiate", "", "", "", "basic"},
-	{"Basic dXNlcjpwYXNz==, Bearer realm=r", 2, "basic", "", "", "", "bearer"},
-	{"Bearer realm=token", 1, "bearer", "token", "", "", NULL},
-	{"", 0, NULL, NULL, NULL, NULL, NULL},
+    {"Bearer realm=\"https://auth.docker.io/token\",service=\"registry.docker.io\",scope=\"repository:samalba/my-app:pull,push\"",
+     1, "bearer", "https://auth.docker.io/token", "registry.docker.io", "repository:samalba/my-app:pull,push", NULL},
+    {"Basic realm=\"Registry Realm\"", 1, "basic", "Registry Realm", "", "", NULL},
+    {"bearer realm=\"r\", service=\"s\"", 1, "bearer", "r", "s", "", NULL},
+    {"Basic realm=\"a\", Bearer realm=\"https://t/token\",service=\"svc\"", 2, "basic", "a", "", "", "bearer"},
+    {"Bearer realm=\"q\\\"uoted\",error=\"insufficient_scope\"", 1, "bearer", "q\"uoted", "", "", NULL},
+    {"Negotiate, Basic realm=x", 2, "negotiate", "", "", "", "basic"},
+    {"Basic dXNlcjpwYXNz==, Bearer realm=r", 2, "basic", "", "", "", "bearer"},
+    {"Bearer realm=token", 1, "bearer", "token", "", "", NULL},
+    {"", 0, NULL, NULL, NULL, NULL, NULL},
 };
 
 static void test_auth_parse_challenges__table(void **state)
@@ -84,7 +84,8 @@ static void test_credentials__store_get_erase_keeps_other_keys(void **state)
 	snprintf(path, sizeof(path), "%s/config.json", dir);
 	f = fopen(path, "w");
 	fputs("{\"proxies\":{\"default\":{\"httpProxy\":\"x\"}},\"auths\":{\"https://legacy.example.com/v2/\":"
-	      "{\"auth\":\"bGVnOnB3\"},\"other.io\":{\"auth\":\"YTpi\"}}}", f);
+	      "{\"auth\":\"bGVnOnB3\"},\"other.io\":{\"auth\":\"YTpi\"}}}",
+	      f);
 	fclose(f);
 	paths[0] = path;
 	o.config_paths = paths;
@@ -134,11 +135,11 @@ static void test_credentials__options_version_checked(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_credentials__options_version_checked),
-		cmocka_unit_test(test_auth_parse_challenges__table),
-		cmocka_unit_test(test_auth_parse_challenges__unterminated),
-		cmocka_unit_test(test_credentials_key__docker_hub),
-		cmocka_unit_test(test_credentials__store_get_erase_keeps_other_keys),
+	    cmocka_unit_test(test_credentials__options_version_checked),
+	    cmocka_unit_test(test_auth_parse_challenges__table),
+	    cmocka_unit_test(test_auth_parse_challenges__unterminated),
+	    cmocka_unit_test(test_credentials_key__docker_hub),
+	    cmocka_unit_test(test_credentials__store_get_erase_keeps_other_keys),
 	};
 	return cmocka_run_group_tests_name("auth", tests, NULL, NULL);
 }

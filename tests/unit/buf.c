@@ -55,9 +55,9 @@ static void test_buf_detach__hands_over(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_buf_put__grows_and_terminates),
-		cmocka_unit_test(test_buf_put__refuses_past_cap_unchanged),
-		cmocka_unit_test(test_buf_detach__hands_over),
+	    cmocka_unit_test(test_buf_put__grows_and_terminates),
+	    cmocka_unit_test(test_buf_put__refuses_past_cap_unchanged),
+	    cmocka_unit_test(test_buf_detach__hands_over),
 	};
 	return cmocka_run_group_tests_name("buf", tests, NULL, NULL);
 }

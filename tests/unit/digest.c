@@ -18,19 +18,19 @@ static const struct {
 	int expect;
 	const char *message_part;
 } parse_cases[] = {
-	{"sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855", 0, NULL},
-	{"sha512:cf83e1357eefb8bdf1542850d66d8007d620e4050b5715dc83f4a921d36ce9ce47d0d13c5d85f2b0ff8318d2877eec2f63b931bd47417a81a538327af927da3e",
-	 0, NULL},
-	{"sha256:E3B0C44298FC1C149AFBF4C8996FB92427AE41E4649B934CA495991B7852B855", LADE_EINVALID, "lowercase"},
-	{"sha256:e3b0", LADE_EINVALID, "needs 64 hex digits"},
-	{"sha256", LADE_EINVALID, "expected"},
-	{":abc", LADE_EINVALID, "expected"},
-	{"sha256:", LADE_EINVALID, "empty encoded"},
-	{"SHA256:abc", LADE_EINVALID, "algorithm"},
-	{"sha256+:abc", LADE_EINVALID, "algorithm"},
-	{"sha256:abc/def", LADE_EINVALID, "bad character"},
-	{"blake3:abcdef", LADE_EUNSUPPORTED, "unsupported"},
-	{"multihash+base58:QmRZxt2b1FVZPNqd8hsiykDL3TdBDeTSPX9Kv46HmX4Gx8", LADE_EUNSUPPORTED, "unsupported"},
+    {"sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855", 0, NULL},
+    {"sha512:cf83e1357eefb8bdf1542850d66d8007d620e4050b5715dc83f4a921d36ce9ce47d0d13c5d85f2b0ff8318d2877eec2f63b931bd47417a81a538327af927da3e",
+     0, NULL},
+    {"sha256:E3B0C44298FC1C149AFBF4C8996FB92427AE41E4649B934CA495991B7852B855", LADE_EINVALID, "lowercase"},
+    {"sha256:e3b0", LADE_EINVALID, "needs 64 hex digits"},
+    {"sha256", LADE_EINVALID, "expected"},
+    {":abc", LADE_EINVALID, "expected"},
+    {"sha256:", LADE_EINVALID, "empty encoded"},
+    {"SHA256:abc", LADE_EINVALID, "algorithm"},
+    {"sha256+:abc", LADE_EINVALID, "algorithm"},
+    {"sha256:abc/def", LADE_EINVALID, "bad character"},
+    {"blake3:abcdef", LADE_EUNSUPPORTED, "unsupported"},
+    {"multihash+base58:QmRZxt2b1FVZPNqd8hsiykDL3TdBDeTSPX9Kv46HmX4Gx8", LADE_EUNSUPPORTED, "unsupported"},
 };
 
 static void test_digest_parse__table(void **state)
@@ -101,10 +101,10 @@ static void test_digest_file__size_and_missing(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_digest_parse__table),
-		cmocka_unit_test(test_digest_buffer__known_values),
-		cmocka_unit_test(test_digest_hasher__streaming_equals_whole),
-		cmocka_unit_test(test_digest_file__size_and_missing),
+	    cmocka_unit_test(test_digest_parse__table),
+	    cmocka_unit_test(test_digest_buffer__known_values),
+	    cmocka_unit_test(test_digest_hasher__streaming_equals_whole),
+	    cmocka_unit_test(test_digest_file__size_and_missing),
 	};
 	return cmocka_run_group_tests_name("digest", tests, NULL, NULL);
 }

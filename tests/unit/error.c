@@ -51,9 +51,9 @@ static void test_error_set__long_message_is_cut(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_error_set__returns_code_and_message),
-		cmocka_unit_test(test_error_set__positive_code_becomes_error),
-		cmocka_unit_test(test_error_set__long_message_is_cut),
+	    cmocka_unit_test(test_error_set__returns_code_and_message),
+	    cmocka_unit_test(test_error_set__positive_code_becomes_error),
+	    cmocka_unit_test(test_error_set__long_message_is_cut),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -103,8 +103,8 @@ typedef struct record {
 	char seen[16][LADE_DIGEST_STRLEN];
 	size_t depth[16];
 	size_t count;
-	const char *skip;  /* answer LADE_WALK_SKIP for this digest */
-	int fail_at;       /* answer LADE_EINVALID at this visit (1-based), 0: never */
+	const char *skip; /* answer LADE_WALK_SKIP for this digest */
+	int fail_at;      /* answer LADE_EINVALID at this visit (1-based), 0: never */
 } record;
 
 static int note(const lade_descriptor *node, const lade_descriptor *parent, size_t depth, void *payload)
@@ -123,8 +123,8 @@ static void test_graph_walk__depth_first_each_once(void **state)
 {
 	fixture *f = *state;
 	record r = {0};
-	const lade_descriptor *want[] = {&f->index, &f->manifests[0], &f->config, &f->layers[0], &f->layers[1],
-					 &f->manifests[1], &f->layers[2]};
+	const lade_descriptor *want[] = {&f->index,     &f->manifests[0], &f->config,   &f->layers[0],
+					 &f->layers[1], &f->manifests[1], &f->layers[2]};
 	const size_t depth[] = {0, 1, 2, 2, 2, 1, 2};
 	size_t i;
 	assert_int_equal(lade_graph_walk(f->t, &f->index, note, &r, NULL), 0);
@@ -171,9 +171,9 @@ static void test_graph_walk__missing_manifest(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_graph_walk__depth_first_each_once, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_graph_walk__skip_and_stop, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_graph_walk__missing_manifest, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_graph_walk__depth_first_each_once, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_graph_walk__skip_and_stop, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_graph_walk__missing_manifest, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

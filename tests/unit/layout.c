@@ -173,11 +173,11 @@ static void test_layout_open__not_a_layout(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_layout_push_bytes__verified_and_idempotent, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_layout_fetch_files__no_partial_file, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_layout_tag__resolve_and_move, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_layout_tag__concurrent_writers_keep_all, setup, teardown),
-		cmocka_unit_test(test_layout_open__not_a_layout),
+	    cmocka_unit_test_setup_teardown(test_layout_push_bytes__verified_and_idempotent, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_layout_fetch_files__no_partial_file, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_layout_tag__resolve_and_move, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_layout_tag__concurrent_writers_keep_all, setup, teardown),
+	    cmocka_unit_test(test_layout_open__not_a_layout),
 	};
 	return cmocka_run_group_tests_name("layout", tests, NULL, NULL);
 }

@@ -9,17 +9,17 @@
 
 #include "lade/manifest.h"
 
-#define EMPTY_CFG                                                                                             \
-	"{\"mediaType\":\"application/vnd.oci.empty.v1+json\",\"digest\":\"sha256:"                         \
+#define EMPTY_CFG                                                                                                      \
+	"{\"mediaType\":\"application/vnd.oci.empty.v1+json\",\"digest\":\"sha256:"                                    \
 	"44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a\",\"size\":2}"
-#define LAYER(extra)                                                                                          \
-	"{\"mediaType\":\"text/plain\",\"digest\":\"sha256:"                                                 \
+#define LAYER(extra)                                                                                                   \
+	"{\"mediaType\":\"text/plain\",\"digest\":\"sha256:"                                                           \
 	"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855\",\"size\":0" extra "}"
 
-static const char GOOD[] = "{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\","
-			   "\"artifactType\":\"application/vnd.example\",\"config\":" EMPTY_CFG
-			   ",\"layers\":[" LAYER(",\"annotations\":{\"org.opencontainers.image.title\":\"a b.txt\"}")
-			   "],\"annotations\":{\"b\":\"2\",\"a\":\"1\"}}";
+static const char GOOD[] =
+    "{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\","
+    "\"artifactType\":\"application/vnd.example\",\"config\":" EMPTY_CFG ",\"layers\":[" LAYER(
+	",\"annotations\":{\"org.opencontainers.image.title\":\"a b.txt\"}") "],\"annotations\":{\"b\":\"2\",\"a\":\"1\"}}";
 
 static void test_manifest_parse__good_fields(void **state)
 {
@@ -56,10 +56,12 @@ static void test_manifest_encode__round_trip_sorted(void **state)
 /* What real tools publish while bending the spec is read; lade still writes strictly. */
 static void test_manifest_parse__lenient(void **state)
 {
-	static const char no_type[] = "{\"schemaVersion\":2,\"config\":" EMPTY_CFG ",\"layers\":[],\"extra\":{\"x\":1}}";
-	static const char other_alg[] = "{\"schemaVersion\":2,\"artifactType\":\"a/b\",\"config\":" EMPTY_CFG
-					",\"layers\":[{\"mediaType\":\"application/x-unknown\",\"digest\":\"blake3:"
-					"af1349b9f5f9a1a6a0404dea36dcc9499bcb25c9adc112b7cc9a93cae41f3262\",\"size\":3}]}";
+	static const char no_type[] = "{\"schemaVersion\":2,\"config\":" EMPTY_CFG
+				      ",\"layers\":[],\"extra\":{\"x\":1}}";
+	static const char other_alg[] =
+	    "{\"schemaVersion\":2,\"artifactType\":\"a/b\",\"config\":" EMPTY_CFG
+	    ",\"layers\":[{\"mediaType\":\"application/x-unknown\",\"digest\":\"blake3:"
+	    "af1349b9f5f9a1a6a0404dea36dcc9499bcb25c9adc112b7cc9a93cae41f3262\",\"size\":3}]}";
 	lade_manifest m;
 	lade_buf out;
 	(void)state;
@@ -83,30 +85,30 @@ static const struct {
 	int expect;
 	const char *message_part;
 } bad[] = {
-	{"not json", LADE_EINVALID, "not valid JSON"},
-	{"[1,2]", LADE_EINVALID, "not a JSON object"},
-	{"{\"schemaVersion\":1,\"config\":" EMPTY_CFG ",\"layers\":[]}", LADE_EINVALID, "must be 2"},
-	{"{\"schemaVersion\":2,\"layers\":[]}", LADE_EINVALID, "missing \"config\""},
-	{"{\"schemaVersion\":2,\"artifactType\":\"a/b\",\"config\":" EMPTY_CFG "}", LADE_EINVALID, "must be an array"},
-	{"{\"schemaVersion\":2,\"artifactType\":\"a/b\",\"config\":" EMPTY_CFG
-	 ",\"layers\":[{\"mediaType\":\"text/plain\",\"digest\":\"sha256:"
-	 "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855\",\"size\":-1}]}",
-	 LADE_EINVALID, "0 or more"},
-	{"{\"schemaVersion\":2,\"artifactType\":\"a/b\",\"config\":" EMPTY_CFG
-	 ",\"layers\":[{\"mediaType\":\"text/plain\",\"digest\":\"sha256:abc\",\"size\":1}]}",
-	 LADE_EINVALID, "layers[0]"},
-	{"{\"schemaVersion\":2,\"artifactType\":\"a/b\",\"config\":" EMPTY_CFG
-	 ",\"layers\":[{\"mediaType\":\"no-slash\",\"digest\":\"sha256:"
-	 "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855\",\"size\":1}]}",
-	 LADE_EINVALID, "type/subtype"},
-	{"{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.index.v1+json\",\"config\":" EMPTY_CFG
-	 ",\"layers\":[]}",
-	 LADE_EINVALID, "not an image manifest"},
-	{"{\"schemaVersion\":2,\"artifactType\":\"a/b\",\"config\":{\"mediaType\":\"application/vnd.oci.empty.v1+json\","
-	 "\"digest\":\"sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855\",\"size\":0},\"layers\":[]}",
-	 LADE_EINVALID, "2-byte {} blob"},
-	{"{\"schemaVersion\":2,\"artifactType\":\"a/b\",\"config\":" EMPTY_CFG ",\"layers\":[],\"annotations\":{\"k\":1}}",
-	 LADE_EINVALID, "must be a string"},
+    {"not json", LADE_EINVALID, "not valid JSON"},
+    {"[1,2]", LADE_EINVALID, "not a JSON object"},
+    {"{\"schemaVersion\":1,\"config\":" EMPTY_CFG ",\"layers\":[]}", LADE_EINVALID, "must be 2"},
+    {"{\"schemaVersion\":2,\"layers\":[]}", LADE_EINVALID, "missing \"config\""},
+    {"{\"schemaVersion\":2,\"artifactType\":\"a/b\",\"config\":" EMPTY_CFG "}", LADE_EINVALID, "must be an array"},
+    {"{\"schemaVersion\":2,\"artifactType\":\"a/b\",\"config\":" EMPTY_CFG
+     ",\"layers\":[{\"mediaType\":\"text/plain\",\"digest\":\"sha256:"
+     "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855\",\"size\":-1}]}",
+     LADE_EINVALID, "0 or more"},
+    {"{\"schemaVersion\":2,\"artifactType\":\"a/b\",\"config\":" EMPTY_CFG
+     ",\"layers\":[{\"mediaType\":\"text/plain\",\"digest\":\"sha256:abc\",\"size\":1}]}",
+     LADE_EINVALID, "layers[0]"},
+    {"{\"schemaVersion\":2,\"artifactType\":\"a/b\",\"config\":" EMPTY_CFG
+     ",\"layers\":[{\"mediaType\":\"no-slash\",\"digest\":\"sha256:"
+     "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855\",\"size\":1}]}",
+     LADE_EINVALID, "type/subtype"},
+    {"{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.index.v1+json\",\"config\":" EMPTY_CFG
+     ",\"layers\":[]}",
+     LADE_EINVALID, "not an image manifest"},
+    {"{\"schemaVersion\":2,\"artifactType\":\"a/b\",\"config\":{\"mediaType\":\"application/vnd.oci.empty.v1+json\","
+     "\"digest\":\"sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855\",\"size\":0},\"layers\":[]}",
+     LADE_EINVALID, "2-byte {} blob"},
+    {"{\"schemaVersion\":2,\"artifactType\":\"a/b\",\"config\":" EMPTY_CFG ",\"layers\":[],\"annotations\":{\"k\":1}}",
+     LADE_EINVALID, "must be a string"},
 };
 
 static void test_manifest_parse__bad_table(void **state)
@@ -119,7 +121,8 @@ static void test_manifest_parse__bad_table(void **state)
 		if (got != bad[i].expect)
 			fail_msg("case %zu: got %d, want %d", i, got, bad[i].expect);
 		if (!strstr(lade_error_last()->message, bad[i].message_part))
-			fail_msg("case %zu: message '%s' lacks '%s'", i, lade_error_last()->message, bad[i].message_part);
+			fail_msg("case %zu: message '%s' lacks '%s'", i, lade_error_last()->message,
+				 bad[i].message_part);
 	}
 }
 
@@ -148,10 +151,11 @@ static void test_descriptor_empty__constant(void **state)
 
 static void test_index_parse__round_trip(void **state)
 {
-	static const char idx[] = "{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.index.v1+json\","
-				  "\"manifests\":[{\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\","
-				  "\"digest\":\"sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855\","
-				  "\"size\":7,\"platform\":{\"architecture\":\"arm64\",\"os\":\"linux\",\"variant\":\"v8\"}}]}";
+	static const char idx[] =
+	    "{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.index.v1+json\","
+	    "\"manifests\":[{\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\","
+	    "\"digest\":\"sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855\","
+	    "\"size\":7,\"platform\":{\"architecture\":\"arm64\",\"os\":\"linux\",\"variant\":\"v8\"}}]}";
 	lade_index i;
 	lade_buf out;
 	(void)state;
@@ -168,13 +172,13 @@ static void test_index_parse__round_trip(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_manifest_parse__good_fields),
-		cmocka_unit_test(test_manifest_encode__round_trip_sorted),
-		cmocka_unit_test(test_manifest_parse__bad_table),
-		cmocka_unit_test(test_manifest_parse__lenient),
-		cmocka_unit_test(test_manifest_parse__over_cap),
-		cmocka_unit_test(test_descriptor_empty__constant),
-		cmocka_unit_test(test_index_parse__round_trip),
+	    cmocka_unit_test(test_manifest_parse__good_fields),
+	    cmocka_unit_test(test_manifest_encode__round_trip_sorted),
+	    cmocka_unit_test(test_manifest_parse__bad_table),
+	    cmocka_unit_test(test_manifest_parse__lenient),
+	    cmocka_unit_test(test_manifest_parse__over_cap),
+	    cmocka_unit_test(test_descriptor_empty__constant),
+	    cmocka_unit_test(test_index_parse__round_trip),
 	};
 	return cmocka_run_group_tests_name("manifest", tests, NULL, NULL);
 }

@@ -57,7 +57,7 @@ static void test_platform_match__table(void **state)
 	assert_true(matches("linux/amd64", "linux", "x86_64", NULL));
 	assert_false(matches("linux/amd64", "linux", "arm64", NULL));
 	assert_false(matches("linux/amd64", "windows", "amd64", NULL));
-	assert_true(matches("linux/arm64", "linux", "arm64", NULL));  /* v8 either way */
+	assert_true(matches("linux/arm64", "linux", "arm64", NULL)); /* v8 either way */
 	assert_true(matches("linux/arm64", "linux", "arm64", "v8"));
 	assert_false(matches("linux/arm64/v9", "linux", "arm64", "v8"));
 	assert_true(matches("linux/arm/v7", "linux", "arm", NULL));
@@ -69,8 +69,11 @@ static void test_platform_match__os_version_and_features(void **state)
 {
 	char *features[] = {"win32k", "other"};
 	lade_platform want = {.os = "windows", .architecture = "amd64", .os_version = "10.0.17763.1234"};
-	lade_platform have = {.os = "windows", .architecture = "amd64", .os_version = "10.0.17763.1234",
-			      .os_features = features, .os_feature_count = 2};
+	lade_platform have = {.os = "windows",
+			      .architecture = "amd64",
+			      .os_version = "10.0.17763.1234",
+			      .os_features = features,
+			      .os_feature_count = 2};
 	char *need[] = {"win32k"}, *missing[] = {"gpu"};
 	(void)state;
 	assert_true(lade_platform_match(&want, &have));
@@ -98,12 +101,12 @@ static void test_platform_host(void **state)
 static void test_descriptor__round_trip_keeps_fields(void **state)
 {
 	static const char text[] =
-		"{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.index.v1+json\",\"manifests\":["
-		"{\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\",\"digest\":\"sha256:"
-		"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855\",\"size\":0,"
-		"\"urls\":[\"https://mirror.example/x\"],"
-		"\"platform\":{\"architecture\":\"amd64\",\"os\":\"windows\",\"os.version\":\"10.0.17763.1234\","
-		"\"os.features\":[\"win32k\"]},\"x-vendor\":{\"a\":[1,2]},\"x-flag\":true}]}";
+	    "{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.index.v1+json\",\"manifests\":["
+	    "{\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\",\"digest\":\"sha256:"
+	    "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855\",\"size\":0,"
+	    "\"urls\":[\"https://mirror.example/x\"],"
+	    "\"platform\":{\"architecture\":\"amd64\",\"os\":\"windows\",\"os.version\":\"10.0.17763.1234\","
+	    "\"os.features\":[\"win32k\"]},\"x-vendor\":{\"a\":[1,2]},\"x-flag\":true}]}";
 	lade_index idx, again;
 	lade_buf out;
 	(void)state;
@@ -123,11 +126,11 @@ static void test_descriptor__round_trip_keeps_fields(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_platform_parse__normalised),
-		cmocka_unit_test(test_platform_match__table),
-		cmocka_unit_test(test_platform_match__os_version_and_features),
-		cmocka_unit_test(test_platform_host),
-		cmocka_unit_test(test_descriptor__round_trip_keeps_fields),
+	    cmocka_unit_test(test_platform_parse__normalised),
+	    cmocka_unit_test(test_platform_match__table),
+	    cmocka_unit_test(test_platform_match__os_version_and_features),
+	    cmocka_unit_test(test_platform_host),
+	    cmocka_unit_test(test_descriptor__round_trip_keeps_fields),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

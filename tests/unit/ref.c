@@ -14,46 +14,46 @@ static const struct {
 	const char *input;
 	const char *registry, *repository, *tag, *digest;
 } good[] = {
-	{"ubuntu", "docker.io", "library/ubuntu", "", ""},
-	{"ubuntu:22.04", "docker.io", "library/ubuntu", "22.04", ""},
-	{"docker.io/ubuntu", "docker.io", "library/ubuntu", "", ""},
-	{"index.docker.io/foo/bar", "docker.io", "foo/bar", "", ""},
-	{"foo/bar", "docker.io", "foo/bar", "", ""},
-	{"localhost/foo", "localhost", "foo", "", ""},
-	{"localhost:5000/foo:v1", "localhost:5000", "foo", "v1", ""},
-	{"ghcr.io/o/r:1.0", "ghcr.io", "o/r", "1.0", ""},
-	{"127.0.0.1:5000/a/b/c@" D64, "127.0.0.1:5000", "a/b/c", "", D64},
-	{"127.0.0.1:5000/a:t@" D64, "127.0.0.1:5000", "a", "t", D64},
-	{"[::1]:5000/x", "[::1]:5000", "x", "", ""},
-	{"Registry/x", "Registry", "x", "", ""},
-	{"r.io/a__b/c-d/e.f/g---h", "r.io", "a__b/c-d/e.f/g---h", "", ""},
-	{"r.io/x:_under", "r.io", "x", "_under", ""},
+    {"ubuntu", "docker.io", "library/ubuntu", "", ""},
+    {"ubuntu:22.04", "docker.io", "library/ubuntu", "22.04", ""},
+    {"docker.io/ubuntu", "docker.io", "library/ubuntu", "", ""},
+    {"index.docker.io/foo/bar", "docker.io", "foo/bar", "", ""},
+    {"foo/bar", "docker.io", "foo/bar", "", ""},
+    {"localhost/foo", "localhost", "foo", "", ""},
+    {"localhost:5000/foo:v1", "localhost:5000", "foo", "v1", ""},
+    {"ghcr.io/o/r:1.0", "ghcr.io", "o/r", "1.0", ""},
+    {"127.0.0.1:5000/a/b/c@" D64, "127.0.0.1:5000", "a/b/c", "", D64},
+    {"127.0.0.1:5000/a:t@" D64, "127.0.0.1:5000", "a", "t", D64},
+    {"[::1]:5000/x", "[::1]:5000", "x", "", ""},
+    {"Registry/x", "Registry", "x", "", ""},
+    {"r.io/a__b/c-d/e.f/g---h", "r.io", "a__b/c-d/e.f/g---h", "", ""},
+    {"r.io/x:_under", "r.io", "x", "_under", ""},
 };
 
 static const struct {
 	const char *input;
 	const char *message_part;
 } bad[] = {
-	{"", "empty"},
-	{"r.io/Upper", "lowercase"},
-	{"r.io/a//b", "empty path component"},
-	{"r.io/a/", "empty path component"},
-	{"r.io/-a", "not allowed"},
-	{"r.io/a-", "cannot end with '-'"},
-	{"r.io/a..b", "not allowed"},
-	{"r.io/a___b", "not allowed"},
-	{"r.io/x:-bad", "at the start"},
-	{"r.io/x:a+b", "not allowed"},
-	{"r.io/x@sha256:abc", "64 hex"},
-	{"r.io/x@md5:abc", "unsupported"},
-	{"r.io:99999/x", "bad port"},
-	{"r.io:/x", "empty port"},
-	{"-r.io/x", "bad registry host"},
-	{"http://r.io/x", "scheme"},
-	{"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855", "64-hex"},
-	{"r.io/x:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
-	 "longer than 128"},
-	{"r.io/a b", "not allowed"},
+    {"", "empty"},
+    {"r.io/Upper", "lowercase"},
+    {"r.io/a//b", "empty path component"},
+    {"r.io/a/", "empty path component"},
+    {"r.io/-a", "not allowed"},
+    {"r.io/a-", "cannot end with '-'"},
+    {"r.io/a..b", "not allowed"},
+    {"r.io/a___b", "not allowed"},
+    {"r.io/x:-bad", "at the start"},
+    {"r.io/x:a+b", "not allowed"},
+    {"r.io/x@sha256:abc", "64 hex"},
+    {"r.io/x@md5:abc", "unsupported"},
+    {"r.io:99999/x", "bad port"},
+    {"r.io:/x", "empty port"},
+    {"-r.io/x", "bad registry host"},
+    {"http://r.io/x", "scheme"},
+    {"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855", "64-hex"},
+    {"r.io/x:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+     "longer than 128"},
+    {"r.io/a b", "not allowed"},
 };
 
 static void test_ref_parse__good(void **state)
@@ -123,10 +123,10 @@ static void test_layout_ref_parse__forms(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_ref_parse__good),
-		cmocka_unit_test(test_ref_parse__bad_with_clear_messages),
-		cmocka_unit_test(test_ref_api_host__docker_hub),
-		cmocka_unit_test(test_layout_ref_parse__forms),
+	    cmocka_unit_test(test_ref_parse__good),
+	    cmocka_unit_test(test_ref_parse__bad_with_clear_messages),
+	    cmocka_unit_test(test_ref_api_host__docker_hub),
+	    cmocka_unit_test(test_layout_ref_parse__forms),
 	};
 	return cmocka_run_group_tests_name("ref", tests, NULL, NULL);
 }

@@ -51,12 +51,8 @@ static void test_tree_clean__table(void **state)
 		const char *in, *out;
 		int err;
 	} cases[] = {
-		{"a/b/c", "a/b/c", 0},
-		{"./a//b/./", "a/b", 0},
-		{"", "", 0},
-		{"a/../b", NULL, LADE_EUNSAFE},
-		{"..", NULL, LADE_EUNSAFE},
-		{"/etc/passwd", NULL, LADE_EUNSAFE},
+	    {"a/b/c", "a/b/c", 0},          {"./a//b/./", "a/b", 0},    {"", "", 0},
+	    {"a/../b", NULL, LADE_EUNSAFE}, {"..", NULL, LADE_EUNSAFE}, {"/etc/passwd", NULL, LADE_EUNSAFE},
 	};
 	char out[PATH_MAX];
 	size_t i;
@@ -141,13 +137,13 @@ static void test_tree_resolve__through_inside_links(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_tree_clean__table),
-		cmocka_unit_test(test_tree_clean__depth_bounded),
-		cmocka_unit_test_setup_teardown(test_tree_link_inside__chains_resolved, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_tree_link_inside__loops_bounded, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_tree_check_links__late_link_turns_outward, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_tree_parent__never_through_a_link, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_tree_resolve__through_inside_links, setup, teardown),
+	    cmocka_unit_test(test_tree_clean__table),
+	    cmocka_unit_test(test_tree_clean__depth_bounded),
+	    cmocka_unit_test_setup_teardown(test_tree_link_inside__chains_resolved, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_tree_link_inside__loops_bounded, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_tree_check_links__late_link_turns_outward, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_tree_parent__never_through_a_link, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_tree_resolve__through_inside_links, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

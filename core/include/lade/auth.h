@@ -20,11 +20,11 @@ extern "C" {
 
 /* One challenge of a WWW-Authenticate header. */
 typedef struct lade_challenge {
-	char scheme[16];   /* lower case: "basic", "bearer", ... */
+	char scheme[16]; /* lower case: "basic", "bearer", ... */
 	char realm[1024];
 	char service[256];
 	char scope[1024];
-	char error[64];    /* e.g. "insufficient_scope", "invalid_token" */
+	char error[64]; /* e.g. "insufficient_scope", "invalid_token" */
 } lade_challenge;
 
 /*
@@ -53,7 +53,10 @@ typedef struct lade_credentials_options {
 	size_t config_count;
 } lade_credentials_options;
 
-#define LADE_CREDENTIALS_OPTIONS_INIT {.version = LADE_CREDENTIALS_OPTIONS_VERSION}
+#define LADE_CREDENTIALS_OPTIONS_INIT                                                                                  \
+	{                                                                                                              \
+		.version = LADE_CREDENTIALS_OPTIONS_VERSION                                                            \
+	}
 
 /* The key a registry's credentials are kept under. out needs 256 bytes. */
 LADE_EXTERN int lade_credentials_key(const char *registry, char *out, size_t outlen);

@@ -47,10 +47,10 @@ typedef enum lade_error_code {
 
 /* The last error of the calling thread. */
 typedef struct lade_error {
-	int code;                /* a lade_error_code */
-	long http_status;        /* HTTP status when a registry answered, else 0 */
-	char registry_code[64];  /* the registry's own code, e.g. MANIFEST_UNKNOWN, else "" */
-	char message[1024];      /* one line, lower case, no full stop */
+	int code;               /* a lade_error_code */
+	long http_status;       /* HTTP status when a registry answered, else 0 */
+	char registry_code[64]; /* the registry's own code, e.g. MANIFEST_UNKNOWN, else "" */
+	char message[1024];     /* one line, lower case, no full stop */
 } lade_error;
 
 /*

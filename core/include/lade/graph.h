@@ -40,7 +40,10 @@ typedef struct lade_walk_options {
 	size_t max_depth;     /* levels of index below the root; 0: 8 */
 } lade_walk_options;
 
-#define LADE_WALK_OPTIONS_INIT {.version = LADE_WALK_OPTIONS_VERSION}
+#define LADE_WALK_OPTIONS_INIT                                                                                         \
+	{                                                                                                              \
+		.version = LADE_WALK_OPTIONS_VERSION                                                                   \
+	}
 
 /*
  * Walk the graph below root in target t, calling visit for every node.

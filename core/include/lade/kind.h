@@ -30,23 +30,23 @@ extern "C" {
 
 /* What is known of an input before a kind is chosen. */
 typedef struct lade_kind_input {
-	const char *path;                        /* borrowed */
+	const char *path; /* borrowed */
 	int is_dir;
 	uint64_t size;
-	char mime[128];                          /* libmagic's bare MIME type when asked for (lade_kinds_probe_mime), else "" */
-	char compression[16];                    /* "gzip", "zstd", "" (none or unknown) */
-	int is_tar;                              /* a tar archive, possibly compressed */
-	char first_entry[256];                   /* a tar's first entry name, "" if none */
-	unsigned char head[LADE_KIND_HEAD_MAX];  /* the first bytes of a file */
+	char mime[128];        /* libmagic's bare MIME type when asked for (lade_kinds_probe_mime), else "" */
+	char compression[16];  /* "gzip", "zstd", "" (none or unknown) */
+	int is_tar;            /* a tar archive, possibly compressed */
+	char first_entry[256]; /* a tar's first entry name, "" if none */
+	unsigned char head[LADE_KIND_HEAD_MAX]; /* the first bytes of a file */
 	size_t head_len;
 } lade_kind_input;
 
 /* One layer as a kind describes it. */
 typedef struct lade_kind_layer {
-	lade_descriptor desc;          /* media_type and annotations; digest and size when the kind knows them */
-	char *path;                    /* owned (malloc); the bytes to push; NULL means the input itself */
-	int temporary;                 /* path is the kind's own file: the packager removes it after the push */
-	int untitled;                  /* leave out org.opencontainers.image.title */
+	lade_descriptor desc; /* media_type and annotations; digest and size when the kind knows them */
+	char *path;           /* owned (malloc); the bytes to push; NULL means the input itself */
+	int temporary;        /* path is the kind's own file: the packager removes it after the push */
+	int untitled;         /* leave out org.opencontainers.image.title */
 } lade_kind_layer;
 
 /* Release what a layer owns and remove its temporary file. */
@@ -75,15 +75,15 @@ typedef struct lade_pull_context {
 	const lade_manifest *manifest; /* borrowed */
 	const char *config;            /* the config's bytes when it is small JSON, else NULL */
 	size_t config_len;
-	const char *repository;        /* the repository (or layout folder) name, for default file names */
+	const char *repository; /* the repository (or layout folder) name, for default file names */
 } lade_pull_context;
 
 /* Options for unpacking a layer into a folder. */
 typedef struct lade_unpack_options {
-	int preserve_permissions;  /* apply the exact modes, setuid bits aside */
-	int keep_old_files;        /* refuse to replace existing files */
-	uint64_t max_bytes;        /* refuse to unpack more; 0: LADE_UNPACK_DEFAULT_MAX_BYTES(layer size) */
-	uint64_t max_entries;      /* refuse more entries; 0: LADE_UNPACK_DEFAULT_MAX_ENTRIES */
+	int preserve_permissions; /* apply the exact modes, setuid bits aside */
+	int keep_old_files;       /* refuse to replace existing files */
+	uint64_t max_bytes;       /* refuse to unpack more; 0: LADE_UNPACK_DEFAULT_MAX_BYTES(layer size) */
+	uint64_t max_entries;     /* refuse more entries; 0: LADE_UNPACK_DEFAULT_MAX_ENTRIES */
 } lade_unpack_options;
 
 /*
@@ -91,8 +91,8 @@ typedef struct lade_unpack_options {
  * times its compressed size when that is more (real folders compress 2 to
  * 10 times; a bomb of zeros a thousand times), in at most a million entries.
  */
-#define LADE_UNPACK_DEFAULT_MAX_BYTES(compressed) \
-	((uint64_t)(compressed) > ((uint64_t)1 << 30) / 20 ? (uint64_t)(compressed) * 20 : ((uint64_t)1 << 30))
+#define LADE_UNPACK_DEFAULT_MAX_BYTES(compressed)                                                                      \
+	((uint64_t)(compressed) > ((uint64_t)1 << 30) / 20 ? (uint64_t)(compressed)*20 : ((uint64_t)1 << 30))
 #define LADE_UNPACK_DEFAULT_MAX_ENTRIES ((uint64_t)1000000)
 
 typedef struct lade_kind lade_kind;

@@ -55,10 +55,10 @@ LADE_EXTERN void lade_annotations_dispose(lade_annotations *a);
 typedef struct lade_platform {
 	char *architecture;
 	char *os;
-	char *os_version;    /* "os.version", NULL when absent */
-	char **os_features;  /* "os.features" */
+	char *os_version;   /* "os.version", NULL when absent */
+	char **os_features; /* "os.features" */
 	size_t os_feature_count;
-	char *variant;       /* NULL when absent */
+	char *variant; /* NULL when absent */
 } lade_platform;
 
 /* Release what the platform owns (not p itself). */
@@ -97,13 +97,13 @@ typedef struct lade_descriptor {
 	char *media_type;
 	lade_digest digest;
 	uint64_t size;
-	char *artifact_type;          /* NULL when absent */
+	char *artifact_type; /* NULL when absent */
 	lade_annotations annotations;
-	char *data;                   /* base64 of embedded content, NULL when absent */
-	lade_platform *platform;      /* NULL when absent */
-	char **urls;                  /* "urls": where else the content may be fetched */
+	char *data;              /* base64 of embedded content, NULL when absent */
+	lade_platform *platform; /* NULL when absent */
+	char **urls;             /* "urls": where else the content may be fetched */
 	size_t url_count;
-	char *unknown;                /* fields lade does not model, as a compact JSON object in their
+	char *unknown; /* fields lade does not model, as a compact JSON object in their
 					 order (NULL when none): kept, and written back after the others */
 } lade_descriptor;
 
@@ -123,13 +123,13 @@ LADE_EXTERN int lade_mediatype_is_manifest(const char *media_type);
 LADE_EXTERN int lade_mediatype_validate(const char *media_type, const char *what);
 
 typedef struct lade_manifest {
-	int schema_version;           /* always 2 */
-	char *media_type;             /* NULL when absent (then also left out when encoded) */
-	char *artifact_type;          /* NULL when absent */
+	int schema_version;  /* always 2 */
+	char *media_type;    /* NULL when absent (then also left out when encoded) */
+	char *artifact_type; /* NULL when absent */
 	lade_descriptor config;
 	lade_descriptor *layers;
 	size_t layer_count;
-	lade_descriptor *subject;     /* NULL when absent */
+	lade_descriptor *subject; /* NULL when absent */
 	lade_annotations annotations;
 } lade_manifest;
 

@@ -23,10 +23,10 @@ extern "C" {
 
 /* One input to push: a file, a folder with the dir kind, or "-" for standard input. */
 typedef struct lade_push_file {
-	const char *path;        /* borrowed; "-": standard input, sent while read (title "stdin") */
-	const char *media_type;  /* borrowed; NULL: the kind's, else "application/octet-stream" */
-	const char *title;       /* borrowed; NULL: the path, or its base name when absolute or outside "." */
-	const lade_kind *kind;   /* borrowed; NULL: a plain file */
+	const char *path;             /* borrowed; "-": standard input, sent while read (title "stdin") */
+	const char *media_type;       /* borrowed; NULL: the kind's, else "application/octet-stream" */
+	const char *title;            /* borrowed; NULL: the path, or its base name when absolute or outside "." */
+	const lade_kind *kind;        /* borrowed; NULL: a plain file */
 	const lade_kind_input *input; /* borrowed; what the kind was chosen from (needed with kind), or
 					 NULL to have the options' probe describe the file when its turn comes */
 	const lade_annotations *annotations; /* borrowed; extra layer annotations, may be NULL */
@@ -38,24 +38,24 @@ typedef struct lade_push_file {
  * (lade_kinds_detect). media_type is the user's, or NULL. Return 0 or an
  * error with the message set.
  */
-typedef int (*lade_push_probe_cb)(lade_kind_input *in, const lade_kind **kind, const char *path,
-				  const char *media_type, void *payload);
+typedef int (*lade_push_probe_cb)(lade_kind_input *in, const lade_kind **kind, const char *path, const char *media_type,
+				  void *payload);
 
 /* Version 2 added probe; a version 1 struct is still accepted. */
 #define LADE_PUSH_OPTIONS_VERSION 2
 
 typedef struct lade_push_options {
-	unsigned int version;                 /* LADE_PUSH_OPTIONS_VERSION */
-	const lade_push_file *files;          /* borrowed; an artifact kind (helm, wasm) takes exactly one */
+	unsigned int version;        /* LADE_PUSH_OPTIONS_VERSION */
+	const lade_push_file *files; /* borrowed; an artifact kind (helm, wasm) takes exactly one */
 	size_t file_count;
-	const char *artifact_type;            /* NULL: the kind's; with the empty config and no kind's,
+	const char *artifact_type;                  /* NULL: the kind's; with the empty config and no kind's,
 						 application/vnd.unknown.artifact.v1 */
-	const char *config_path;              /* NULL: the kind's config, else the empty config */
-	const char *config_media_type;        /* NULL: application/vnd.unknown.config.v1+json */
-	const lade_annotations *annotations;  /* manifest annotations, added to the kind's; may be NULL */
+	const char *config_path;                    /* NULL: the kind's config, else the empty config */
+	const char *config_media_type;              /* NULL: application/vnd.unknown.config.v1+json */
+	const lade_annotations *annotations;        /* manifest annotations, added to the kind's; may be NULL */
 	const lade_annotations *config_annotations; /* may be NULL */
-	const char *created;                  /* RFC 3339 value for org.opencontainers.image.created, or NULL */
-	const char *const *tags;              /* borrowed; tags to point at the manifest */
+	const char *created;                        /* RFC 3339 value for org.opencontainers.image.created, or NULL */
+	const char *const *tags;                    /* borrowed; tags to point at the manifest */
 	size_t tag_count;
 	/*
 	 * Optional: called for each file whose input is NULL, just before its
@@ -66,14 +66,17 @@ typedef struct lade_push_options {
 	void *probe_payload;
 } lade_push_options;
 
-#define LADE_PUSH_OPTIONS_INIT {.version = LADE_PUSH_OPTIONS_VERSION}
+#define LADE_PUSH_OPTIONS_INIT                                                                                         \
+	{                                                                                                              \
+		.version = LADE_PUSH_OPTIONS_VERSION                                                                   \
+	}
 
 typedef struct lade_push_result {
-	lade_descriptor manifest;  /* the pushed manifest's descriptor */
-	lade_buf manifest_bytes;   /* the exact bytes pushed */
-	size_t blobs_pushed;       /* blobs sent */
-	size_t blobs_skipped;      /* blobs the target already had */
-	uint64_t bytes_pushed;     /* blob bytes sent */
+	lade_descriptor manifest; /* the pushed manifest's descriptor */
+	lade_buf manifest_bytes;  /* the exact bytes pushed */
+	size_t blobs_pushed;      /* blobs sent */
+	size_t blobs_skipped;     /* blobs the target already had */
+	uint64_t bytes_pushed;    /* blob bytes sent */
 } lade_push_result;
 
 /*
@@ -101,22 +104,25 @@ typedef struct lade_pull_options {
 	size_t kind_count;
 	const char *const *file_names; /* pull only layers with these names; NULL: all */
 	size_t file_name_count;
-	const char *const *media_types;/* pull only layers of these media types; NULL: all */
+	const char *const *media_types; /* pull only layers of these media types; NULL: all */
 	size_t media_type_count;
-	int output_fd;                 /* >= 0: write the one selected layer there, verified first */
-	const char *repository;        /* name for kinds' default file names; NULL: "artifact" */
-	uint64_t max_unpack_size;      /* a folder layer may unpack to this many bytes; 0: the kind's default */
-	uint64_t max_unpack_entries;   /* and hold this many entries; 0: the kind's default */
+	int output_fd;               /* >= 0: write the one selected layer there, verified first */
+	const char *repository;      /* name for kinds' default file names; NULL: "artifact" */
+	uint64_t max_unpack_size;    /* a folder layer may unpack to this many bytes; 0: the kind's default */
+	uint64_t max_unpack_entries; /* and hold this many entries; 0: the kind's default */
 } lade_pull_options;
 
-#define LADE_PULL_OPTIONS_INIT {.version = LADE_PULL_OPTIONS_VERSION, .output_fd = -1}
+#define LADE_PULL_OPTIONS_INIT                                                                                         \
+	{                                                                                                              \
+		.version = LADE_PULL_OPTIONS_VERSION, .output_fd = -1                                                  \
+	}
 
 /* A layer of a pulled artifact. */
 typedef struct lade_pulled {
 	lade_descriptor desc;
-	char *path;     /* where it was written (a file, or a folder when unpacked); NULL when skipped */
-	int skipped;    /* 1 when it had no name, or was not selected */
-	int unpacked;   /* 1 when it became a folder */
+	char *path;   /* where it was written (a file, or a folder when unpacked); NULL when skipped */
+	int skipped;  /* 1 when it had no name, or was not selected */
+	int unpacked; /* 1 when it became a folder */
 } lade_pulled;
 
 typedef struct lade_pull_result {
@@ -124,8 +130,8 @@ typedef struct lade_pull_result {
 	lade_pulled *layers;
 	size_t layer_count;
 	uint64_t bytes_fetched;
-	const lade_kind *kind;  /* the kind that claimed the artifact, or NULL */
-	char warning[256];      /* the kind's warning (e.g. a deprecated media type), or "" */
+	const lade_kind *kind; /* the kind that claimed the artifact, or NULL */
+	char warning[256];     /* the kind's warning (e.g. a deprecated media type), or "" */
 } lade_pull_result;
 
 /*
@@ -152,8 +158,7 @@ LADE_EXTERN int lade_blob_fetch_fd(lade_target *target, const lade_descriptor *d
  * Resolve reference and fetch its manifest bytes (capped at 4 MiB and
  * verified). Caller disposes desc and bytes.
  */
-LADE_EXTERN int lade_manifest_fetch(lade_target *target, const char *reference, lade_descriptor *desc,
-				    lade_buf *bytes);
+LADE_EXTERN int lade_manifest_fetch(lade_target *target, const char *reference, lade_descriptor *desc, lade_buf *bytes);
 
 #ifdef __cplusplus
 }

@@ -41,8 +41,7 @@ extern "C" {
  * Tokens are kept per scope for the target's life and renewed when they
  * expire or the registry rejects them.
  */
-typedef int (*lade_auth_cb)(void *payload, const char *host, const char *challenge, const char *scope,
-			    lade_buf *out);
+typedef int (*lade_auth_cb)(void *payload, const char *host, const char *challenge, const char *scope, lade_buf *out);
 
 /* One line of a --debug trace, secrets already redacted. */
 typedef void (*lade_debug_cb)(void *payload, const char *line);
@@ -51,12 +50,12 @@ typedef void (*lade_debug_cb)(void *payload, const char *line);
 #define LADE_REGISTRY_OPTIONS_VERSION 2
 
 typedef struct lade_registry_options {
-	unsigned int version;       /* LADE_REGISTRY_OPTIONS_VERSION */
-	int plain_http;             /* 1 http, 0 https, -1 http only for localhost[:port] (ORAS's rule) */
-	const char *username;       /* borrowed for the target's life; NULL for anonymous */
-	const char *password;       /* borrowed for the target's life */
-	unsigned int concurrency;   /* blob transfers at once; 0 means 4 */
-	lade_auth_cb auth;          /* NULL: lade's Basic and Bearer token flows */
+	unsigned int version;     /* LADE_REGISTRY_OPTIONS_VERSION */
+	int plain_http;           /* 1 http, 0 https, -1 http only for localhost[:port] (ORAS's rule) */
+	const char *username;     /* borrowed for the target's life; NULL for anonymous */
+	const char *password;     /* borrowed for the target's life */
+	unsigned int concurrency; /* blob transfers at once; 0 means 4 */
+	lade_auth_cb auth;        /* NULL: lade's Basic and Bearer token flows */
 	void *auth_payload;
 	const char *user_agent;     /* NULL: "lade/<version>" */
 	const char *identity_token; /* borrowed; an OAuth2 refresh token (docker's identitytoken) */
@@ -71,9 +70,9 @@ typedef struct lade_registry_options {
 	size_t resolve_count;
 	const char *const *headers; /* borrowed; "Name: value" lines sent to the registry only */
 	size_t header_count;
-	uint64_t limit_rate;        /* bytes a second per transfer, 0 for no limit */
-	unsigned int retries;       /* attempts after the first for network errors, 408, 429, 5xx; 0 means 5 */
-	lade_debug_cb debug;        /* a trace of every request and response, secrets redacted; may be NULL */
+	uint64_t limit_rate;  /* bytes a second per transfer, 0 for no limit */
+	unsigned int retries; /* attempts after the first for network errors, 408, 429, 5xx; 0 means 5 */
+	lade_debug_cb debug;  /* a trace of every request and response, secrets redacted; may be NULL */
 	void *debug_payload;
 	uint64_t chunk_size;        /* > 0: upload in PATCH chunks of this size (at least the registry's
 				       OCI-Chunk-Min-Length); 0: one PUT unless the registry asks for chunks */
@@ -84,7 +83,10 @@ typedef struct lade_registry_options {
 				       two stall times, not one per retry */
 } lade_registry_options;
 
-#define LADE_REGISTRY_OPTIONS_INIT {.version = LADE_REGISTRY_OPTIONS_VERSION, .plain_http = -1, .concurrency = 4}
+#define LADE_REGISTRY_OPTIONS_INIT                                                                                     \
+	{                                                                                                              \
+		.version = LADE_REGISTRY_OPTIONS_VERSION, .plain_http = -1, .concurrency = 4                           \
+	}
 
 /*
  * Open the repository that ref names (its tag and digest are ignored).

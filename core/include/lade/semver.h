@@ -61,7 +61,7 @@ LADE_EXTERN void lade_semver_constraint_free(lade_semver_constraint *c);
 typedef struct lade_version_picker {
 	lade_semver_constraint *constraint;
 	char wanted[LADE_SEMVER_MAX];
-	int exact;                  /* a tag equal to wanted was seen */
+	int exact; /* a tag equal to wanted was seen */
 	int found;
 	lade_semver best;
 	char best_tag[LADE_SEMVER_MAX];

@@ -54,7 +54,8 @@ typedef struct lade_target_ops {
 	 * the bytes, size, media type) into *desc. Without it the dispatcher
 	 * resolves, then fetches.
 	 */
-	int (*fetch_manifest)(lade_target *t, const char *reference, size_t max, lade_descriptor *desc, lade_buf *bytes);
+	int (*fetch_manifest)(lade_target *t, const char *reference, size_t max, lade_descriptor *desc,
+			      lade_buf *bytes);
 	/* Resolve a tag or digest to the descriptor of a manifest. Caller disposes *out. */
 	int (*resolve)(lade_target *t, const char *reference, lade_descriptor *out);
 	/*
@@ -72,8 +73,8 @@ typedef struct lade_target_ops {
 /* Implementations embed this as their first member and set it with lade_target_init. */
 struct lade_target {
 	const lade_target_ops *ops;
-	const char *kind;               /* "oci-layout", "registry", ...; static storage */
-	lade_progress_cb progress;      /* optional; set through lade_target_set_progress */
+	const char *kind;          /* "oci-layout", "registry", ...; static storage */
+	lade_progress_cb progress; /* optional; set through lade_target_set_progress */
 	void *progress_payload;
 };
 
