@@ -474,7 +474,8 @@ int lade_registry_open(lade_target **out, const lade_ref *ref, const lade_regist
 		err = lade__error_oom();
 		goto fail;
 	}
-	curl_multi_setopt(r->multi, CURLMOPT_MAX_HOST_CONNECTIONS, (long)r->concurrency);
+	/* Small blobs run up to four times `concurrency` at once (registry_transfer.c). */
+	curl_multi_setopt(r->multi, CURLMOPT_MAX_HOST_CONNECTIONS, (long)r->concurrency * 4);
 	*out = &r->base;
 	return 0;
 fail:

@@ -10,6 +10,21 @@
 
 enum task_state { T_HEAD, T_POST, T_PUT, T_PATCH, T_STATUS, T_GET };
 
+/*
+ * Blobs under SMALL_BLOB bytes are small: a batch of them runs more at
+ * once, and once SMALL_MISSES of their HEADs found nothing (and none found
+ * anything) the rest are sent without one: on a push to a repository that
+ * lacks them a HEAD saves nothing and costs a third of the requests.
+ */
+#define SMALL_BLOB ((uint64_t)64 * 1024)
+#define SMALL_BATCH_FACTOR 4
+#define SMALL_MISSES 8
+
+/* What the small blobs' HEADs of one batch found. */
+typedef struct head_stats {
+	unsigned misses, hits;
+} head_stats;
+
 /* Chunks when a registry asks for them or the size is not known: 8 MiB, or its minimum if larger. */
 #define DEFAULT_CHUNK ((uint64_t)8 << 20)
 
@@ -32,10 +47,11 @@ typedef struct task {
 	char put_url[URL_MAX];
 	char get_url[URL_MAX]; /* where the blob GET goes now (after redirects) */
 	int redirects;
-	int attempt;  /* retries used */
-	int stalls;   /* of which after a stall */
-	long wake_ms; /* > 0: waiting to retry until this time (monotonic ms) */
-	int busy;     /* the slot holds a job */
+	int attempt;       /* retries used */
+	int stalls;        /* of which after a stall */
+	long wake_ms;      /* > 0: waiting to retry until this time (monotonic ms) */
+	int busy;          /* the slot holds a job */
+	head_stats *heads; /* the batch's, shared by its tasks */
 	char scope[1300];
 	char what[300];
 } task;
@@ -218,6 +234,12 @@ static int task_advance(task *tk, CURLcode cc)
 	rq->auth_retries = 0;
 	switch (tk->state) {
 	case T_HEAD:
+		if (tk->heads && tk->job->desc->size < SMALL_BLOB) {
+			if (rq->status == 200)
+				tk->heads->hits++;
+			else if (rq->status == 404)
+				tk->heads->misses++;
+		}
 		if (rq->status == 200) {
 			tk->job->skipped = 1;
 			return 0;
@@ -327,6 +349,7 @@ typedef struct engine {
 	int push;
 	const void *memory; /* push from memory instead of the jobs' files */
 	int stream_fd;      /* >= 0: the one job is a stream of unknown size read from here */
+	head_stats heads;
 } engine;
 
 /* Put the next job into a free slot. */
@@ -352,7 +375,10 @@ static int slot_start(engine *en, task *tk)
 	job->error = 0;
 	job->skipped = 0;
 	job->transferred = 0;
-	tk->state = en->push ? T_HEAD : T_GET;
+	tk->heads = &en->heads;
+	tk->state = !en->push                                                                             ? T_GET
+		    : job->desc->size < SMALL_BLOB && en->heads.misses >= SMALL_MISSES && !en->heads.hits ? T_POST
+													  : T_HEAD;
 	lade__reg_scope_for(r, tk->scope, sizeof(tk->scope), en->push);
 	tk->rq.scope = tk->scope;
 	if (en->stream_fd >= 0) {
@@ -482,6 +508,21 @@ static int run_tasks(engine *en)
 	return first;
 }
 
+/*
+ * How many transfers at once: `concurrency` for big blobs, whose time is
+ * bandwidth; more for a batch of small ones, whose time is round trips
+ * (SMALL_BATCH_FACTOR times, within the connections the multi handle keeps).
+ */
+static size_t slots_for(const registry *r, const lade_blob_job *jobs, size_t count)
+{
+	size_t i, slots = r->concurrency;
+	for (i = 0; i < count && jobs[i].desc->size < SMALL_BLOB; i++)
+		;
+	if (i == count && count > slots)
+		slots = r->concurrency * SMALL_BATCH_FACTOR;
+	return count < slots ? count : slots;
+}
+
 int lade__reg_run_jobs(registry *r, lade_blob_job *jobs, size_t count, int push, const void *memory, int stream_fd)
 {
 	engine en;
@@ -495,7 +536,7 @@ int lade__reg_run_jobs(registry *r, lade_blob_job *jobs, size_t count, int push,
 	en.push = push;
 	en.memory = memory;
 	en.stream_fd = stream_fd;
-	en.nslots = count < r->concurrency ? count : r->concurrency;
+	en.nslots = slots_for(r, jobs, count);
 	if (!en.nslots)
 		return 0;
 	if (!(en.slots = calloc(en.nslots, sizeof(*en.slots))))

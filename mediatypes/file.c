@@ -39,11 +39,13 @@ static int is_uninformative(const char *mime)
  * the database once, not a thousand times; lade_kinds_release_mime closes
  * it. When libmagic would read only the compiled database (no MAGIC in the
  * environment, no rules in /etc/magic, as on Debian), lade maps that file
- * itself and hands it over with magic_load_buffers: then, after each
- * answer, the pages the answer touched are dropped (they come back from
- * the page cache when needed), so the resident cost stays at what one file
- * touches instead of growing to the whole database over many files.
+ * itself and hands it over with magic_load_buffers: then, every
+ * DROP_EVERY answers, the pages the answers touched are dropped (they come
+ * back from the page cache when needed), so the resident cost stays at
+ * what a few files touch instead of growing to the whole database over
+ * many files.
  */
+#define DROP_EVERY 32
 #define MAGIC_FLAGS (MAGIC_MIME_TYPE | MAGIC_NO_CHECK_COMPRESS | MAGIC_ERROR)
 #define COMPILED_DB "/usr/share/misc/magic.mgc"
 #define LOCAL_RULES "/etc/magic"
@@ -51,6 +53,7 @@ static int is_uninformative(const char *mime)
 static pthread_mutex_t kept_lock = PTHREAD_MUTEX_INITIALIZER;
 static magic_t kept;
 static void *db; /* our mapping of the compiled database, or NULL */
+static unsigned long answers;
 static size_t db_len;
 
 /* Does /etc/magic hold a rule (anything but comments and blank lines)? */
@@ -120,7 +123,9 @@ static void ask(const lade_kind_input *in, char *out, size_t outlen)
 		kept = open_db();
 	if (kept && (mime = magic_buffer(kept, in->head, in->head_len)))
 		snprintf(out, outlen, "%s", mime);
-	if (db)
+	/* Dropping the pages after every answer made each file fault the database in again (half of a
+	   1,000-file push's CPU); every DROP_EVERY answers keeps the residency bounded all the same. */
+	if (db && ++answers % DROP_EVERY == 0)
 		madvise(db, db_len, MADV_DONTNEED);
 }
 

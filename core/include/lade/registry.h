@@ -54,7 +54,7 @@ typedef struct lade_registry_options {
 	int plain_http;           /* 1 http, 0 https, -1 http only for localhost[:port] (ORAS's rule) */
 	const char *username;     /* borrowed for the target's life; NULL for anonymous */
 	const char *password;     /* borrowed for the target's life */
-	unsigned int concurrency; /* blob transfers at once; 0 means 4 */
+	unsigned int concurrency; /* blob transfers at once (4x for a batch of blobs under 64 KiB); 0 means 4 */
 	lade_auth_cb auth;        /* NULL: lade's Basic and Bearer token flows */
 	void *auth_payload;
 	const char *user_agent;     /* NULL: "lade/<version>" */
