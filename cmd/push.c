@@ -156,27 +156,22 @@ static int probe_file(lade_kind_input *in, const lade_kind **kind, const char *p
 		      void *payload)
 {
 	push_state *st = payload;
+	const char *early = NULL;
 	size_t i;
-	if (lade_kinds_probe(in, path) < 0)
-		return lade_error_last()->code;
-	if (!*kind)
-		*kind = lade_kinds_detect(in);
-	if (media_type || *kind != lade_kinds_find("file"))
-		return 0;
-	/* The answer libmagic gave before the transfer libraries loaded, when there was one. */
 	/* The packager goes through the files in order: look from where the last one was. */
-	for (i = 0; st && i < st->file_count; i++) {
+	for (i = 0; st && !media_type && i < st->file_count; i++) {
 		size_t at = (st->probed + i) % st->file_count;
 		if (st->files[at].path != path)
 			continue;
 		st->probed = at + 1;
-		if (st->mimes[at]) {
-			snprintf(in->mime, sizeof(in->mime), "%s", st->mimes[at]);
-			return 0;
-		}
+		early = st->mimes[at];
 		break;
 	}
-	lade_kinds_probe_mime(in);
+	/* What lade_push does for a library user too; libmagic's early answer, when there is one, is not asked again. */
+	if (lade_kinds_push_probe(in, kind, path, media_type ? media_type : early, NULL) < 0)
+		return lade_error_last()->code;
+	if (early && !media_type)
+		snprintf(in->mime, sizeof(in->mime), "%s", early);
 	return 0;
 }
 
@@ -227,14 +222,13 @@ int cmd_push(int argc, char **argv)
 	char *config_arg = NULL, **tags = NULL, created[32], refbuf[2048], size_text[32];
 	const char *annotation_file = NULL, *export_manifest = NULL, *epoch;
 	const lade_kind *forced_kind = NULL;
-	lade_buf implied_name, implied_tag;
+	lade_buf implied_tag;
 	int opt, ntags, rc = EXIT_FAILURE_, handled, helm_style = 0, k;
 	char **stdin_typed = NULL;
 	size_t i, stdin_typed_count = 0;
 
 	memset(&st, 0, sizeof(st));
 	memset(&ot, 0, sizeof(ot));
-	lade_buf_init(&implied_name, 256);
 	lade_buf_init(&implied_tag, 256);
 	target_opts_init(&topts);
 	/* "-:TYPE" is standard input with a media type, but getopt would read it
@@ -390,30 +384,22 @@ int cmd_push(int argc, char **argv)
 	popts.file_count = st.file_count;
 	popts.annotations = &st.manifest_annotations;
 	popts.config_annotations = &st.config_annotations;
-	/* An artifact kind names its repository (Helm: the chart) and its default tag (the version). */
-	if (st.file_count == 1 && st.files[0].kind && st.files[0].kind->naming &&
-	    st.files[0].kind->naming(st.files[0].kind, &st.inputs[0], &implied_name, &implied_tag) < 0) {
-		rc = fail();
+	/* The repository and default tag an artifact kind implies (Helm's naming policy), the library's rule. */
+	if (st.file_count == 1 && st.files[0].kind) {
+		lade_buf target_ref;
+		lade_buf_init(&target_ref, sizeof(refbuf));
+		if (lade_kinds_push_reference(st.files[0].kind, &st.inputs[0], refbuf, helm_style, &target_ref,
+					      &implied_tag) < 0) {
+			lade_buf_dispose(&target_ref);
+			rc = helm_style ? usage_error("push", "%s", lade_error_last()->message) : fail();
+			goto done;
+		}
+		snprintf(refbuf, sizeof(refbuf), "%s", target_ref.ptr);
+		lade_buf_dispose(&target_ref);
+	} else if (helm_style) {
+		rc = usage_error("push", "oci:// references are for Helm charts; '%s' is not one",
+				 st.file_count ? st.files[0].path : "(nothing)");
 		goto done;
-	}
-	if (helm_style) {
-		size_t len = strlen(refbuf);
-		if (!implied_name.size) {
-			rc = usage_error("push", "oci:// references are for Helm charts; '%s' is not one",
-					 st.file_count ? st.files[0].path : "(nothing)");
-			goto done;
-		}
-		if (ntags) {
-			rc = usage_error("push", "with oci:// the tag is the chart's version; leave the tag out");
-			goto done;
-		}
-		while (len && refbuf[len - 1] == '/')
-			refbuf[--len] = '\0';
-		if (snprintf(refbuf + len, sizeof(refbuf) - len, "/%s", implied_name.ptr) >=
-		    (int)(sizeof(refbuf) - len)) {
-			rc = failf("reference '%s' is too long", argv[optind]);
-			goto done;
-		}
 	}
 	{
 		const char *at = strrchr(refbuf, '@'), *slash = strrchr(refbuf, '/');
@@ -478,7 +464,6 @@ done:
 	free(tags);
 	free(stdin_typed);
 	push_state_dispose(&st);
-	lade_buf_dispose(&implied_name);
 	lade_buf_dispose(&implied_tag);
 	return rc;
 }

@@ -129,3 +129,51 @@ const lade_kind *lade_kinds_detect(const lade_kind_input *in)
 	}
 	return best;
 }
+
+int lade_kinds_push_probe(lade_kind_input *in, const lade_kind **kind, const char *path, const char *media_type,
+			  void *payload)
+{
+	int err;
+	(void)payload;
+	if ((err = lade_kinds_probe(in, path)) < 0)
+		return err;
+	if (!*kind)
+		*kind = lade_kinds_detect(in);
+	if (!media_type && *kind == &lade__kind_file)
+		lade_kinds_probe_mime(in);
+	return 0;
+}
+
+int lade_kinds_push_reference(const lade_kind *kind, const lade_kind_input *in, const char *base, int helm_style,
+			      lade_buf *out, lade_buf *tag)
+{
+	lade_buf name;
+	size_t len = strlen(base);
+	const char *slash = strrchr(base, '/'), *colon = strrchr(base, ':');
+	int err = 0;
+
+	lade_buf_init(&name, 256);
+	/* An artifact kind names its repository (Helm: the chart) and its default tag (the version). */
+	if (kind && kind->naming && (err = kind->naming(kind, in, &name, tag)) < 0)
+		goto done;
+	if (!helm_style) {
+		err = lade_buf_puts(out, base);
+		goto done;
+	}
+	if (!name.size) {
+		err = lade__error(LADE_EINVALID, "oci:// references are for Helm charts; '%s' is not one", in->path);
+		goto done;
+	}
+	if (colon && (!slash || colon > slash) && slash) {
+		err = lade__error(LADE_EINVALID,
+				  "with oci:// the tag is the chart's version; leave the tag out of '%s'", base);
+		goto done;
+	}
+	while (len && base[len - 1] == '/')
+		len--;
+	if ((err = lade_buf_put(out, base, len)) == 0 && (err = lade_buf_puts(out, "/")) == 0)
+		err = lade_buf_puts(out, name.ptr);
+done:
+	lade_buf_dispose(&name);
+	return err;
+}

@@ -139,9 +139,55 @@ static void test_wasm__module_and_refusals(void **state)
 	assert_null(wasm_config(truncated, sizeof(component)));
 }
 
+/* Helm's naming policy as the library states it: oci://host/ns + chart name, the version as the tag. */
+static void test_push_reference__helm_policy(void **state)
+{
+	lade_kind_input in;
+	const lade_kind *kind = NULL;
+	lade_buf ref, tag;
+	char dir[64], cmd[256], chart[96];
+	(void)state;
+	strcpy(dir, "/tmp/lade-chart-XXXXXX");
+	assert_non_null(mkdtemp(dir));
+	snprintf(cmd, sizeof(cmd),
+		 "cd '%s' && mkdir -p src/demo && printf 'apiVersion: v2\\nname: demo\\nversion: 1.2.3+b\\n' > "
+		 "src/demo/Chart.yaml && tar -C src -czf demo.tgz demo",
+		 dir);
+	assert_int_equal(system(cmd), 0);
+	snprintf(chart, sizeof(chart), "%s/demo.tgz", dir);
+	assert_int_equal(lade_kinds_push_probe(&in, &kind, chart, NULL, NULL), 0);
+	assert_string_equal(kind->name, "helm");
+	lade_buf_init(&ref, 1024);
+	lade_buf_init(&tag, 256);
+	assert_int_equal(lade_kinds_push_reference(kind, &in, "ghcr.io/org/charts/", 1, &ref, &tag), 0);
+	assert_string_equal(ref.ptr, "ghcr.io/org/charts/demo");
+	assert_string_equal(tag.ptr, "1.2.3_b");
+	lade_buf_clear(&ref);
+	lade_buf_clear(&tag);
+	assert_int_equal(lade_kinds_push_reference(kind, &in, "ghcr.io/org/charts:v1", 1, &ref, &tag), LADE_EINVALID);
+	lade_buf_clear(&ref);
+	lade_buf_clear(&tag);
+	assert_int_equal(lade_kinds_push_reference(kind, &in, "localhost:5000/mine", 0, &ref, &tag), 0);
+	assert_string_equal(ref.ptr, "localhost:5000/mine"); /* as given; the version still the default tag */
+	assert_string_equal(tag.ptr, "1.2.3_b");
+	lade_buf_clear(&ref);
+	lade_buf_clear(&tag);
+	/* a plain file names nothing: oci:// is refused */
+	kind = NULL;
+	snprintf(chart, sizeof(chart), "%s/src/demo/Chart.yaml", dir);
+	assert_int_equal(lade_kinds_push_probe(&in, &kind, chart, NULL, NULL), 0);
+	assert_int_equal(lade_kinds_push_reference(kind, &in, "ghcr.io/org", 1, &ref, &tag), LADE_EINVALID);
+	lade_buf_dispose(&ref);
+	lade_buf_dispose(&tag);
+	lade_kinds_release_mime();
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_push_reference__helm_policy),
 	    cmocka_unit_test(test_wasm__component_names),
 	    cmocka_unit_test(test_wasm__module_and_refusals),
 	};

@@ -47,6 +47,28 @@ LADE_EXTERN void lade_kinds_release_mime(void);
 /* The kind that claims in most surely (the generic file kind at worst). */
 LADE_EXTERN const lade_kind *lade_kinds_detect(const lade_kind_input *in);
 
+/*
+ * What `lade push` does with a file it is given, as a lade_push_probe_cb
+ * (set lade_push_options.probe to it, payload unused): probe path into in,
+ * choose the kind when *kind is NULL, and ask libmagic for the media type
+ * only when none was given and the kind is the generic file kind.
+ */
+LADE_EXTERN int lade_kinds_push_probe(lade_kind_input *in, const lade_kind **kind, const char *path,
+				      const char *media_type, void *payload);
+
+/*
+ * The reference `lade push` uses for an artifact kind's input (Helm's
+ * naming policy): base is where the user points (a repository, or with
+ * helm_style Helm's oci://host/ns form, "oci://" left out); out gets the
+ * reference to push to (host/ns/<chart name> with helm_style, else base)
+ * and tag the default tag the kind implies (the chart version, '+' as
+ * '_'), or "" when it implies none. Refuses helm_style for an input whose
+ * kind names no repository, and a tag in base with helm_style (Helm's
+ * rules). Returns 0 or LADE_EINVALID.
+ */
+LADE_EXTERN int lade_kinds_push_reference(const lade_kind *kind, const lade_kind_input *in, const char *base,
+					  int helm_style, lade_buf *out, lade_buf *tag);
+
 #ifdef __cplusplus
 }
 #endif
