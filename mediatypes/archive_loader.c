@@ -38,3 +38,10 @@ int lade__archive_load(void)
 		return lade__error(LADE_EUNSUPPORTED, "%s (tarballs, charts and folders need it)", load_error);
 	return 0;
 }
+
+int lade__archive_failure(struct archive *a, const char *what)
+{
+	/* This file defines the table, so it calls through it by name. */
+	const char *message = lade__archive.archive_error_string(a);
+	return lade__error(LADE_EIO, "%s: %s", what, message ? message : "libarchive");
+}

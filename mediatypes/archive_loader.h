@@ -75,6 +75,9 @@ extern struct lade__archive_api lade__archive;
  */
 int lade__archive_load(void);
 
+/* LADE_EIO with "what: libarchive's message" set. */
+int lade__archive_failure(struct archive *a, const char *what);
+
 #ifndef LADE_ARCHIVE_LOADER_IMPL
 /* A name's own expansion is not expanded again, so each macro names the struct member. */
 #define archive_read_new lade__archive.archive_read_new
