@@ -11,6 +11,7 @@
 #include "lade/semver.h"
 
 #include <ctype.h>
+#include <pthread.h>
 #include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -268,14 +269,6 @@ static int compile(patterns *p)
 	return 0;
 }
 
-static void patterns_free(patterns *p)
-{
-	regfree(&p->one);
-	regfree(&p->range);
-	regfree(&p->find);
-	regfree(&p->valid);
-}
-
 static size_t group_len(const regmatch_t *m)
 {
 	return m->rm_so < 0 ? 0 : (size_t)(m->rm_eo - m->rm_so);
@@ -364,9 +357,19 @@ static int rewrite_range(patterns *p, const char *in, char **out)
 	return err;
 }
 
+/* The grammar is compiled once per process and shared: regexec only reads it. */
+static patterns grammar;
+static int grammar_ok;
+static pthread_once_t grammar_once = PTHREAD_ONCE_INIT;
+
+static void compile_grammar(void)
+{
+	grammar_ok = compile(&grammar) == 0;
+}
+
 int lade_semver_constraint_parse(const char *text, lade_semver_constraint **out)
 {
-	patterns p;
+	patterns *p = &grammar;
 	lade_semver_constraint *c;
 	char *rewritten = NULL, *group;
 	int err = 0;
@@ -374,13 +377,12 @@ int lade_semver_constraint_parse(const char *text, lade_semver_constraint **out)
 	*out = NULL;
 	if (strlen(text) > 4096)
 		return lade__error(LADE_EINVALID, "constraint '%.40s...' is too long", text);
-	if (compile(&p) < 0)
+	pthread_once(&grammar_once, compile_grammar);
+	if (!grammar_ok)
 		return lade__error(LADE_EINVALID, "cannot compile the constraint grammar");
-	if (!(c = calloc(1, sizeof(*c)))) {
-		patterns_free(&p);
+	if (!(c = calloc(1, sizeof(*c))))
 		return lade__error_oom();
-	}
-	if ((err = rewrite_range(&p, text, &rewritten)) < 0)
+	if ((err = rewrite_range(p, text, &rewritten)) < 0)
 		goto done;
 	group = rewritten;
 	for (;;) {
@@ -390,11 +392,11 @@ int lade_semver_constraint_parse(const char *text, lade_semver_constraint **out)
 		size_t before = c->count;
 		if (bar)
 			*bar = '\0';
-		if (regexec(&p.valid, group, 0, NULL, 0) != 0) {
+		if (regexec(&p->valid, group, 0, NULL, 0) != 0) {
 			err = lade__error(LADE_EINVALID, "improper constraint: %s", group);
 			goto done;
 		}
-		for (at = group; regexec(&p.find, at, 16, m, at == group ? 0 : REG_NOTBOL) == 0 && m[0].rm_eo > 0;
+		for (at = group; regexec(&p->find, at, 16, m, at == group ? 0 : REG_NOTBOL) == 0 && m[0].rm_eo > 0;
 		     at += m[0].rm_eo) {
 			char one[LADE_SEMVER_MAX * 2];
 			constraint *grown = realloc(c->items, (c->count + 1) * sizeof(*grown));
@@ -404,7 +406,7 @@ int lade_semver_constraint_parse(const char *text, lade_semver_constraint **out)
 			}
 			c->items = grown;
 			snprintf(one, sizeof(one), "%.*s", (int)(m[0].rm_eo - m[0].rm_so), at + m[0].rm_so);
-			if ((err = parse_one(&p, one, &c->items[c->count])) < 0)
+			if ((err = parse_one(p, one, &c->items[c->count])) < 0)
 				goto done;
 			c->count++;
 		}
@@ -416,7 +418,7 @@ int lade_semver_constraint_parse(const char *text, lade_semver_constraint **out)
 				goto done;
 			}
 			c->items = grown;
-			if ((err = parse_one(&p, group, &c->items[c->count])) < 0)
+			if ((err = parse_one(p, group, &c->items[c->count])) < 0)
 				goto done;
 			c->count++;
 		}
@@ -435,7 +437,6 @@ int lade_semver_constraint_parse(const char *text, lade_semver_constraint **out)
 	}
 done:
 	free(rewritten);
-	patterns_free(&p);
 	if (err < 0)
 		lade_semver_constraint_free(c);
 	else
