@@ -10,6 +10,16 @@
 #include "lade/manifest.h"
 #include <cjson/cJSON.h>
 
+/* Sizes travel as JSON numbers (doubles): beyond 2^53 they are not exact. */
+#define LADE__JSON_MAX_EXACT_SIZE 9007199254740992.0
+
+/* A string field of obj into *out (malloc'd), NULL when absent; required: absence is an error. */
+int lade__json_get_string(char **out, const cJSON *obj, const char *key, int required, const char *what);
+/* The "annotations" object of obj (string values only). */
+int lade__annotations_from_json(lade_annotations *out, const cJSON *obj, const char *what);
+/* Annotations as a JSON object, keys sorted (Go's map order). NULL when out of memory. */
+cJSON *lade__annotations_to_json(const lade_annotations *a);
+
 /* Decode a descriptor object; what names it in messages ("layers[2]"). */
 int lade__descriptor_from_json(lade_descriptor *out, const cJSON *obj, const char *what);
 
