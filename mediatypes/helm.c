@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
 #include <sys/stat.h>
 #include <time.h>
 
@@ -244,21 +245,20 @@ static int read_entry(struct archive *a, const char *path, const char *name, int
 
 /*
  * Read the chart archive as Helm's LoadArchive does: every entry checked
- * against its rules and limits, each Chart.yaml read into the metadata as
- * it comes, requirements.yaml after them all (Helm's second pass), then
- * Metadata.Validate.
+ * against its rules and limits; the text of each Chart.yaml and
+ * requirements.yaml kept, in archive order, as "C<length>\n<text>" and
+ * "R<length>\n<text>" records.
  */
-static int load_chart(const char *path, chart *c)
+static int scan_chart(const char *path, lade_buf *records, size_t *files)
 {
 	struct archive *a;
 	struct archive_entry *entry;
 	char clean[PATH_MAX];
-	lade_buf requirements, text;
+	lade_buf text;
 	uint64_t total = 0;
 	int r, fd, err = 0, have_chart_yaml = 0;
 
-	memset(c, 0, sizeof(*c));
-	lade_buf_init(&requirements, MAX_DECOMPRESSED);
+	*files = 0;
 	lade_buf_init(&text, MAX_FILE);
 	if (!(a = open_chart(path, &fd)))
 		return lade_error_last()->code ? lade_error_last()->code : LADE_EIO;
@@ -266,6 +266,7 @@ static int load_chart(const char *path, chart *c)
 		const char *name = archive_entry_pathname(entry);
 		name_verdict verdict;
 		int is_chart_yaml, is_requirements;
+		char head[32];
 		if (!name) {
 			err = lade__error(LADE_EINVALID, "chart '%s': an entry has no name", path);
 			goto done;
@@ -276,59 +277,112 @@ static int load_chart(const char *path, chart *c)
 			err = name_error(path, name, verdict);
 			goto done;
 		}
-		c->files++;
+		(*files)++;
 		is_chart_yaml = !strcmp(clean, "Chart.yaml");
 		is_requirements = !strcmp(clean, "requirements.yaml");
 		lade_buf_clear(&text);
 		if ((err = read_entry(a, path, name, archive_entry_size(entry), &total,
 				      is_chart_yaml || is_requirements ? &text : NULL)) < 0)
 			goto done;
-		if (is_chart_yaml) {
-			have_chart_yaml = 1;
-			if ((err = lade__helm_metadata_apply(&c->md, path, "Chart.yaml", text.ptr ? text.ptr : "",
-							     text.size)) < 0)
-				goto done;
-			if (!c->md.api_version && !(c->md.api_version = lade__strdup("v1"))) { /* Helm 2 charts */
-				err = lade__error_oom();
-				goto done;
-			}
-		} else if (is_requirements) {
-			/* Kept as "<length>\n<text>" records: applied once every Chart.yaml is read. */
-			char len[32];
-			snprintf(len, sizeof(len), "%zu\n", text.size);
-			if ((err = lade_buf_puts(&requirements, len)) < 0 ||
-			    (err = lade_buf_put(&requirements, text.ptr ? text.ptr : "", text.size)) < 0)
-				goto done;
-		}
+		if (!is_chart_yaml && !is_requirements)
+			continue;
+		have_chart_yaml |= is_chart_yaml;
+		snprintf(head, sizeof(head), "%c%zu\n", is_chart_yaml ? 'C' : 'R', text.size);
+		if ((err = lade_buf_puts(records, head)) < 0 ||
+		    (err = lade_buf_put(records, text.ptr ? text.ptr : "", text.size)) < 0)
+			goto done;
 	}
-	if (r != ARCHIVE_EOF) {
+	if (r != ARCHIVE_EOF)
 		err = lade__error(LADE_EINVALID, "chart '%s' is damaged: %s", path,
 				  archive_error_string(a) ? archive_error_string(a) : "bad archive");
-		goto done;
-	}
-	if (!c->files) {
+	else if (!*files)
 		err = lade__error(LADE_EINVALID, "chart '%s' holds no files", path);
-		goto done;
-	}
-	if (!have_chart_yaml) {
+	else if (!have_chart_yaml)
 		err = lade__error(LADE_EINVALID, "chart '%s' has no Chart.yaml in its folder", path);
-		goto done;
-	}
-	for (size_t at = 0; at < requirements.size;) {
-		char *end;
-		size_t len = strtoul(requirements.ptr + at, &end, 10);
-		at = (size_t)(end - requirements.ptr) + 1;
-		if ((err = lade__helm_metadata_apply(&c->md, path, "requirements.yaml", requirements.ptr + at, len)) <
-		    0)
-			goto done;
-		at += len;
-	}
-	err = lade__helm_metadata_validate(&c->md, path);
 done:
 	archive_read_free(a);
 	close(fd);
-	lade_buf_dispose(&requirements);
 	lade_buf_dispose(&text);
+	return err;
+}
+
+/* Helm's LoadFiles for the metadata: each Chart.yaml (apiVersion v1 by default), then requirements.yaml, then Validate. */
+static int build_metadata(const char *path, const lade_buf *records, chart *c)
+{
+	int pass, err = 0;
+	for (pass = 0; pass < 2 && err == 0; pass++) {
+		size_t at = 0;
+		while (at < records->size && err == 0) {
+			char kind = records->ptr[at], *end;
+			size_t len = strtoul(records->ptr + at + 1, &end, 10);
+			at = (size_t)(end - records->ptr) + 1;
+			if (kind == (pass == 0 ? 'C' : 'R')) {
+				err = lade__helm_metadata_apply(&c->md, path,
+								pass == 0 ? "Chart.yaml" : "requirements.yaml",
+								records->ptr + at, len);
+				if (err == 0 && pass == 0 && !c->md.api_version &&
+				    !(c->md.api_version = lade__strdup("v1")))
+					err = lade__error_oom(); /* Helm 2 charts */
+			}
+			at += len;
+		}
+	}
+	return err < 0 ? err : lade__helm_metadata_validate(&c->md, path);
+}
+
+/*
+ * The last chart scanned, by its file's identity: a push asks for the
+ * chart's name and version, then for the artifact, and the archive (up to
+ * 100 MiB unpacked) is read once for both. Only small records are kept.
+ */
+#define CACHE_MAX ((size_t)1 << 20)
+static struct {
+	pthread_mutex_t lock;
+	int valid;
+	dev_t dev;
+	ino_t ino;
+	off_t size;
+	struct timespec mtime;
+	size_t files;
+	lade_buf records;
+} last = {.lock = PTHREAD_MUTEX_INITIALIZER};
+
+static int same_file(const struct stat *st)
+{
+	return last.valid && last.dev == st->st_dev && last.ino == st->st_ino && last.size == st->st_size &&
+	       last.mtime.tv_sec == st->st_mtim.tv_sec && last.mtime.tv_nsec == st->st_mtim.tv_nsec;
+}
+
+static int load_chart(const char *path, chart *c)
+{
+	lade_buf records;
+	struct stat st;
+	int err = 0, known = 0;
+
+	memset(c, 0, sizeof(*c));
+	lade_buf_init(&records, MAX_DECOMPRESSED);
+	if (stat(path, &st) == 0) {
+		pthread_mutex_lock(&last.lock);
+		if ((known = same_file(&st))) {
+			c->files = last.files;
+			err = lade_buf_put(&records, last.records.ptr, last.records.size);
+		}
+		pthread_mutex_unlock(&last.lock);
+	}
+	if (!known && err == 0 && (err = scan_chart(path, &records, &c->files)) == 0 && records.size <= CACHE_MAX) {
+		pthread_mutex_lock(&last.lock);
+		lade_buf_dispose(&last.records);
+		lade_buf_init(&last.records, CACHE_MAX);
+		if ((last.valid = lade_buf_put(&last.records, records.ptr, records.size) == 0)) {
+			last.dev = st.st_dev, last.ino = st.st_ino, last.size = st.st_size, last.mtime = st.st_mtim;
+			last.files = c->files;
+		}
+		pthread_mutex_unlock(&last.lock);
+		lade_error_clear();
+	}
+	if (err == 0)
+		err = build_metadata(path, &records, c);
+	lade_buf_dispose(&records);
 	if (err < 0)
 		chart_dispose(c);
 	return err;
