@@ -12,45 +12,93 @@
 #include <stdlib.h>
 #include <string.h>
 
-int lade_annotations_set(lade_annotations *a, const char *key, const char *value)
+/* Maps this small are searched in a line; past it they are indexed. */
+#define ANNOTATIONS_LINEAR 8
+
+/* The slot where key is, or the free slot where it would go. */
+static size_t slot_for(const lade_annotations *a, const char *key)
+{
+	size_t mask = a->slot_cap - 1, i = lade__hash_string(key) & mask;
+	while (a->slots[i] && strcmp(a->keys[a->slots[i] - 1], key) != 0)
+		i = (i + 1) & mask;
+	return i;
+}
+
+/* Build or grow the index so that it stays at most half full. */
+static int index_fit(lade_annotations *a, size_t count)
+{
+	size_t cap = a->slot_cap ? a->slot_cap : 64, i;
+	size_t *old = a->slots;
+	if (count <= ANNOTATIONS_LINEAR || (a->slots && count * 2 <= a->slot_cap))
+		return 0;
+	while (count * 2 > cap)
+		cap *= 2;
+	if (!(a->slots = calloc(cap, sizeof(*a->slots)))) {
+		a->slots = old;
+		return lade__error_oom();
+	}
+	free(old);
+	a->slot_cap = cap;
+	for (i = 0; i < a->count; i++)
+		a->slots[slot_for(a, a->keys[i])] = i + 1;
+	return 0;
+}
+
+/* The entry of key, or -1. */
+static long find_key(const lade_annotations *a, const char *key)
 {
 	size_t i;
-	char *v, **keys, **values;
-	for (i = 0; i < a->count; i++) {
-		if (strcmp(a->keys[i], key) == 0) {
-			if (!(v = lade__strdup(value)))
-				return LADE_ENOMEM;
-			free(a->values[i]);
-			a->values[i] = v;
-			return 0;
+	if (a->slots) {
+		i = slot_for(a, key);
+		return a->slots[i] ? (long)a->slots[i] - 1 : -1;
+	}
+	for (i = 0; i < a->count; i++)
+		if (strcmp(a->keys[i], key) == 0)
+			return (long)i;
+	return -1;
+}
+
+int lade_annotations_set(lade_annotations *a, const char *key, const char *value)
+{
+	long at = find_key(a, key);
+	char *k, *v;
+	int err;
+	if (!(v = lade__strdup(value)))
+		return lade__error_oom();
+	if (at >= 0) {
+		free(a->values[at]);
+		a->values[at] = v;
+		return 0;
+	}
+	if (a->count == a->cap) {
+		size_t cap = a->cap ? a->cap * 2 : 8;
+		char **keys = realloc(a->keys, cap * sizeof(*keys)), **values;
+		if (keys)
+			a->keys = keys;
+		if (!keys || !(values = realloc(a->values, cap * sizeof(*values)))) {
+			free(v);
+			return lade__error_oom();
 		}
+		a->values = values;
+		a->cap = cap;
 	}
-	keys = realloc(a->keys, (a->count + 1) * sizeof(*keys));
-	if (!keys)
-		return lade__error_oom();
-	a->keys = keys;
-	values = realloc(a->values, (a->count + 1) * sizeof(*values));
-	if (!values)
-		return lade__error_oom();
-	a->values = values;
-	a->keys[a->count] = lade__strdup(key);
-	a->values[a->count] = lade__strdup(value);
-	if (!a->keys[a->count] || !a->values[a->count]) {
-		free(a->keys[a->count]);
-		free(a->values[a->count]);
-		return LADE_ENOMEM;
+	if (!(k = lade__strdup(key)) || (err = index_fit(a, a->count + 1)) < 0) {
+		free(k);
+		free(v);
+		return k ? err : lade__error_oom();
 	}
+	a->keys[a->count] = k;
+	a->values[a->count] = v;
 	a->count++;
+	if (a->slots)
+		a->slots[slot_for(a, k)] = a->count;
 	return 0;
 }
 
 const char *lade_annotations_get(const lade_annotations *a, const char *key)
 {
-	size_t i;
-	for (i = 0; i < a->count; i++)
-		if (strcmp(a->keys[i], key) == 0)
-			return a->values[i];
-	return NULL;
+	long at = find_key(a, key);
+	return at >= 0 ? a->values[at] : NULL;
 }
 
 void lade_annotations_dispose(lade_annotations *a)
@@ -62,6 +110,7 @@ void lade_annotations_dispose(lade_annotations *a)
 	}
 	free(a->keys);
 	free(a->values);
+	free(a->slots);
 	memset(a, 0, sizeof(*a));
 }
 

@@ -61,6 +61,14 @@ int lade__error_oom(void)
 	return lade__error(LADE_ENOMEM, "out of memory");
 }
 
+size_t lade__hash_string(const char *s)
+{
+	size_t h = (size_t)1469598103934665603ULL;
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * (size_t)1099511628211ULL;
+	return h;
+}
+
 char *lade__strdup(const char *s)
 {
 	char *copy;

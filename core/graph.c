@@ -21,11 +21,7 @@ typedef struct seen {
 
 static size_t hash_of(const lade_digest *d, size_t cap)
 {
-	const unsigned char *p = (const unsigned char *)lade_digest_hex(d);
-	size_t h = 1469598103934665603ULL;
-	for (; *p; p++)
-		h = (h ^ *p) * 1099511628211ULL;
-	return h & (cap - 1);
+	return lade__hash_string(lade_digest_hex(d)) & (cap - 1);
 }
 
 /* 1 when d was new (and is now remembered), 0 when seen before, or an error. */

@@ -27,6 +27,9 @@ int lade__error_oom(void);
 /* strdup that sets the error on failure; NULL in gives NULL out without error. */
 char *lade__strdup(const char *s);
 
+/* FNV-1a of a NUL-terminated string: the hash of lade's small open-addressing tables. */
+size_t lade__hash_string(const char *s);
+
 /* printf into a bounded buffer; LADE_ETOOLARGE (with message) when it does not fit. */
 int lade__snprintf(char *out, size_t outlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 

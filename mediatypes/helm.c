@@ -204,7 +204,6 @@ static int helm_detect(const lade_kind *k, const lade_kind_input *in)
 /* The chart as Helm's loader reads it. */
 typedef struct chart {
 	lade__helm_metadata md;
-	size_t files;
 } chart;
 
 static void chart_dispose(chart *c)
@@ -249,16 +248,16 @@ static int read_entry(struct archive *a, const char *path, const char *name, int
  * requirements.yaml kept, in archive order, as "C<length>\n<text>" and
  * "R<length>\n<text>" records.
  */
-static int scan_chart(const char *path, lade_buf *records, size_t *files)
+static int scan_chart(const char *path, lade_buf *records)
 {
 	struct archive *a;
 	struct archive_entry *entry;
 	char clean[PATH_MAX];
 	lade_buf text;
 	uint64_t total = 0;
+	size_t files = 0;
 	int r, fd, err = 0, have_chart_yaml = 0;
 
-	*files = 0;
 	lade_buf_init(&text, MAX_FILE);
 	if (!(a = open_chart(path, &fd)))
 		return lade_error_last()->code ? lade_error_last()->code : LADE_EIO;
@@ -277,7 +276,7 @@ static int scan_chart(const char *path, lade_buf *records, size_t *files)
 			err = name_error(path, name, verdict);
 			goto done;
 		}
-		(*files)++;
+		files++;
 		is_chart_yaml = !strcmp(clean, "Chart.yaml");
 		is_requirements = !strcmp(clean, "requirements.yaml");
 		lade_buf_clear(&text);
@@ -295,7 +294,7 @@ static int scan_chart(const char *path, lade_buf *records, size_t *files)
 	if (r != ARCHIVE_EOF)
 		err = lade__error(LADE_EINVALID, "chart '%s' is damaged: %s", path,
 				  archive_error_string(a) ? archive_error_string(a) : "bad archive");
-	else if (!*files)
+	else if (!files)
 		err = lade__error(LADE_EINVALID, "chart '%s' holds no files", path);
 	else if (!have_chart_yaml)
 		err = lade__error(LADE_EINVALID, "chart '%s' has no Chart.yaml in its folder", path);
@@ -331,9 +330,12 @@ static int build_metadata(const char *path, const lade_buf *records, chart *c)
 }
 
 /*
- * The last chart scanned, by its file's identity: a push asks for the
+ * The chart naming scanned, by its file's identity: a push asks for the
  * chart's name and version, then for the artifact, and the archive (up to
- * 100 MiB unpacked) is read once for both. Only small records are kept.
+ * 100 MiB unpacked) is read once for both. The artifact takes what naming
+ * kept and drops it, so nothing outlives one push: a file rewritten
+ * within one timestamp tick at the same size is never mistaken for the
+ * old one by a later push. Only small records are kept.
  */
 #define CACHE_MAX ((size_t)1 << 20)
 static struct {
@@ -343,7 +345,6 @@ static struct {
 	ino_t ino;
 	off_t size;
 	struct timespec mtime;
-	size_t files;
 	lade_buf records;
 } last = {.lock = PTHREAD_MUTEX_INITIALIZER};
 
@@ -353,38 +354,48 @@ static int same_file(const struct stat *st)
 	       last.mtime.tv_sec == st->st_mtim.tv_sec && last.mtime.tv_nsec == st->st_mtim.tv_nsec;
 }
 
-static int load_chart(const char *path, chart *c)
+/* Load the chart at path; keep (naming) leaves its records for the artifact, which takes and drops them. */
+static int load_chart(const char *path, chart *c, int keep)
 {
 	lade_buf records;
 	struct stat st;
-	int err = 0, known = 0;
+	int err = 0, identified, known = 0;
 
 	memset(c, 0, sizeof(*c));
 	lade_buf_init(&records, MAX_DECOMPRESSED);
-	if (stat(path, &st) == 0) {
+	if ((identified = stat(path, &st) == 0)) {
 		pthread_mutex_lock(&last.lock);
-		if ((known = same_file(&st))) {
-			c->files = last.files;
+		if ((known = same_file(&st)))
 			err = lade_buf_put(&records, last.records.ptr, last.records.size);
-		}
+		if (!keep)
+			last.valid = 0;
 		pthread_mutex_unlock(&last.lock);
 	}
-	if (!known && err == 0 && (err = scan_chart(path, &records, &c->files)) == 0 && records.size <= CACHE_MAX) {
+	if (!known && err == 0 && (err = scan_chart(path, &records)) == 0 && keep && identified &&
+	    records.size <= CACHE_MAX) {
 		pthread_mutex_lock(&last.lock);
 		lade_buf_dispose(&last.records);
 		lade_buf_init(&last.records, CACHE_MAX);
-		if ((last.valid = lade_buf_put(&last.records, records.ptr, records.size) == 0)) {
+		if ((last.valid = lade_buf_put(&last.records, records.ptr, records.size) == 0))
 			last.dev = st.st_dev, last.ino = st.st_ino, last.size = st.st_size, last.mtime = st.st_mtim;
-			last.files = c->files;
-		}
+		else
+			lade_error_clear(); /* not kept is not a failure: the artifact scans again */
 		pthread_mutex_unlock(&last.lock);
-		lade_error_clear();
 	}
 	if (err == 0)
 		err = build_metadata(path, &records, c);
 	lade_buf_dispose(&records);
 	if (err < 0)
 		chart_dispose(c);
+	return err;
+}
+
+int lade__helm_check_archive(const char *path)
+{
+	chart c;
+	int err = load_chart(path, &c, 0);
+	if (err == 0)
+		chart_dispose(&c);
 	return err;
 }
 
@@ -459,11 +470,11 @@ static int helm_annotations(const lade__helm_metadata *md, const char *created, 
 	if (md->maintainer_count && (err = set_if_present(out, "org.opencontainers.image.authors", authors.ptr)) < 0)
 		goto done;
 	/* The chart's own annotations may override anything but title and version. */
-	for (i = 0; i < md->annotation_count; i++) {
-		const char *key = md->annotation_keys[i];
+	for (i = 0; i < md->annotations.count; i++) {
+		const char *key = md->annotations.keys[i];
 		if (!strcmp(key, LADE_ANNOTATION_TITLE) || !strcmp(key, "org.opencontainers.image.version"))
 			continue;
-		if ((err = lade_annotations_set(out, key, md->annotation_values[i])) < 0)
+		if ((err = lade_annotations_set(out, key, md->annotations.values[i])) < 0)
 			goto done;
 	}
 done:
@@ -480,7 +491,7 @@ static int helm_artifact(const lade_kind *k, const lade_kind_input *in, const ch
 	int err;
 
 	(void)k;
-	if ((err = load_chart(in->path, &c)) < 0)
+	if ((err = load_chart(in->path, &c, 0)) < 0)
 		return err;
 	if (!created) {
 		/* helm push: the archive file's modification time, in local time. */
@@ -530,7 +541,7 @@ static int helm_naming(const lade_kind *k, const lade_kind_input *in, lade_buf *
 	const char *v;
 	int err;
 	(void)k;
-	if ((err = load_chart(in->path, &c)) < 0)
+	if ((err = load_chart(in->path, &c, 1)) < 0)
 		return err;
 	if ((err = lade_buf_puts(name, c.md.name)) == 0) {
 		/* OCI tags cannot hold '+': Helm writes it as '_' (formats.md §5.5). */

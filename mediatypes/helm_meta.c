@@ -123,27 +123,13 @@ static void dependency_free_any(void *d)
 	dependency_free(d);
 }
 
-static void annotations_free(lade__helm_metadata *md)
-{
-	size_t i;
-	for (i = 0; i < md->annotation_count; i++) {
-		free(md->annotation_keys[i]);
-		free(md->annotation_values[i]);
-	}
-	free(md->annotation_keys);
-	free(md->annotation_values);
-	md->annotation_keys = md->annotation_values = NULL;
-	md->annotation_count = 0;
-}
-
-/* map[string]string: null makes it nil, a mapping merges into it (values converted to strings, null as ""). */
 static int set_annotations(lade__yv_ctx *c, const yv *v, lade__helm_metadata *md)
 {
 	lade__yv_entry *e;
-	size_t n, i, j;
+	size_t n, i;
 	int err = 0;
 	if (v->type == YV_NULL) {
-		annotations_free(md);
+		lade_annotations_dispose(&md->annotations);
 		return 0;
 	}
 	if (v->type != YV_MAP)
@@ -152,40 +138,9 @@ static int set_annotations(lade__yv_ctx *c, const yv *v, lade__helm_metadata *md
 		return err;
 	for (i = 0; i < n && err == 0; i++) {
 		char *value = NULL;
-		if ((err = lade__yv_set_string(c, "annotations", e[i].value, &value)) < 0)
-			break;
-		if (!value && !(value = lade__strdup(""))) {
-			err = lade__error_oom();
-			break;
-		}
-		for (j = 0; j < md->annotation_count && strcmp(md->annotation_keys[j], e[i].key) < 0; j++)
-			;
-		if (j < md->annotation_count && !strcmp(md->annotation_keys[j], e[i].key)) {
-			free(md->annotation_values[j]);
-			md->annotation_values[j] = value;
-			continue;
-		}
-		{
-			char **keys = realloc(md->annotation_keys, (md->annotation_count + 1) * sizeof(char *));
-			char **values = keys ? realloc(md->annotation_values,
-						       (md->annotation_count + 1) * sizeof(char *))
-					     : NULL;
-			if (keys)
-				md->annotation_keys = keys;
-			if (values)
-				md->annotation_values = values;
-			if (!keys || !values) {
-				free(value);
-				err = lade__error_oom();
-				break;
-			}
-			memmove(keys + j + 1, keys + j, (md->annotation_count - j) * sizeof(char *));
-			memmove(values + j + 1, values + j, (md->annotation_count - j) * sizeof(char *));
-			keys[j] = e[i].key;
-			values[j] = value;
-			e[i].key = NULL;
-			md->annotation_count++;
-		}
+		if ((err = lade__yv_set_string(c, "annotations", e[i].value, &value)) == 0)
+			err = lade_annotations_set(&md->annotations, e[i].key, value ? value : "");
+		free(value);
 	}
 	lade__yv_entries_free(e, n);
 	return err;
@@ -285,9 +240,12 @@ int lade__helm_metadata_validate(lade__helm_metadata *md, const char *path)
 {
 	char *const *fields[] = {&md->name,      &md->description, &md->home,        &md->icon,
 				 &md->condition, &md->tags,        &md->app_version, &md->kube_version};
+	lade_annotations seen; /* dependency names and aliases met so far, as a set */
 	size_t i, j;
 	const char *slash;
+	int err = 0;
 
+	memset(&seen, 0, sizeof(seen));
 	for (i = 0; i < sizeof(fields) / sizeof(*fields); i++)
 		lade__go_sanitize(*fields[i]);
 	for (i = 0; i < md->sources.count; i++)
@@ -323,33 +281,36 @@ int lade__helm_metadata_validate(lade__helm_metadata *md, const char *path)
 		lade__go_sanitize(m->email);
 		lade__go_sanitize(m->url);
 	}
-	for (i = 0; i < md->dependency_count; i++) {
+	for (i = 0; i < md->dependency_count && err == 0; i++) {
 		lade__helm_dependency *d = md->dependencies[i];
 		const char *key;
-		if (!d)
-			return lade__error(LADE_EINVALID,
-					   "chart '%s': dependencies must not contain empty or null entries", path);
+		if (!d) {
+			err = lade__error(LADE_EINVALID,
+					  "chart '%s': dependencies must not contain empty or null entries", path);
+			break;
+		}
 		lade__go_sanitize(d->name);
 		lade__go_sanitize(d->version);
 		lade__go_sanitize(d->repository);
 		lade__go_sanitize(d->condition);
 		for (j = 0; j < d->tags.count; j++)
 			lade__go_sanitize(d->tags.items[j]);
-		if (!empty(d->alias) && !alias_ok(d->alias))
-			return lade__error(LADE_EINVALID,
-					   "chart '%s': dependency '%s' has disallowed characters in its alias", path,
-					   d->name ? d->name : "");
-		key = !empty(d->alias) ? d->alias : (d->name ? d->name : "");
-		for (j = 0; j < i; j++) {
-			const lade__helm_dependency *o = md->dependencies[j];
-			const char *other = !empty(o->alias) ? o->alias : (o->name ? o->name : "");
-			if (!strcmp(key, other))
-				return lade__error(LADE_EINVALID,
-						   "chart '%s': more than one dependency with name or alias '%s'", path,
-						   key);
+		if (!empty(d->alias) && !alias_ok(d->alias)) {
+			err = lade__error(LADE_EINVALID,
+					  "chart '%s': dependency '%s' has disallowed characters in its alias", path,
+					  d->name ? d->name : "");
+			break;
 		}
+		/* Each name or alias once; the indexed map keeps this linear for tens of thousands. */
+		key = !empty(d->alias) ? d->alias : (d->name ? d->name : "");
+		if (lade_annotations_get(&seen, key))
+			err = lade__error(LADE_EINVALID, "chart '%s': more than one dependency with name or alias '%s'",
+					  path, key);
+		else
+			err = lade_annotations_set(&seen, key, "");
 	}
-	return 0;
+	lade_annotations_dispose(&seen);
+	return err;
 }
 
 /* ---- json.Marshal(Metadata) ---- */
@@ -461,7 +422,6 @@ static void object_list(writer *w, const char *name, void *const *items, size_t 
 int lade__helm_metadata_json(const lade__helm_metadata *md, lade_buf *out)
 {
 	writer w = {out, 1, 0};
-	size_t i;
 
 	raw(&w, "{");
 	string_field(&w, "name", md->name, 1);
@@ -480,17 +440,15 @@ int lade__helm_metadata_json(const lade__helm_metadata *md, lade_buf *out)
 		key(&w, "deprecated");
 		raw(&w, "true");
 	}
-	if (md->annotation_count) {
+	if (md->annotations.count) {
+		/* core's encoder of annotations: keys sorted, Go's escaping */
+		cJSON *map = lade__annotations_to_json(&md->annotations);
 		key(&w, "annotations");
-		raw(&w, "{");
-		for (i = 0; i < md->annotation_count; i++) {
-			if (i)
-				raw(&w, ",");
-			string_value(&w, md->annotation_keys[i]);
-			raw(&w, ":");
-			string_value(&w, md->annotation_values[i]);
-		}
-		raw(&w, "}");
+		if (!map && !w.err)
+			w.err = lade__error_oom();
+		if (map && !w.err)
+			w.err = lade__json_print(out, map);
+		cJSON_Delete(map);
 	}
 	string_field(&w, "kubeVersion", md->kube_version, 1);
 	object_list(&w, "dependencies", (void *const *)md->dependencies, md->dependency_count, dependency_fields);
@@ -514,6 +472,6 @@ void lade__helm_metadata_dispose(lade__helm_metadata *md)
 	for (i = 0; i < md->dependency_count; i++)
 		dependency_free(md->dependencies[i]);
 	free(md->dependencies);
-	annotations_free(md);
+	lade_annotations_dispose(&md->annotations);
 	memset(md, 0, sizeof(*md));
 }

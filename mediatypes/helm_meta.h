@@ -11,6 +11,7 @@
 #define LADE_MEDIATYPES_HELM_META_H
 
 #include "lade/common.h"
+#include "lade/manifest.h"
 #include "goyaml.h"
 
 typedef struct lade__helm_maintainer {
@@ -31,8 +32,7 @@ typedef struct lade__helm_metadata {
 	lade__helm_maintainer **maintainers; /* an entry is NULL where the YAML had null */
 	size_t maintainer_count;
 	int deprecated;
-	char **annotation_keys, **annotation_values; /* sorted by key */
-	size_t annotation_count;
+	lade_annotations annotations;         /* map[string]string; written sorted by key */
 	lade__helm_dependency **dependencies; /* an entry is NULL where the YAML had null */
 	size_t dependency_count;
 } lade__helm_metadata;

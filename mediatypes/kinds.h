@@ -29,6 +29,8 @@ void lade__format_time(int64_t seconds, char *out, size_t outlen);
  * file at path. Each returns 0 or an error with the message set.
  */
 int lade__helm_check_chart_yaml(const char *data, size_t len);
+/* And a whole chart archive at path, read as a push reads it (nothing kept between calls). */
+int lade__helm_check_archive(const char *path);
 int lade__wasm_walk(const char *path);
 
 #endif

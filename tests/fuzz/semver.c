@@ -15,7 +15,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char *text = malloc(size + 1), *line, *next, picked[LADE_SEMVER_MAX];
 	lade_version_picker p;
-	int found = 0;
 	if (!text)
 		return 0;
 	memcpy(text, data, size);
@@ -39,11 +38,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				abort();
 			if (strcmp(picked, p.wanted) != 0 && !lade_semver_constraint_check(p.constraint, &v))
 				abort();
-			found = 1;
 		}
 		lade_version_picker_dispose(&p);
 	}
-	(void)found;
 	free(text);
 	return 0;
 }

@@ -5,6 +5,7 @@
 #include <cmocka.h>
 
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "lade/manifest.h"
@@ -51,6 +52,34 @@ static void test_manifest_encode__round_trip_sorted(void **state)
 	assert_int_equal(lade_manifest_parse(&m, out.ptr, out.size), 0);
 	lade_manifest_dispose(&m);
 	lade_buf_dispose(&out);
+}
+
+/* The map past its linear size: insertion order kept, replacement in place, lookups through the index. */
+static void test_annotations__many_keys(void **state)
+{
+	lade_annotations a;
+	char key[32], value[32];
+	size_t i;
+	(void)state;
+	memset(&a, 0, sizeof(a));
+	for (i = 0; i < 20000; i++) {
+		snprintf(key, sizeof(key), "k%zu", i);
+		snprintf(value, sizeof(value), "v%zu", i);
+		assert_int_equal(lade_annotations_set(&a, key, value), 0);
+	}
+	assert_int_equal(lade_annotations_set(&a, "k7", "seven"), 0);
+	assert_int_equal(a.count, 20000);
+	assert_string_equal(a.keys[7], "k7");
+	assert_string_equal(lade_annotations_get(&a, "k7"), "seven");
+	assert_string_equal(lade_annotations_get(&a, "k19999"), "v19999");
+	assert_null(lade_annotations_get(&a, "k20000"));
+	for (i = 0; i < a.count; i++) {
+		snprintf(key, sizeof(key), "k%zu", i);
+		assert_string_equal(a.keys[i], key);
+	}
+	lade_annotations_dispose(&a);
+	assert_int_equal(a.count, 0);
+	assert_null(lade_annotations_get(&a, "k1"));
 }
 
 /* What real tools publish while bending the spec is read; lade still writes strictly. */
@@ -176,6 +205,7 @@ int main(void)
 	    cmocka_unit_test(test_manifest_encode__round_trip_sorted),
 	    cmocka_unit_test(test_manifest_parse__bad_table),
 	    cmocka_unit_test(test_manifest_parse__lenient),
+	    cmocka_unit_test(test_annotations__many_keys),
 	    cmocka_unit_test(test_manifest_parse__over_cap),
 	    cmocka_unit_test(test_descriptor_empty__constant),
 	    cmocka_unit_test(test_index_parse__round_trip),

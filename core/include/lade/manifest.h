@@ -36,11 +36,19 @@ extern "C" {
 #define LADE_ANNOTATION_CREATED "org.opencontainers.image.created"
 #define LADE_ANNOTATION_REF_NAME "org.opencontainers.image.ref.name"
 
-/* A string map kept in insertion order; encoded sorted by key. */
+/*
+ * A string map kept in insertion order; encoded sorted by key. Zero it to
+ * start; change it only through lade_annotations_set (keys and values may
+ * be read directly). Past a few entries a hash index keeps lookups O(1),
+ * so a manifest with 200,000 annotations costs a moment, not minutes.
+ */
 typedef struct lade_annotations {
 	char **keys;
 	char **values;
 	size_t count;
+	size_t cap;      /* private: room in keys and values */
+	size_t *slots;   /* private: the index, entry + 1 per slot (0: free), or NULL while small */
+	size_t slot_cap; /* private: a power of two */
 } lade_annotations;
 
 /* Set key to value (copies both), replacing an existing value. */
