@@ -158,8 +158,8 @@ int lade_credentials_key(const char *registry, char *out, size_t outlen)
 {
 	if (!strcmp(registry, "docker.io") || !strcmp(registry, "index.docker.io") ||
 	    !strcmp(registry, "registry-1.docker.io"))
-		return lade__snprintf(out, outlen, "%s", DOCKER_HUB_KEY);
-	return lade__snprintf(out, outlen, "%s", registry);
+		return lade_snprintf(out, outlen, "%s", DOCKER_HUB_KEY);
+	return lade_snprintf(out, outlen, "%s", registry);
 }
 
 /* A legacy key ("https://host/", "http://host/path") reduced to its host, as docker does. */
@@ -187,10 +187,10 @@ static int config_paths(const lade_credentials_options *opts, const char ***path
 		return 0;
 	}
 	if (dir && *dir) {
-		if (lade__snprintf(fallback, fallbacklen, "%s/config.json", dir) < 0)
+		if (lade_snprintf(fallback, fallbacklen, "%s/config.json", dir) < 0)
 			return LADE_ETOOLARGE;
 	} else if (home && *home) {
-		if (lade__snprintf(fallback, fallbacklen, "%s/.docker/config.json", home) < 0)
+		if (lade_snprintf(fallback, fallbacklen, "%s/.docker/config.json", home) < 0)
 			return LADE_ETOOLARGE;
 	} else {
 		return lade__error(LADE_ENOTFOUND, "no Docker config: neither DOCKER_CONFIG nor HOME is set");
@@ -226,11 +226,11 @@ static int load_config(const char *path, cJSON **out)
 	if (err == LADE_ENOTFOUND) {
 		lade_error_clear();
 		*out = cJSON_CreateObject();
-		return *out ? 0 : lade__error_oom();
+		return *out ? 0 : lade_error_set_oom();
 	}
 	if (err < 0)
 		return err;
-	err = lade__json_parse(out, data.ptr, data.size, CONFIG_MAX, path);
+	err = lade_json_parse(out, data.ptr, data.size, CONFIG_MAX, path);
 	OPENSSL_cleanse(data.ptr, data.size);
 	lade_buf_dispose(&data);
 	return err;
@@ -318,7 +318,7 @@ static int run_helper(const char *name, const char *action, const char *input, l
 		memset(&ignore, 0, sizeof(ignore));
 		ignore.sa_handler = SIG_IGN;
 		sigaction(SIGPIPE, &ignore, &old);
-		if (input && lade__write_all(in_pipe[1], input, strlen(input), program) < 0)
+		if (input && lade_fs_write_all(in_pipe[1], input, strlen(input), program) < 0)
 			lade_error_clear();
 		sigaction(SIGPIPE, &old, NULL);
 	}
@@ -383,16 +383,16 @@ int lade__helper_reply_parse(const char *data, size_t len, const char *name, lad
 	const char *user, *secret;
 	int err = 0;
 	memset(out, 0, sizeof(*out));
-	if (lade__json_parse(&json, data, len, HELPER_OUTPUT_MAX, "the reply") < 0)
+	if (lade_json_parse(&json, data, len, HELPER_OUTPUT_MAX, "the reply") < 0)
 		return lade__error(LADE_EAUTH, "docker-credential-%s get: %s", name, lade_error_last()->message);
 	user = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(json, "Username"));
 	secret = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(json, "Secret"));
 	memset(out, 0, sizeof(*out));
 	if (user && !strcmp(user, "<token>")) {
-		if (!(out->identity_token = lade__strdup(secret ? secret : "")))
+		if (!(out->identity_token = lade_strdup(secret ? secret : "")))
 			err = LADE_ENOMEM;
-	} else if (!(out->username = lade__strdup(user ? user : "")) ||
-		   !(out->password = lade__strdup(secret ? secret : ""))) {
+	} else if (!(out->username = lade_strdup(user ? user : "")) ||
+		   !(out->password = lade_strdup(secret ? secret : ""))) {
 		err = LADE_ENOMEM;
 	}
 	if (err < 0)
@@ -408,7 +408,7 @@ static int decode_auth(const char *b64, lade_credential *out, const char *path)
 	int n;
 	char *colon;
 	if (!decoded)
-		return lade__error_oom();
+		return lade_error_set_oom();
 	n = EVP_DecodeBlock(decoded, (const unsigned char *)b64, (int)len);
 	if (n < 0) {
 		free(decoded);
@@ -427,8 +427,8 @@ static int decode_auth(const char *b64, lade_credential *out, const char *path)
 		return lade__error(LADE_EINVALID, "'%s': an \"auth\" value is not user:password", path);
 	}
 	*colon = '\0';
-	out->username = lade__strdup((char *)decoded);
-	out->password = lade__strdup(colon + 1);
+	out->username = lade_strdup((char *)decoded);
+	out->password = lade_strdup(colon + 1);
 	OPENSSL_cleanse(decoded, (size_t)n);
 	free(decoded);
 	return out->username && out->password ? 0 : LADE_ENOMEM;
@@ -471,13 +471,13 @@ int lade_credentials_get(const lade_credentials_options *opts, const char *regis
 			err = 0;
 			if (auth && *auth)
 				err = decode_auth(auth, out, paths[i]);
-			else if (user && *user && !(out->username = lade__strdup(user)))
+			else if (user && *user && !(out->username = lade_strdup(user)))
 				err = LADE_ENOMEM;
-			if (!err && pass && *pass && !out->password && !(out->password = lade__strdup(pass)))
+			if (!err && pass && *pass && !out->password && !(out->password = lade_strdup(pass)))
 				err = LADE_ENOMEM;
-			if (!err && identity && *identity && !(out->identity_token = lade__strdup(identity)))
+			if (!err && identity && *identity && !(out->identity_token = lade_strdup(identity)))
 				err = LADE_ENOMEM;
-			if (!err && token && *token && !(out->registry_token = lade__strdup(token)))
+			if (!err && token && *token && !(out->registry_token = lade_strdup(token)))
 				err = LADE_ENOMEM;
 			wipe_delete(config);
 			if (err < 0) {
@@ -501,7 +501,7 @@ static int save_config(const char *path, cJSON *config)
 	lade_buf data;
 	char *text;
 	int err;
-	if (lade__snprintf(dir, sizeof(dir), "%s", path) < 0)
+	if (lade_snprintf(dir, sizeof(dir), "%s", path) < 0)
 		return LADE_ETOOLARGE;
 	if ((slash = strrchr(dir, '/')) && slash != dir) {
 		*slash = '\0';
@@ -509,7 +509,7 @@ static int save_config(const char *path, cJSON *config)
 			return err;
 	}
 	if (!(text = cJSON_Print(config)))
-		return lade__error_oom();
+		return lade_error_set_oom();
 	lade_buf_init(&data, CONFIG_MAX);
 	if ((err = lade_buf_puts(&data, text)) == 0 && (err = lade_buf_puts(&data, "\n")) == 0)
 		err = lade__write_file_atomic(path, data.ptr, data.size, 0600);
@@ -534,7 +534,7 @@ static int config_target(const lade_credentials_options *opts, char *path, size_
 	struct stat st;
 	int err, hops;
 	if ((err = config_paths(opts, &paths, &count, fallback, sizeof(fallback))) < 0 ||
-	    (err = lade__snprintf(path, pathlen, "%s", paths[0])) < 0)
+	    (err = lade_snprintf(path, pathlen, "%s", paths[0])) < 0)
 		return err;
 	for (hops = 0; lstat(path, &st) == 0 && S_ISLNK(st.st_mode); hops++) {
 		ssize_t n = readlink(path, link, sizeof(link) - 1);
@@ -543,11 +543,11 @@ static int config_target(const lade_credentials_options *opts, char *path, size_
 			return lade__error(LADE_EIO, "cannot follow the link '%s'", paths[0]);
 		link[n] = '\0';
 		if (link[0] == '/' || !slash)
-			err = lade__snprintf(path, pathlen, "%s", link);
+			err = lade_snprintf(path, pathlen, "%s", link);
 		else {
 			char dir[4096];
 			snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
-			err = lade__snprintf(path, pathlen, "%s/%s", dir, link);
+			err = lade_snprintf(path, pathlen, "%s/%s", dir, link);
 		}
 		if (err < 0)
 			return err;
@@ -564,8 +564,8 @@ static int lock_config(const char *path, int *fd_out)
 {
 	char lock[4200], dir[4096], *slash;
 	int fd, err;
-	if ((err = lade__snprintf(dir, sizeof(dir), "%s", path)) < 0 ||
-	    (err = lade__snprintf(lock, sizeof(lock), "%s.lock", path)) < 0)
+	if ((err = lade_snprintf(dir, sizeof(dir), "%s", path)) < 0 ||
+	    (err = lade_snprintf(lock, sizeof(lock), "%s.lock", path)) < 0)
 		return err;
 	if ((slash = strrchr(dir, '/')) && slash != dir) {
 		*slash = '\0';
@@ -644,7 +644,7 @@ static int store_locked(const lade_credentials_options *opts, const char *regist
 		cJSON_Delete(msg);
 		if (!text) {
 			wipe_delete(config);
-			return lade__error_oom();
+			return lade_error_set_oom();
 		}
 		err = run_helper(helper, "store", text, &reply, &status);
 		OPENSSL_cleanse(text, strlen(text));
@@ -670,7 +670,7 @@ static int store_locked(const lade_credentials_options *opts, const char *regist
 	if (!auths || !entry) {
 		cJSON_Delete(entry);
 		wipe_delete(config);
-		return lade__error_oom();
+		return lade_error_set_oom();
 	}
 	if (cred->identity_token) {
 		cJSON_AddStringToObject(entry, "identitytoken", cred->identity_token);
@@ -678,8 +678,8 @@ static int store_locked(const lade_credentials_options *opts, const char *regist
 		char plain[2048];
 		unsigned char encoded[2800];
 		int n;
-		if (lade__snprintf(plain, sizeof(plain), "%s:%s", cred->username ? cred->username : "",
-				   cred->password ? cred->password : "") < 0) {
+		if (lade_snprintf(plain, sizeof(plain), "%s:%s", cred->username ? cred->username : "",
+				  cred->password ? cred->password : "") < 0) {
 			cJSON_Delete(entry);
 			wipe_delete(config);
 			return lade__error(LADE_EINVALID, "credentials are too long");

@@ -27,7 +27,7 @@ int lade_buf_put(lade_buf *buf, const void *data, size_t len)
 			want = buf->max + 1;
 		grown = realloc(buf->asize ? buf->ptr : NULL, want);
 		if (!grown)
-			return lade__error_oom();
+			return lade_error_set_oom();
 		if (!buf->asize)
 			grown[0] = '\0';
 		buf->ptr = grown;

@@ -18,7 +18,7 @@
 /* The slot where key is, or the free slot where it would go. */
 static size_t slot_for(const lade_annotations *a, const char *key)
 {
-	size_t mask = a->slot_cap - 1, i = lade__hash_string(key) & mask;
+	size_t mask = a->slot_cap - 1, i = lade_hash_string(key) & mask;
 	while (a->slots[i] && strcmp(a->keys[a->slots[i] - 1], key) != 0)
 		i = (i + 1) & mask;
 	return i;
@@ -35,7 +35,7 @@ static int index_fit(lade_annotations *a, size_t count)
 		cap *= 2;
 	if (!(a->slots = calloc(cap, sizeof(*a->slots)))) {
 		a->slots = old;
-		return lade__error_oom();
+		return lade_error_set_oom();
 	}
 	free(old);
 	a->slot_cap = cap;
@@ -63,8 +63,8 @@ int lade_annotations_set(lade_annotations *a, const char *key, const char *value
 	long at = find_key(a, key);
 	char *k, *v;
 	int err;
-	if (!(v = lade__strdup(value)))
-		return lade__error_oom();
+	if (!(v = lade_strdup(value)))
+		return lade_error_set_oom();
 	if (at >= 0) {
 		free(a->values[at]);
 		a->values[at] = v;
@@ -77,15 +77,15 @@ int lade_annotations_set(lade_annotations *a, const char *key, const char *value
 			a->keys = keys;
 		if (!keys || !(values = realloc(a->values, cap * sizeof(*values)))) {
 			free(v);
-			return lade__error_oom();
+			return lade_error_set_oom();
 		}
 		a->values = values;
 		a->cap = cap;
 	}
-	if (!(k = lade__strdup(key)) || (err = index_fit(a, a->count + 1)) < 0) {
+	if (!(k = lade_strdup(key)) || (err = index_fit(a, a->count + 1)) < 0) {
 		free(k);
 		free(v);
-		return k ? err : lade__error_oom();
+		return k ? err : lade_error_set_oom();
 	}
 	a->keys[a->count] = k;
 	a->values[a->count] = v;
@@ -140,12 +140,12 @@ static int strings_copy(char ***dst, size_t *dst_count, char *const *src, size_t
 	if (!count)
 		return 0;
 	if (!(*dst = calloc(count, sizeof(char *))))
-		return lade__error_oom();
+		return lade_error_set_oom();
 	for (i = 0; i < count; i++) {
-		if (!((*dst)[i] = lade__strdup(src[i]))) {
+		if (!((*dst)[i] = lade_strdup(src[i]))) {
 			strings_free(*dst, i);
 			*dst = NULL;
-			return lade__error_oom();
+			return lade_error_set_oom();
 		}
 	}
 	*dst_count = count;
@@ -189,10 +189,10 @@ int lade_descriptor_copy(lade_descriptor *dst, const lade_descriptor *src)
 	memset(dst, 0, sizeof(*dst));
 	dst->digest = src->digest;
 	dst->size = src->size;
-	if ((src->media_type && !(dst->media_type = lade__strdup(src->media_type))) ||
-	    (src->artifact_type && !(dst->artifact_type = lade__strdup(src->artifact_type))) ||
-	    (src->data && !(dst->data = lade__strdup(src->data))) ||
-	    (src->unknown && !(dst->unknown = lade__strdup(src->unknown))) ||
+	if ((src->media_type && !(dst->media_type = lade_strdup(src->media_type))) ||
+	    (src->artifact_type && !(dst->artifact_type = lade_strdup(src->artifact_type))) ||
+	    (src->data && !(dst->data = lade_strdup(src->data))) ||
+	    (src->unknown && !(dst->unknown = lade_strdup(src->unknown))) ||
 	    annotations_copy(&dst->annotations, &src->annotations) < 0 ||
 	    strings_copy(&dst->urls, &dst->url_count, src->urls, src->url_count) < 0)
 		goto oom;
@@ -201,17 +201,17 @@ int lade_descriptor_copy(lade_descriptor *dst, const lade_descriptor *src)
 		lade_platform *dp;
 		if (!(dst->platform = dp = calloc(1, sizeof(*dst->platform))))
 			goto oom;
-		if ((sp->architecture && !(dp->architecture = lade__strdup(sp->architecture))) ||
-		    (sp->os && !(dp->os = lade__strdup(sp->os))) ||
-		    (sp->os_version && !(dp->os_version = lade__strdup(sp->os_version))) ||
-		    (sp->variant && !(dp->variant = lade__strdup(sp->variant))) ||
+		if ((sp->architecture && !(dp->architecture = lade_strdup(sp->architecture))) ||
+		    (sp->os && !(dp->os = lade_strdup(sp->os))) ||
+		    (sp->os_version && !(dp->os_version = lade_strdup(sp->os_version))) ||
+		    (sp->variant && !(dp->variant = lade_strdup(sp->variant))) ||
 		    strings_copy(&dp->os_features, &dp->os_feature_count, sp->os_features, sp->os_feature_count) < 0)
 			goto oom;
 	}
 	return 0;
 oom:
 	lade_descriptor_dispose(dst);
-	return lade__error_oom();
+	return lade_error_set_oom();
 }
 
 int lade_descriptor_empty(lade_descriptor *d)
@@ -219,8 +219,8 @@ int lade_descriptor_empty(lade_descriptor *d)
 	memset(d, 0, sizeof(*d));
 	lade_digest_parse(&d->digest, LADE_EMPTY_DIGEST);
 	d->size = 2;
-	d->media_type = lade__strdup(LADE_MEDIATYPE_EMPTY);
-	d->data = lade__strdup("e30=");
+	d->media_type = lade_strdup(LADE_MEDIATYPE_EMPTY);
+	d->data = lade_strdup("e30=");
 	if (!d->media_type || !d->data) {
 		lade_descriptor_dispose(d);
 		return LADE_ENOMEM;
@@ -282,7 +282,7 @@ int lade__json_get_string(char **out, const cJSON *obj, const char *key, int req
 	}
 	if (!cJSON_IsString(item))
 		return lade__error(LADE_EINVALID, "%s: \"%s\" must be a string", what, key);
-	if (!(*out = lade__strdup(item->valuestring)))
+	if (!(*out = lade_strdup(item->valuestring)))
 		return LADE_ENOMEM;
 	return 0;
 }
@@ -301,17 +301,17 @@ static int get_string_list(char ***out, size_t *count, const cJSON *obj, const c
 	if (!cJSON_GetArraySize(list))
 		return 0;
 	if (!(*out = calloc((size_t)cJSON_GetArraySize(list), sizeof(char *))))
-		return lade__error_oom();
+		return lade_error_set_oom();
 	cJSON_ArrayForEach (item, list) {
 		if (!cJSON_IsString(item)) {
 			strings_free(*out, n);
 			*out = NULL;
 			return lade__error(LADE_EINVALID, "%s: \"%s\" must be an array of strings", what, key);
 		}
-		if (!((*out)[n] = lade__strdup(item->valuestring))) {
+		if (!((*out)[n] = lade_strdup(item->valuestring))) {
 			strings_free(*out, n);
 			*out = NULL;
-			return lade__error_oom();
+			return lade_error_set_oom();
 		}
 		n++;
 	}
@@ -336,15 +336,15 @@ static int unknown_fields(char **out, const cJSON *obj, const char *const *known
 			continue;
 		if ((!rest && !(rest = cJSON_CreateObject())) || !(copy = cJSON_Duplicate(item, 1))) {
 			cJSON_Delete(rest);
-			return lade__error_oom();
+			return lade_error_set_oom();
 		}
 		cJSON_AddItemToObject(rest, item->string, copy);
 	}
 	if (!rest)
 		return 0;
 	lade_buf_init(&text, LADE_MANIFEST_LIMIT);
-	if ((err = lade__json_print(&text, rest)) == 0 && !(*out = lade_buf_detach(&text)))
-		err = lade__error_oom();
+	if ((err = lade_json_print(&text, rest)) == 0 && !(*out = lade_buf_detach(&text)))
+		err = lade_error_set_oom();
 	lade_buf_dispose(&text);
 	cJSON_Delete(rest);
 	return err;
@@ -430,7 +430,7 @@ int lade__descriptor_from_json(lade_descriptor *out, const cJSON *obj, const cha
 			goto fail;
 		}
 		if (!(d.platform = calloc(1, sizeof(*d.platform)))) {
-			err = lade__error_oom();
+			err = lade_error_set_oom();
 			goto fail;
 		}
 		if ((err = lade__json_get_string(&d.platform->architecture, platform, "architecture", 1, what)) < 0 ||
@@ -457,7 +457,7 @@ static int compare_keys(const void *a, const void *b)
 	return strcmp(**(char *const *const *)a, **(char *const *const *)b);
 }
 
-cJSON *lade__annotations_to_json(const lade_annotations *a)
+cJSON *lade_annotations_to_json(const lade_annotations *a)
 {
 	cJSON *map = cJSON_CreateObject();
 	char ***order;
@@ -507,7 +507,7 @@ cJSON *lade__descriptor_to_json(const lade_descriptor *d)
 	    (d->url_count && !add_strings(obj, "urls", d->urls, d->url_count)))
 		goto fail;
 	if (d->annotations.count) {
-		if (!(child = lade__annotations_to_json(&d->annotations)))
+		if (!(child = lade_annotations_to_json(&d->annotations)))
 			goto fail;
 		cJSON_AddItemToObject(obj, "annotations", child);
 	}

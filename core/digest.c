@@ -103,7 +103,7 @@ int lade_hasher_new(lade_hasher **out, lade_digest_alg alg)
 	if (alg != LADE_DIGEST_SHA256 && alg != LADE_DIGEST_SHA512)
 		return lade__error(LADE_EUNSUPPORTED, "cannot verify content of an unsupported digest algorithm");
 	if (!(h = calloc(1, sizeof(*h))))
-		return lade__error_oom();
+		return lade_error_set_oom();
 	h->alg = alg;
 	h->ctx = EVP_MD_CTX_new();
 	if (!h->ctx || EVP_DigestInit_ex(h->ctx, alg == LADE_DIGEST_SHA512 ? EVP_sha512() : EVP_sha256(), NULL) != 1) {
@@ -174,11 +174,11 @@ int lade_digest_file(lade_digest *out, uint64_t *size_out, lade_digest_alg alg, 
 	int fd, err = 0;
 	ssize_t n;
 
-	if ((fd = lade__open_regular(path)) < 0)
+	if ((fd = lade_fs_open_regular(path)) < 0)
 		return fd;
 	posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 	if (!(chunk = malloc(CHUNK))) {
-		err = lade__error_oom();
+		err = lade_error_set_oom();
 		goto done;
 	}
 	if ((err = lade_hasher_new(&h, alg)) < 0)

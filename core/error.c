@@ -56,12 +56,12 @@ int lade__error_http(int code, long status, const char *registry_code, const cha
 	return code;
 }
 
-int lade__error_oom(void)
+int lade_error_set_oom(void)
 {
 	return lade__error(LADE_ENOMEM, "out of memory");
 }
 
-size_t lade__hash_string(const char *s)
+size_t lade_hash_string(const char *s)
 {
 	size_t h = (size_t)1469598103934665603ULL;
 	for (; *s; s++)
@@ -69,18 +69,18 @@ size_t lade__hash_string(const char *s)
 	return h;
 }
 
-char *lade__strdup(const char *s)
+char *lade_strdup(const char *s)
 {
 	char *copy;
 	if (!s)
 		return NULL;
 	copy = strdup(s);
 	if (!copy)
-		lade__error_oom();
+		lade_error_set_oom();
 	return copy;
 }
 
-int lade__snprintf(char *out, size_t outlen, const char *fmt, ...)
+int lade_snprintf(char *out, size_t outlen, const char *fmt, ...)
 {
 	va_list ap;
 	int n;

@@ -65,16 +65,16 @@ int lade__sink_open(lade__sink *s, const char *dest, const char *tmpdir, const l
 	memset(s, 0, sizeof(*s));
 	s->fd = -1;
 	s->desc = desc;
-	if (lade__snprintf(s->dest, sizeof(s->dest), "%s", dest) < 0)
+	if (lade_snprintf(s->dest, sizeof(s->dest), "%s", dest) < 0)
 		return LADE_ETOOLARGE;
 	base = base ? base + 1 : dest;
 	if (tmpdir)
-		err = lade__temp_path(s->tmp, sizeof(s->tmp), "%s/%s", tmpdir, base);
+		err = lade_fs_temp_path(s->tmp, sizeof(s->tmp), "%s/%s", tmpdir, base);
 	else
-		err = lade__temp_path(s->tmp, sizeof(s->tmp), "%.*s.%s", (int)(base - dest), dest, base);
+		err = lade_fs_temp_path(s->tmp, sizeof(s->tmp), "%.*s.%s", (int)(base - dest), dest, base);
 	if (err < 0)
 		return err;
-	if ((s->fd = lade__temp_create(s->tmp)) < 0) {
+	if ((s->fd = lade_fs_temp_create(s->tmp)) < 0) {
 		err = io_error("create a temporary file for", dest);
 		s->tmp[0] = '\0';
 		return err;
@@ -88,7 +88,7 @@ int lade__sink_open(lade__sink *s, const char *dest, const char *tmpdir, const l
 	return 0;
 }
 
-int lade__temp_path(char *out, size_t outlen, const char *fmt, ...)
+int lade_fs_temp_path(char *out, size_t outlen, const char *fmt, ...)
 {
 	va_list ap;
 	int n;
@@ -103,7 +103,7 @@ int lade__temp_path(char *out, size_t outlen, const char *fmt, ...)
 	return 0;
 }
 
-int lade__temp_create(char *template_path)
+int lade_fs_temp_create(char *template_path)
 {
 	int fd = mkostemp(template_path, O_CLOEXEC);
 	if (fd >= 0)
@@ -158,7 +158,7 @@ static int abandoned(int dirfd, const char *name, long pid, int is_dir)
 	return free_lock;
 }
 
-void lade__reclaim_temporaries(const char *dir)
+void lade_fs_reclaim_temporaries(const char *dir)
 {
 	DIR *d = opendir(dir);
 	struct dirent *e;
@@ -178,7 +178,7 @@ void lade__reclaim_temporaries(const char *dir)
 	closedir(d);
 }
 
-int lade__write_all(int fd, const void *data, size_t len, const char *what)
+int lade_fs_write_all(int fd, const void *data, size_t len, const char *what)
 {
 	const char *p = data;
 	while (len) {
@@ -200,7 +200,7 @@ static int hash_and_write(lade__sink *s, const char *p, size_t len)
 	int err;
 	if ((err = lade_hasher_update(s->hasher, p, len)) < 0)
 		return err;
-	return lade__write_all(s->fd, p, len, s->tmp);
+	return lade_fs_write_all(s->fd, p, len, s->tmp);
 }
 
 /* One worker: the hasher (hash = 1) or the writer. */
@@ -220,7 +220,7 @@ static void work(struct lade__sink_pipe *pp, int hash)
 		pthread_mutex_unlock(&pp->lock);
 		if (!failed)
 			err = hash ? lade_hasher_update(pp->sink->hasher, pp->chunks[at], pp->lengths[at])
-				   : lade__write_all(pp->sink->fd, pp->chunks[at], pp->lengths[at], pp->sink->tmp);
+				   : lade_fs_write_all(pp->sink->fd, pp->chunks[at], pp->lengths[at], pp->sink->tmp);
 		pthread_mutex_lock(&pp->lock);
 		if (err < 0 && !pp->error) {
 			pp->error = err;
@@ -382,9 +382,9 @@ int lade__sink_open_resumable(lade__sink *s, const char *dest, const lade_descri
 	s->fd = -1;
 	s->desc = desc;
 	base = base ? base + 1 : dest;
-	if ((err = lade__snprintf(s->dest, sizeof(s->dest), "%s", dest)) < 0 ||
-	    (err = lade__snprintf(s->tmp, sizeof(s->tmp), "%.*s.%s.%.16s.lade-partial", (int)(base - dest), dest, base,
-				  lade_digest_hex(&desc->digest))) < 0)
+	if ((err = lade_snprintf(s->dest, sizeof(s->dest), "%s", dest)) < 0 ||
+	    (err = lade_snprintf(s->tmp, sizeof(s->tmp), "%.*s.%s.%.16s.lade-partial", (int)(base - dest), dest, base,
+				 lade_digest_hex(&desc->digest))) < 0)
 		return err;
 	for (;;) {
 		struct stat held, named;
@@ -430,7 +430,7 @@ int lade__sink_open_resumable(lade__sink *s, const char *dest, const lade_descri
 	/* What an earlier run left: hash it again, then carry on after it. */
 	if ((uint64_t)st.st_size <= desc->size && st.st_size > 0) {
 		if (!(chunk = malloc(COPY_CHUNK))) {
-			err = lade__error_oom();
+			err = lade_error_set_oom();
 			goto fail;
 		}
 		while ((n = read(s->fd, chunk, COPY_CHUNK)) != 0) {
@@ -540,8 +540,8 @@ int lade__sink_copy_from(lade__sink *s, const char *src, uint64_t *copied)
 	int fd, err = 0;
 	ssize_t n;
 	if (!chunk)
-		return lade__error_oom();
-	if ((fd = lade__open_regular(src)) < 0) {
+		return lade_error_set_oom();
+	if ((fd = lade_fs_open_regular(src)) < 0) {
 		free(chunk);
 		return fd;
 	}
@@ -563,7 +563,7 @@ int lade__sink_copy_from(lade__sink *s, const char *src, uint64_t *copied)
 	return err;
 }
 
-int lade__open_regular(const char *path)
+int lade_fs_open_regular(const char *path)
 {
 	struct stat st;
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK), flags;
@@ -593,7 +593,7 @@ int lade__mkdirs(const char *path, mode_t mode)
 {
 	char work[PATH_MAX];
 	char *p;
-	if (lade__snprintf(work, sizeof(work), "%s", path) < 0)
+	if (lade_snprintf(work, sizeof(work), "%s", path) < 0)
 		return LADE_ETOOLARGE;
 	for (p = work + 1; *p; p++) {
 		if (*p != '/')
@@ -611,7 +611,7 @@ int lade__mkdirs(const char *path, mode_t mode)
 int lade__read_file(lade_buf *out, const char *path, size_t max)
 {
 	char chunk[65536];
-	int fd = lade__open_regular(path), err = 0;
+	int fd = lade_fs_open_regular(path), err = 0;
 	ssize_t n;
 	if (fd < 0)
 		return fd;
@@ -640,9 +640,9 @@ int lade__atomic_open(lade__atomic *w, const char *path)
 	int err;
 	w->fd = -1;
 	w->path = path;
-	if ((err = lade__temp_path(w->tmp, sizeof(w->tmp), "%s", path)) < 0)
+	if ((err = lade_fs_temp_path(w->tmp, sizeof(w->tmp), "%s", path)) < 0)
 		return err;
-	if ((w->fd = lade__temp_create(w->tmp)) < 0) {
+	if ((w->fd = lade_fs_temp_create(w->tmp)) < 0) {
 		err = io_error("create a temporary file for", path);
 		w->tmp[0] = '\0';
 		return err;
@@ -652,7 +652,7 @@ int lade__atomic_open(lade__atomic *w, const char *path)
 
 int lade__atomic_write(lade__atomic *w, const void *data, size_t len)
 {
-	return lade__write_all(w->fd, data, len, w->tmp);
+	return lade_fs_write_all(w->fd, data, len, w->tmp);
 }
 
 void lade__atomic_abort(lade__atomic *w)
@@ -750,12 +750,12 @@ void lade__remove_tree(const char *path)
 	remove_from(path, 0);
 }
 
-void lade__empty_folder(const char *path)
+void lade_fs_empty_folder(const char *path)
 {
 	remove_from(path, 1);
 }
 
-int lade__base_name(const char *path, char *out, size_t outlen)
+int lade_base_name(const char *path, char *out, size_t outlen)
 {
 	size_t len = strlen(path);
 	const char *start;

@@ -21,7 +21,7 @@ typedef struct seen {
 
 static size_t hash_of(const lade_digest *d, size_t cap)
 {
-	return lade__hash_string(lade_digest_hex(d)) & (cap - 1);
+	return lade_hash_string(lade_digest_hex(d)) & (cap - 1);
 }
 
 /* 1 when d was new (and is now remembered), 0 when seen before, or an error. */
@@ -33,7 +33,7 @@ static int remember(seen *s, const lade_digest *d)
 		if (!(bigger.slots = calloc(bigger.cap, sizeof(*bigger.slots))) ||
 		    !(bigger.used = calloc(bigger.cap, 1))) {
 			free(bigger.slots);
-			return lade__error_oom();
+			return lade_error_set_oom();
 		}
 		for (i = 0; i < s->cap; i++)
 			if (s->used[i]) {

@@ -86,10 +86,10 @@ int lade__json_parse_descriptors(cJSON **out, const char *data, size_t len, size
 					   at);
 		return 0;
 	}
-	return lade__json_parse(out, data, len, cap, what);
+	return lade_json_parse(out, data, len, cap, what);
 }
 
-int lade__json_parse(cJSON **out, const char *data, size_t len, size_t cap, const char *what)
+int lade_json_parse(cJSON **out, const char *data, size_t len, size_t cap, const char *what)
 {
 	cJSON *json;
 	const char *end = NULL;
@@ -115,7 +115,7 @@ int lade__json_parse(cJSON **out, const char *data, size_t len, size_t cap, cons
 
 /* ---- UTF-8 as Go decodes it: invalid bytes (overlong, surrogates, past U+10FFFF) one at a time ---- */
 
-size_t lade__utf8_decode(const unsigned char *s, size_t len, unsigned *rune)
+size_t lade_utf8_decode(const unsigned char *s, size_t len, unsigned *rune)
 {
 	unsigned c = s[0], r;
 	size_t n, i;
@@ -147,7 +147,7 @@ invalid:
 	return 0; /* one invalid byte */
 }
 
-int lade__go_json_string(lade_buf *out, const char *str, size_t len)
+int lade_json_string(lade_buf *out, const char *str, size_t len)
 {
 	static const char hex[] = "0123456789abcdef";
 	const unsigned char *s = (const unsigned char *)str;
@@ -193,7 +193,7 @@ int lade__go_json_string(lade_buf *out, const char *str, size_t len)
 				replacement = esc;
 			}
 		} else {
-			n = lade__utf8_decode(s + i, len - i, &r);
+			n = lade_utf8_decode(s + i, len - i, &r);
 			if (!n) {
 				replacement = "\\ufffd";
 			} else if (r == 0x2028 || r == 0x2029) {
@@ -223,7 +223,7 @@ static int print_go(lade_buf *out, const cJSON *json, int depth)
 	if (depth > 64)
 		return lade__error(LADE_ETOOLARGE, "JSON nested too deep to write");
 	if (cJSON_IsString(json))
-		return lade__go_json_string(out, json->valuestring, strlen(json->valuestring));
+		return lade_json_string(out, json->valuestring, strlen(json->valuestring));
 	if (cJSON_IsNumber(json)) {
 		double d = json->valuedouble;
 		if (d == (double)(int64_t)d && d > -9007199254740992.0 && d < 9007199254740992.0)
@@ -242,7 +242,7 @@ static int print_go(lade_buf *out, const cJSON *json, int depth)
 			return err;
 		for (item = json->child; item; item = item->next) {
 			if ((item != json->child && (err = lade_buf_puts(out, ",")) < 0) ||
-			    (object && ((err = lade__go_json_string(out, item->string, strlen(item->string))) < 0 ||
+			    (object && ((err = lade_json_string(out, item->string, strlen(item->string))) < 0 ||
 					(err = lade_buf_puts(out, ":")) < 0)) ||
 			    (err = print_go(out, item, depth + 1)) < 0)
 				return err;
@@ -252,7 +252,7 @@ static int print_go(lade_buf *out, const cJSON *json, int depth)
 	return lade_buf_puts(out, "null");
 }
 
-int lade__json_print(lade_buf *out, const cJSON *json)
+int lade_json_print(lade_buf *out, const cJSON *json)
 {
 	return print_go(out, json, 0);
 }
@@ -388,7 +388,7 @@ int lade__json_split_parse(const char *data, size_t len, size_t cap, const char 
 	}
 	if ((err = lade_buf_put(&rest, at, (size_t)(data + len - at))) < 0)
 		goto done;
-	err = lade__json_parse(&sp->rest, rest.ptr, rest.size, cap, what);
+	err = lade_json_parse(&sp->rest, rest.ptr, rest.size, cap, what);
 done:
 	lade_buf_dispose(&rest);
 	return err;

@@ -1,14 +1,16 @@
 /*
  * json.h - JSON as lade reads and writes it (json.c: checked parsing, the
  * split reader, Go-style output) and the cJSON bridge for descriptors
- * (manifest.c), shared by the targets. Internal: cJSON never appears in a
- * public header.
+ * (descriptor.c), shared by the targets. Internal; what kinds written
+ * outside liblade may use is public in lade/sys/json.h, the one public
+ * header that names cJSON.
  */
 #ifndef LADE_JSON_H
 #define LADE_JSON_H
 
 #include "lade/manifest.h"
 #include <cjson/cJSON.h>
+#include "lade/sys/json.h"
 
 /* Sizes travel as JSON numbers (doubles): beyond 2^53 they are not exact. */
 #define LADE__JSON_MAX_EXACT_SIZE 9007199254740992.0
@@ -17,8 +19,6 @@
 int lade__json_get_string(char **out, const cJSON *obj, const char *key, int required, const char *what);
 /* The "annotations" object of obj (string values only). */
 int lade__annotations_from_json(lade_annotations *out, const cJSON *obj, const char *what);
-/* Annotations as a JSON object, keys sorted (Go's map order). NULL when out of memory. */
-cJSON *lade__annotations_to_json(const lade_annotations *a);
 
 /* Decode a descriptor object; what names it in messages ("layers[2]"). */
 int lade__descriptor_from_json(lade_descriptor *out, const cJSON *obj, const char *what);
@@ -26,14 +26,7 @@ int lade__descriptor_from_json(lade_descriptor *out, const cJSON *obj, const cha
 /* Encode a descriptor as a new object (Go key order); NULL on allocation failure. */
 cJSON *lade__descriptor_to_json(const lade_descriptor *d);
 
-/*
- * Parse len bytes of JSON under a cap; the document must be an object, and
- * a NUL (raw or \u0000) anywhere is refused: cJSON would cut the string
- * there. Caller deletes.
- */
-int lade__json_parse(cJSON **out, const char *data, size_t len, size_t cap, const char *what);
-
-/* As lade__json_parse, and every number must be an integer literal (manifests, indexes, index.json). */
+/* As lade_json_parse, and every number must be an integer literal (manifests, indexes, index.json). */
 int lade__json_parse_descriptors(cJSON **out, const char *data, size_t len, size_t cap, const char *what);
 
 /*
@@ -62,13 +55,5 @@ int lade__json_split_each(const lade__json_split *sp, const char *key, const cha
 			  void *payload);
 
 /* Print compact JSON into out (appended). */
-/* json as Go's json.Marshal writes it: compact, keys in order, `<`, `>`, `&`, U+2028/9 and invalid UTF-8 escaped. */
-int lade__json_print(lade_buf *out, const cJSON *json);
-
-/* Go's JSON encoding of the string s[0..len) (quotes included), appended to out. */
-int lade__go_json_string(lade_buf *out, const char *s, size_t len);
-
-/* One UTF-8 rune of s[0..len) as Go decodes it: its length, or 0 for an invalid byte (*rune = U+FFFD). */
-size_t lade__utf8_decode(const unsigned char *s, size_t len, unsigned *rune);
 
 #endif

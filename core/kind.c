@@ -34,7 +34,7 @@ int lade_kind_artifact_add_layer(lade_kind_artifact *a, lade_kind_layer **out)
 	if (n == 0 || (n >= 4 && (n & (n - 1)) == 0)) {
 		lade_kind_layer *grown = realloc(a->layers, (n ? n * 2 : 4) * sizeof(*grown));
 		if (!grown)
-			return lade__error_oom();
+			return lade_error_set_oom();
 		a->layers = grown;
 	}
 	memset(&a->layers[a->layer_count], 0, sizeof(a->layers[0]));

@@ -25,15 +25,15 @@ static const char EMPTY_INDEX[] = "{\"schemaVersion\":2,\"mediaType\":\"applicat
 
 static int path_in(const layout *l, char *out, size_t outlen, const char *rel)
 {
-	return lade__snprintf(out, outlen, "%s/%s", l->root, rel);
+	return lade_snprintf(out, outlen, "%s/%s", l->root, rel);
 }
 
 static int blob_path(const layout *l, const lade_descriptor *d, char *out, size_t outlen)
 {
 	/* blobs/<algorithm>/<encoded>, the algorithm as the digest spells it (known or not) */
-	return lade__snprintf(out, outlen, "%s/blobs/%.*s/%s", l->root,
-			      (int)(lade_digest_hex(&d->digest) - 1 - d->digest.str), d->digest.str,
-			      lade_digest_hex(&d->digest));
+	return lade_snprintf(out, outlen, "%s/blobs/%.*s/%s", l->root,
+			     (int)(lade_digest_hex(&d->digest) - 1 - d->digest.str), d->digest.str,
+			     lade_digest_hex(&d->digest));
 }
 
 /* An exclusive lock on the layout folder itself: no extra file in the layout. */
@@ -216,8 +216,8 @@ static int ingest(layout *l, const lade_descriptor *desc, lade__sink *sink)
 	int err;
 	if ((err = blob_path(l, desc, path, sizeof(path))) < 0 ||
 	    (err = path_in(l, ingest_dir, sizeof(ingest_dir), "ingest")) < 0 ||
-	    (err = lade__snprintf(alg_dir, sizeof(alg_dir), "%s/blobs/%s", l->root,
-				  lade_digest_alg_name(desc->digest.alg))) < 0 ||
+	    (err = lade_snprintf(alg_dir, sizeof(alg_dir), "%s/blobs/%s", l->root,
+				 lade_digest_alg_name(desc->digest.alg))) < 0 ||
 	    (err = lade__mkdirs(ingest_dir, 0755)) < 0 || (err = lade__mkdirs(alg_dir, 0755)) < 0)
 		return err;
 	return lade__sink_open(sink, path, ingest_dir, desc);
@@ -280,12 +280,12 @@ static int layout_push_stream(lade_target *t, int fd, const char *name, lade_des
 	ssize_t n;
 
 	if (!chunk)
-		return lade__error_oom();
-	if ((err = lade__snprintf(tmp, sizeof(tmp), "%s/ingest", l->root)) < 0 || (err = lade__mkdirs(tmp, 0755)) < 0 ||
-	    (err = lade__temp_path(tmp, sizeof(tmp), "%s/ingest/stream", l->root)) < 0 ||
+		return lade_error_set_oom();
+	if ((err = lade_snprintf(tmp, sizeof(tmp), "%s/ingest", l->root)) < 0 || (err = lade__mkdirs(tmp, 0755)) < 0 ||
+	    (err = lade_fs_temp_path(tmp, sizeof(tmp), "%s/ingest/stream", l->root)) < 0 ||
 	    (err = lade_hasher_new(&h, LADE_DIGEST_SHA256)) < 0)
 		goto done;
-	if ((out = lade__temp_create(tmp)) < 0) {
+	if ((out = lade_fs_temp_create(tmp)) < 0) {
 		err = lade__error(LADE_EIO, "cannot create a file in '%s/ingest': %s", l->root, strerror(errno));
 		tmp[0] = '\0';
 		goto done;
@@ -298,12 +298,12 @@ static int layout_push_stream(lade_target *t, int fd, const char *name, lade_des
 			goto done;
 		}
 		if ((err = lade_hasher_update(h, chunk, (size_t)n)) < 0 ||
-		    (err = lade__write_all(out, chunk, (size_t)n, tmp)) < 0)
+		    (err = lade_fs_write_all(out, chunk, (size_t)n, tmp)) < 0)
 			goto done;
 	}
 	desc->size = lade_hasher_size(h);
 	if ((err = lade_hasher_final(h, &desc->digest)) < 0 || (err = blob_path(l, desc, dest, sizeof(dest))) < 0 ||
-	    (err = lade__snprintf(alg_dir, sizeof(alg_dir), "%s/blobs/sha256", l->root)) < 0 ||
+	    (err = lade_snprintf(alg_dir, sizeof(alg_dir), "%s/blobs/sha256", l->root)) < 0 ||
 	    (err = lade__mkdirs(alg_dir, 0755)) < 0)
 		goto done;
 	if (fchmod(out, 0644) < 0 || close(out) < 0) {
@@ -405,7 +405,7 @@ static int layout_resolve(lade_target *t, const char *reference, lade_descriptor
 		memset(out, 0, sizeof(*out));
 		out->digest = digest;
 		out->size = probe.size;
-		if (!(out->media_type = lade__strdup(media_type[0] ? media_type : LADE_MEDIATYPE_MANIFEST)))
+		if (!(out->media_type = lade_strdup(media_type[0] ? media_type : LADE_MEDIATYPE_MANIFEST)))
 			err = LADE_ENOMEM;
 	} else {
 		err = lade__error(LADE_ENOTFOUND, "tag '%s' not found in layout '%s'", reference, l->root);
@@ -497,7 +497,7 @@ static int layout_tag(lade_target *t, const lade_descriptor *desc, const void *d
 	entry = lade__descriptor_to_json(&plain);
 	lade_annotations_dispose(&plain.annotations);
 	if (!entry) {
-		err = lade__error_oom();
+		err = lade_error_set_oom();
 		goto done;
 	}
 	if ((err = lade__atomic_open(&w, ix.path)) < 0)
@@ -512,7 +512,7 @@ static int layout_tag(lade_target *t, const lade_descriptor *desc, const void *d
 		const char *tail = ix.sp.manifests_end - 1;
 		if ((err = lade_buf_put(&out, ix.data.ptr, (size_t)(ix.sp.manifests - ix.data.ptr) + 1)) < 0 ||
 		    (err = lade__json_split_each(&ix.sp, "manifests", ix.path, keep_entry, &rt)) < 0 ||
-		    (rt.wrote && (err = lade_buf_puts(&out, ",")) < 0) || (err = lade__json_print(&out, entry)) < 0 ||
+		    (rt.wrote && (err = lade_buf_puts(&out, ",")) < 0) || (err = lade_json_print(&out, entry)) < 0 ||
 		    (err = lade_buf_put(&out, tail, (size_t)(ix.data.ptr + ix.data.size - tail))) < 0)
 			goto done;
 	} else {
@@ -525,7 +525,7 @@ static int layout_tag(lade_target *t, const lade_descriptor *desc, const void *d
 		}
 		cJSON_AddItemToArray(manifests, entry);
 		entry = NULL;
-		if ((err = lade__json_print(&out, ix.sp.rest)) < 0)
+		if ((err = lade_json_print(&out, ix.sp.rest)) < 0)
 			goto done;
 	}
 	if ((err = flush_staged(&rt, 1)) == 0)
@@ -660,7 +660,7 @@ static int check_layout(layout *l)
 					   l->root);
 		return err;
 	}
-	err = lade__json_parse(&json, data.ptr, data.size, 64 * 1024, path);
+	err = lade_json_parse(&json, data.ptr, data.size, 64 * 1024, path);
 	lade_buf_dispose(&data);
 	if (err < 0)
 		return err;
@@ -680,9 +680,9 @@ int lade_layout_open(lade_target **out, const char *path, int create)
 	size_t len;
 	int err;
 	if (!l)
-		return lade__error_oom();
+		return lade_error_set_oom();
 	lade_target_init(&l->base, &layout_ops, "oci-layout");
-	if ((err = lade__snprintf(l->root, sizeof(l->root), "%s", path)) < 0)
+	if ((err = lade_snprintf(l->root, sizeof(l->root), "%s", path)) < 0)
 		goto fail;
 	len = strlen(l->root);
 	while (len > 1 && l->root[len - 1] == '/')
@@ -695,8 +695,8 @@ int lade_layout_open(lade_target **out, const char *path, int create)
 	if (create) {
 		char dir[PATH_MAX];
 		if (path_in(l, dir, sizeof(dir), "ingest") == 0)
-			lade__reclaim_temporaries(dir);
-		lade__reclaim_temporaries(l->root);
+			lade_fs_reclaim_temporaries(dir);
+		lade_fs_reclaim_temporaries(l->root);
 	}
 	*out = &l->base;
 	return 0;

@@ -39,7 +39,7 @@ static int gather_one(const char *text, size_t len, const cJSON *item, size_t in
 	if (n == 0 || (n >= 4 && (n & (n - 1)) == 0)) {
 		lade_descriptor *grown = realloc(g->list, (n ? n * 2 : 4) * sizeof(*grown));
 		if (!grown)
-			return lade__error_oom();
+			return lade_error_set_oom();
 		g->list = grown;
 	}
 	snprintf(where, sizeof(where), "%s %s[%zu]", g->what, g->key, index);
@@ -106,9 +106,9 @@ int lade_manifest_parse(lade_manifest *out, const char *data, size_t len)
 		 * layers); lade never writes one.
 		 */
 		free(m.media_type);
-		if (!(m.media_type = lade__strdup(LADE_MEDIATYPE_MANIFEST)) ||
+		if (!(m.media_type = lade_strdup(LADE_MEDIATYPE_MANIFEST)) ||
 		    (err = lade_descriptor_empty(&m.config)) < 0) {
-			err = err < 0 ? err : lade__error_oom();
+			err = err < 0 ? err : lade_error_set_oom();
 			goto done;
 		}
 		if (cJSON_GetObjectItemCaseSensitive(json, "blobs") &&
@@ -132,7 +132,7 @@ int lade_manifest_parse(lade_manifest *out, const char *data, size_t len)
 	item = cJSON_GetObjectItemCaseSensitive(json, "subject");
 	if (item && !cJSON_IsNull(item)) {
 		if (!(m.subject = calloc(1, sizeof(*m.subject)))) {
-			err = lade__error_oom();
+			err = lade_error_set_oom();
 			goto done;
 		}
 		if ((err = lade__descriptor_from_json(m.subject, item, "manifest subject")) < 0)
@@ -174,7 +174,7 @@ int lade_index_parse(lade_index *out, const char *data, size_t len)
 	item = cJSON_GetObjectItemCaseSensitive(json, "subject");
 	if (item && !cJSON_IsNull(item)) {
 		if (!(idx.subject = calloc(1, sizeof(*idx.subject)))) {
-			err = lade__error_oom();
+			err = lade_error_set_oom();
 			goto done;
 		}
 		if ((err = lade__descriptor_from_json(idx.subject, item, "index subject")) < 0)
@@ -201,12 +201,12 @@ int lade_manifest_sniff_media_type(const char *data, size_t len, char *out, size
 	json = sp.rest;
 	mt = cJSON_GetObjectItemCaseSensitive(json, "mediaType");
 	if (cJSON_IsString(mt))
-		err = lade__snprintf(out, outlen, "%s", mt->valuestring);
+		err = lade_snprintf(out, outlen, "%s", mt->valuestring);
 	else if (cJSON_GetObjectItemCaseSensitive(json, "manifests"))
-		err = lade__snprintf(out, outlen, "%s", LADE_MEDIATYPE_INDEX);
+		err = lade_snprintf(out, outlen, "%s", LADE_MEDIATYPE_INDEX);
 	else
-		err = lade__snprintf(out, outlen, "%s",
-				     cJSON_GetObjectItemCaseSensitive(json, "config") ? LADE_MEDIATYPE_MANIFEST : "");
+		err = lade_snprintf(out, outlen, "%s",
+				    cJSON_GetObjectItemCaseSensitive(json, "config") ? LADE_MEDIATYPE_MANIFEST : "");
 	cJSON_Delete(json);
 	return err;
 }
@@ -230,7 +230,7 @@ int lade_manifest_encode(lade_buf *out, const lade_manifest *m)
 	int err;
 
 	if (!json)
-		return lade__error_oom();
+		return lade_error_set_oom();
 	if ((err = validate_descriptor(&m->config, "config mediaType")) < 0)
 		goto done;
 	if (m->artifact_type && (err = lade_mediatype_validate(m->artifact_type, "artifact type")) < 0)
@@ -252,7 +252,7 @@ int lade_manifest_encode(lade_buf *out, const lade_manifest *m)
 	 * follows them: the same bytes as one tree printed whole, without the
 	 * whole tree (a 20,000-layer manifest would be some 16 MiB of it).
 	 */
-	if ((err = lade__json_print(out, json)) < 0)
+	if ((err = lade_json_print(out, json)) < 0)
 		goto done;
 	out->size--; /* the head's closing brace: the object goes on */
 	if ((err = lade_buf_puts(out, ",\"layers\":[")) < 0)
@@ -263,7 +263,7 @@ int lade_manifest_encode(lade_buf *out, const lade_manifest *m)
 		if (!(child = lade__descriptor_to_json(&m->layers[i])))
 			goto oom;
 		if ((err = i ? lade_buf_puts(out, ",") : 0) == 0)
-			err = lade__json_print(out, child);
+			err = lade_json_print(out, child);
 		cJSON_Delete(child);
 		if (err < 0)
 			goto done;
@@ -279,14 +279,14 @@ int lade_manifest_encode(lade_buf *out, const lade_manifest *m)
 		cJSON_AddItemToObject(json, "subject", child);
 	}
 	if (m->annotations.count) {
-		if (!(child = lade__annotations_to_json(&m->annotations)))
+		if (!(child = lade_annotations_to_json(&m->annotations)))
 			goto oom;
 		cJSON_AddItemToObject(json, "annotations", child);
 	}
 	/* What follows the layers, printed as an object whose opening brace becomes the comma. */
 	if (json->child) {
 		size_t at = out->size;
-		if ((err = lade__json_print(out, json)) < 0)
+		if ((err = lade_json_print(out, json)) < 0)
 			goto done;
 		out->ptr[at] = ',';
 	} else {
@@ -294,7 +294,7 @@ int lade_manifest_encode(lade_buf *out, const lade_manifest *m)
 	}
 	goto done;
 oom:
-	err = lade__error_oom();
+	err = lade_error_set_oom();
 done:
 	cJSON_Delete(json);
 	return err;
@@ -305,7 +305,7 @@ int lade_manifest_add_layer(lade_manifest *m, const lade_descriptor *layer)
 	lade_descriptor *grown = realloc(m->layers, (m->layer_count + 1) * sizeof(*grown));
 	int err;
 	if (!grown)
-		return lade__error_oom();
+		return lade_error_set_oom();
 	m->layers = grown;
 	if ((err = lade_descriptor_copy(&m->layers[m->layer_count], layer)) < 0)
 		return err;
@@ -336,7 +336,7 @@ int lade_index_encode(lade_buf *out, const lade_index *idx)
 	size_t i;
 	int err;
 	if (!json)
-		return lade__error_oom();
+		return lade_error_set_oom();
 	if (!cJSON_AddNumberToObject(json, "schemaVersion", 2) ||
 	    !cJSON_AddStringToObject(json, "mediaType", idx->media_type ? idx->media_type : LADE_MEDIATYPE_INDEX) ||
 	    (idx->artifact_type && !cJSON_AddStringToObject(json, "artifactType", idx->artifact_type)) ||
@@ -353,16 +353,16 @@ int lade_index_encode(lade_buf *out, const lade_index *idx)
 		cJSON_AddItemToObject(json, "subject", child);
 	}
 	if (idx->annotations.count) {
-		if (!(child = lade__annotations_to_json(&idx->annotations)))
+		if (!(child = lade_annotations_to_json(&idx->annotations)))
 			goto oom;
 		cJSON_AddItemToObject(json, "annotations", child);
 	}
-	err = lade__json_print(out, json);
+	err = lade_json_print(out, json);
 	cJSON_Delete(json);
 	return err;
 oom:
 	cJSON_Delete(json);
-	return lade__error_oom();
+	return lade_error_set_oom();
 }
 
 void lade_index_dispose(lade_index *idx)

@@ -42,7 +42,7 @@ static int default_title(const char *path, char *out, size_t outlen)
 	int outside = path[0] == '/';
 	const char *base;
 
-	if (lade__snprintf(work, sizeof(work), "%s", path) < 0)
+	if (lade_snprintf(work, sizeof(work), "%s", path) < 0)
 		return LADE_ETOOLARGE;
 	out[0] = '\0';
 	for (part = strtok_r(work, "/", &save); part && !outside; part = strtok_r(NULL, "/", &save)) {
@@ -66,7 +66,7 @@ static int default_title(const char *path, char *out, size_t outlen)
 	base = base ? base + 1 : path;
 	if (!*base || strcmp(base, ".") == 0 || strcmp(base, "..") == 0)
 		return lade__error(LADE_EINVALID, "cannot name '%s': give a file, or a title", path);
-	return lade__snprintf(out, outlen, "%s", base);
+	return lade_snprintf(out, outlen, "%s", base);
 }
 
 /* A folder is titled with its own name, so the same tree gives the same layer wherever it lies. */
@@ -74,12 +74,12 @@ static int folder_title(const char *path, char *out, size_t outlen)
 {
 	char real[PATH_MAX];
 	int err;
-	if ((err = lade__base_name(path, out, outlen)) < 0)
+	if ((err = lade_base_name(path, out, outlen)) < 0)
 		return err;
 	if (*out && strcmp(out, ".") != 0 && strcmp(out, "..") != 0 && strcmp(out, "/") != 0)
 		return 0;
 	/* "." and the like: the folder's real name. */
-	if (!realpath(path, real) || lade__base_name(real, out, outlen) < 0 || !*out || !strcmp(out, "/"))
+	if (!realpath(path, real) || lade_base_name(real, out, outlen) < 0 || !*out || !strcmp(out, "/"))
 		return lade__error(LADE_EINVALID, "cannot name folder '%s': give a title", path);
 	return 0;
 }
@@ -114,7 +114,7 @@ static int layer_from_stream(lade_target *target, lade_kind_layer *kl, const lad
 {
 	int err;
 	memset(kl, 0, sizeof(*kl));
-	if (!(kl->desc.media_type = lade__strdup(f->media_type ? f->media_type : DEFAULT_FILE_MEDIA_TYPE)))
+	if (!(kl->desc.media_type = lade_strdup(f->media_type ? f->media_type : DEFAULT_FILE_MEDIA_TYPE)))
 		return LADE_ENOMEM;
 	if ((err = lade_annotations_set(&kl->desc.annotations, LADE_ANNOTATION_TITLE, f->title ? f->title : "stdin")) <
 		0 ||
@@ -139,11 +139,11 @@ static int layer_from_input(lade_kind_layer *kl, const lade_push_file *f)
 	if (f->media_type) {
 		if ((err = lade_mediatype_validate(f->media_type, "media type")) < 0)
 			return lade__error(err, "'%s': %s", f->path, lade_error_last()->message);
-		if (!(kl->desc.media_type = lade__strdup(f->media_type)))
+		if (!(kl->desc.media_type = lade_strdup(f->media_type)))
 			return LADE_ENOMEM;
 	}
 	if (f->title)
-		err = lade__snprintf(title, sizeof(title), "%s", f->title);
+		err = lade_snprintf(title, sizeof(title), "%s", f->title);
 	else if (f->input && f->input->is_dir)
 		err = folder_title(f->path, title, sizeof(title));
 	else
@@ -153,7 +153,7 @@ static int layer_from_input(lade_kind_layer *kl, const lade_push_file *f)
 		goto fail;
 	if (f->kind && f->kind->layer && (err = f->kind->layer(f->kind, f->input, kl)) < 0)
 		goto fail;
-	if (!kl->desc.media_type && !(kl->desc.media_type = lade__strdup(DEFAULT_FILE_MEDIA_TYPE))) {
+	if (!kl->desc.media_type && !(kl->desc.media_type = lade_strdup(DEFAULT_FILE_MEDIA_TYPE))) {
 		err = LADE_ENOMEM;
 		goto fail;
 	}
@@ -202,7 +202,7 @@ static int check_titles(const lade_kind_artifact *art)
 	size_t i, n = 0;
 	int err = 0;
 	if (!titles)
-		return lade__error_oom();
+		return lade_error_set_oom();
 	for (i = 0; i < art->layer_count; i++)
 		if ((titles[n] = lade_annotations_get(&art->layers[i].desc.annotations, LADE_ANNOTATION_TITLE)))
 			n++;
@@ -328,7 +328,7 @@ int lade_push(lade_target *target, const lade_push_options *opts, lade_push_resu
 
 	/* Describe every input first, so a bad one fails the push before anything is sent. */
 	if (opts->probe && !(scratch = malloc(sizeof(*scratch)))) {
-		err = lade__error_oom();
+		err = lade_error_set_oom();
 		goto done;
 	}
 	if ((err = plan_artifact(target, opts, &art, &from_kind, scratch)) < 0)
@@ -336,7 +336,7 @@ int lade_push(lade_target *target, const lade_push_options *opts, lade_push_resu
 	free(scratch);
 	scratch = NULL;
 	if (!(jobs = calloc(art.layer_count + 1, sizeof(*jobs)))) {
-		err = lade__error_oom();
+		err = lade_error_set_oom();
 		goto done;
 	}
 	/*
@@ -346,7 +346,7 @@ int lade_push(lade_target *target, const lade_push_options *opts, lade_push_resu
 	 */
 	if (art.layer_count && (!(m.layers = calloc(art.layer_count, sizeof(*m.layers))) ||
 				!(files = calloc(art.layer_count, sizeof(*files))))) {
-		err = lade__error_oom();
+		err = lade_error_set_oom();
 		goto done;
 	}
 	for (i = 0; i < art.layer_count; i++) {
@@ -375,7 +375,7 @@ int lade_push(lade_target *target, const lade_push_options *opts, lade_push_resu
 		/* A config is not a file to restore on pull: it carries no title. */
 		lade_annotations_dispose(&m.config.annotations);
 	} else if (art.config_media_type) {
-		m.config.media_type = lade__strdup(art.config_media_type);
+		m.config.media_type = lade_strdup(art.config_media_type);
 		m.config.size = art.config.size;
 		err = m.config.media_type
 			  ? lade_digest_buffer(&m.config.digest, LADE_DIGEST_SHA256, art.config.ptr, art.config.size)
@@ -387,7 +387,7 @@ int lade_push(lade_target *target, const lade_push_options *opts, lade_push_resu
 	}
 	if (err < 0 || (err = copy_annotations(&m.config.annotations, opts->config_annotations)) < 0)
 		goto done;
-	if (artifact_type && !(m.artifact_type = lade__strdup(artifact_type))) {
+	if (artifact_type && !(m.artifact_type = lade_strdup(artifact_type))) {
 		err = LADE_ENOMEM;
 		goto done;
 	}
@@ -397,7 +397,7 @@ int lade_push(lade_target *target, const lade_push_options *opts, lade_push_resu
 	if (opts->created && !from_kind && !lade_annotations_get(&m.annotations, LADE_ANNOTATION_CREATED) &&
 	    (err = lade_annotations_set(&m.annotations, LADE_ANNOTATION_CREATED, opts->created)) < 0)
 		goto done;
-	if (!art.omit_manifest_media_type && !(m.media_type = lade__strdup(LADE_MEDIATYPE_MANIFEST))) {
+	if (!art.omit_manifest_media_type && !(m.media_type = lade_strdup(LADE_MEDIATYPE_MANIFEST))) {
 		err = LADE_ENOMEM;
 		goto done;
 	}
@@ -436,8 +436,8 @@ int lade_push(lade_target *target, const lade_push_options *opts, lade_push_resu
 	if ((err = lade_digest_buffer(&res.manifest.digest, LADE_DIGEST_SHA256, res.manifest_bytes.ptr,
 				      res.manifest_bytes.size)) < 0)
 		goto done;
-	if (!(res.manifest.media_type = lade__strdup(LADE_MEDIATYPE_MANIFEST)) ||
-	    (m.artifact_type && !(res.manifest.artifact_type = lade__strdup(m.artifact_type)))) {
+	if (!(res.manifest.media_type = lade_strdup(LADE_MEDIATYPE_MANIFEST)) ||
+	    (m.artifact_type && !(res.manifest.artifact_type = lade_strdup(m.artifact_type)))) {
 		err = LADE_ENOMEM;
 		goto done;
 	}

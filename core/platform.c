@@ -16,8 +16,8 @@
 static int replace(char **field, const char *value)
 {
 	char *copy = NULL;
-	if (value && !(copy = lade__strdup(value)))
-		return lade__error_oom();
+	if (value && !(copy = lade_strdup(value)))
+		return lade_error_set_oom();
 	free(*field);
 	*field = copy;
 	return 0;

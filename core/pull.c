@@ -39,9 +39,9 @@ static int destination(char *out, size_t outlen, const char *output, int rootfd,
 	if (title[0] == '/') {
 		if (!allow_traversal)
 			return lade__error(LADE_EUNSAFE, "refusing to write '%s': absolute path", title);
-		return lade__snprintf(out, outlen, "%s", title);
+		return lade_snprintf(out, outlen, "%s", title);
 	}
-	if (lade__snprintf(work, sizeof(work), "%s", title) < 0)
+	if (lade_snprintf(work, sizeof(work), "%s", title) < 0)
 		return LADE_ETOOLARGE;
 	clean[0] = '\0';
 	for (part = strtok_r(work, "/", &save); part; part = strtok_r(NULL, "/", &save)) {
@@ -54,9 +54,9 @@ static int destination(char *out, size_t outlen, const char *output, int rootfd,
 							   "refusing to write '%s': it leaves the output folder",
 							   title);
 				/* Allowed to leave: the path as written, folders made as they come. */
-				if ((err = lade__snprintf(out, outlen, "%s/%s", output, title)) < 0)
+				if ((err = lade_snprintf(out, outlen, "%s/%s", output, title)) < 0)
 					return err;
-				if ((err = lade__snprintf(parent, sizeof(parent), "%s", out)) < 0)
+				if ((err = lade_snprintf(parent, sizeof(parent), "%s", out)) < 0)
 					return err;
 				*strrchr(parent, '/') = '\0';
 				return lade__mkdirs(parent, 0755);
@@ -78,24 +78,24 @@ static int destination(char *out, size_t outlen, const char *output, int rootfd,
 	leaf = slash ? slash + 1 : clean;
 	snprintf(parent, sizeof(parent), "%.*s", slash ? (int)(slash - clean) : 0, clean);
 	if (allow_traversal) {
-		if ((err = lade__snprintf(out, outlen, "%s/%s", output, clean)) < 0)
+		if ((err = lade_snprintf(out, outlen, "%s/%s", output, clean)) < 0)
 			return err;
-		if (slash && (err = lade__snprintf(work, sizeof(work), "%s/%s", output, parent)) == 0)
+		if (slash && (err = lade_snprintf(work, sizeof(work), "%s/%s", output, parent)) == 0)
 			err = lade__mkdirs(work, 0755);
 		return err;
 	}
 	/* Where the folders lead, symlinks in output followed; then make them without following any. */
-	if ((err = lade__tree_resolve(rootfd, parent, work, sizeof(work), title)) < 0)
+	if ((err = lade_fs_tree_resolve(rootfd, parent, work, sizeof(work), title)) < 0)
 		return err;
-	if ((err = lade__snprintf(placed, sizeof(placed), "%s%s%s", work, work[0] ? "/" : "", leaf)) < 0 ||
-	    (err = lade__tree_parent(rootfd, placed, 1, 0755, &dirfd, &dummy, title)) < 0)
+	if ((err = lade_snprintf(placed, sizeof(placed), "%s%s%s", work, work[0] ? "/" : "", leaf)) < 0 ||
+	    (err = lade_fs_tree_parent(rootfd, placed, 1, 0755, &dirfd, &dummy, title)) < 0)
 		return lade__error(err, "refusing to write '%s': %s", title, lade_error_last()->message);
 	/* A folder layer replaces the folder of its name whole (unpack_into_place); a file may not. */
 	err = !folder && fstatat(dirfd, dummy, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode)
 		  ? lade__error(LADE_EEXISTS, "cannot write '%s': a folder is in the way", title)
 		  : 0;
 	close(dirfd);
-	return err < 0 ? err : lade__snprintf(out, outlen, "%s/%s", output, placed);
+	return err < 0 ? err : lade_snprintf(out, outlen, "%s/%s", output, placed);
 }
 
 static int selected(const lade_pull_options *opts, const lade_descriptor *layer, const char *name)
@@ -136,7 +136,7 @@ static int copy_to_fd(const char *path, int fd)
 			err = lade__error(LADE_EIO, "cannot read '%s': %s", path, strerror(errno));
 			break;
 		}
-		if ((err = lade__write_all(fd, chunk, (size_t)n, "the output")) < 0)
+		if ((err = lade_fs_write_all(fd, chunk, (size_t)n, "the output")) < 0)
 			break;
 	}
 	close(in);
@@ -148,7 +148,7 @@ static int private_tmpdir(char *out, size_t outlen)
 {
 	const char *base = getenv("TMPDIR");
 	int err;
-	if ((err = lade__temp_path(out, outlen, "%s/pull", base && *base ? base : "/tmp")) < 0)
+	if ((err = lade_fs_temp_path(out, outlen, "%s/pull", base && *base ? base : "/tmp")) < 0)
 		return err;
 	if (!mkdtemp(out)) {
 		err = lade__error(LADE_EIO, "cannot make a temporary folder: %s", strerror(errno));
@@ -168,7 +168,7 @@ int lade_blob_fetch_fd(lade_target *target, const lade_descriptor *desc, int fd)
 	memset(&job, 0, sizeof(job));
 	job.desc = desc;
 	job.path = path;
-	if ((err = lade__snprintf(path, sizeof(path), "%s/blob", dir)) == 0 &&
+	if ((err = lade_snprintf(path, sizeof(path), "%s/blob", dir)) == 0 &&
 	    (err = lade_target_fetch_files(target, &job, 1)) == 0)
 		err = copy_to_fd(path, fd);
 	lade__remove_tree(dir);
@@ -184,9 +184,9 @@ static int unpack_into_place(const lade_kind *kind, const lade_descriptor *layer
 				  opts->max_unpack_entries};
 	struct stat st;
 	int err, had_old;
-	if ((err = lade__temp_path(tmp, sizeof(tmp), "%s", dest)) < 0 ||
+	if ((err = lade_fs_temp_path(tmp, sizeof(tmp), "%s", dest)) < 0 ||
 	    /* Not a reclaimable name: if lade dies between the two renames, the old folder is all there is. */
-	    (err = lade__snprintf(old, sizeof(old), "%s.lade-old-XXXXXX", dest)) < 0)
+	    (err = lade_snprintf(old, sizeof(old), "%s.lade-old-XXXXXX", dest)) < 0)
 		return err;
 	if (!mkdtemp(tmp))
 		return lade__error(LADE_EIO, "cannot make a folder beside '%s': %s", dest, strerror(errno));
@@ -250,7 +250,7 @@ int lade_pull(lade_target *target, const char *reference, const lade_pull_option
 	if (opts->version != LADE_PULL_OPTIONS_VERSION)
 		return lade__error(LADE_EINVALID, "pull options version %u is not %d", opts->version,
 				   LADE_PULL_OPTIONS_VERSION);
-	lade__reclaim_temporaries(tmpbase && *tmpbase ? tmpbase : "/tmp");
+	lade_fs_reclaim_temporaries(tmpbase && *tmpbase ? tmpbase : "/tmp");
 	if ((err = lade_manifest_fetch(target, reference, &res.manifest, &bytes)) < 0)
 		return err;
 	if ((err = lade_manifest_sniff_media_type(bytes.ptr, bytes.size, media_type, sizeof(media_type))) < 0)
@@ -308,7 +308,7 @@ int lade_pull(lade_target *target, const char *reference, const lade_pull_option
 	if (!(res.layers = calloc(m.layer_count ? m.layer_count : 1, sizeof(*res.layers))) ||
 	    !(jobs = calloc(m.layer_count ? m.layer_count : 1, sizeof(*jobs))) ||
 	    !(unpackers = calloc(m.layer_count ? m.layer_count : 1, sizeof(*unpackers)))) {
-		err = lade__error_oom();
+		err = lade_error_set_oom();
 		goto done;
 	}
 
@@ -360,7 +360,7 @@ int lade_pull(lade_target *target, const char *reference, const lade_pull_option
 			if (len && len < sizeof(reclaimed) && (strncmp(reclaimed, dest, len) != 0 || reclaimed[len])) {
 				memcpy(reclaimed, dest, len);
 				reclaimed[len] = '\0';
-				lade__reclaim_temporaries(reclaimed);
+				lade_fs_reclaim_temporaries(reclaimed);
 			}
 		}
 		if (opts->keep_old_files && lstat(dest, &st) == 0) {
@@ -373,7 +373,7 @@ int lade_pull(lade_target *target, const char *reference, const lade_pull_option
 				goto done;
 			}
 		}
-		if (!(res.layers[i].path = lade__strdup(dest))) {
+		if (!(res.layers[i].path = lade_strdup(dest))) {
 			err = LADE_ENOMEM;
 			goto done;
 		}
@@ -407,9 +407,9 @@ int lade_pull(lade_target *target, const char *reference, const lade_pull_option
 		if (unpackers[i]) {
 			char blob[PATH_MAX];
 			char *copy;
-			if ((err = lade__snprintf(blob, sizeof(blob), "%s/layer-%zu", tmpdir, i)) < 0)
+			if ((err = lade_snprintf(blob, sizeof(blob), "%s/layer-%zu", tmpdir, i)) < 0)
 				goto done;
-			if (!(copy = lade__strdup(blob))) {
+			if (!(copy = lade_strdup(blob))) {
 				err = LADE_ENOMEM;
 				goto done;
 			}

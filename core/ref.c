@@ -219,7 +219,7 @@ int lade_ref_parse(lade_ref *out, const char *str)
 	if ((err = validate_registry(str, ref.registry)) < 0)
 		return err;
 	if (strcmp(ref.registry, DOCKER_HUB) == 0 && !strchr(name, '/') && *name) {
-		if (lade__snprintf(ref.repository, sizeof(ref.repository), "library/%s", name) < 0)
+		if (lade_snprintf(ref.repository, sizeof(ref.repository), "library/%s", name) < 0)
 			return lade__error(LADE_EINVALID, "invalid reference '%s': repository name longer than 255",
 					   str);
 	} else {
@@ -248,8 +248,8 @@ const char *lade_ref_reference(const lade_ref *ref)
 
 int lade_ref_format(const lade_ref *ref, char *out, size_t outlen)
 {
-	return lade__snprintf(out, outlen, "%s/%s%s%s%s%s", ref->registry, ref->repository, ref->tag[0] ? ":" : "",
-			      ref->tag, ref->digest[0] ? "@" : "", ref->digest);
+	return lade_snprintf(out, outlen, "%s/%s%s%s%s%s", ref->registry, ref->repository, ref->tag[0] ? ":" : "",
+			     ref->tag, ref->digest[0] ? "@" : "", ref->digest);
 }
 
 int lade_layout_ref_parse(lade_layout_ref *out, const char *str)

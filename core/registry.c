@@ -188,9 +188,9 @@ static int reg_fetch_manifest(lade_target *t, const char *reference, size_t max,
 	memset(desc, 0, sizeof(*desc));
 	desc->digest = got;
 	desc->size = rq.body.size;
-	if (!(desc->media_type = lade__strdup(rq.content_type_reply[0] ? rq.content_type_reply
-								       : LADE_MEDIATYPE_MANIFEST))) {
-		err = lade__error_oom();
+	if (!(desc->media_type = lade_strdup(rq.content_type_reply[0] ? rq.content_type_reply
+								      : LADE_MEDIATYPE_MANIFEST))) {
+		err = lade_error_set_oom();
 		goto done;
 	}
 	/* As fetch_bytes: the body becomes the caller's buffer. */
@@ -257,8 +257,8 @@ static int reg_resolve(lade_target *t, const char *reference, lade_descriptor *o
 		goto done;
 	}
 	out->size = size;
-	if (!(out->media_type = lade__strdup(rq.content_type_reply[0] ? rq.content_type_reply
-								      : LADE_MEDIATYPE_MANIFEST)))
+	if (!(out->media_type = lade_strdup(rq.content_type_reply[0] ? rq.content_type_reply
+								     : LADE_MEDIATYPE_MANIFEST)))
 		err = LADE_ENOMEM;
 done:
 	lade__reg_request_dispose(&rq);
@@ -341,7 +341,7 @@ static int reg_list_tags(lade_target *t, lade_tag_cb cb, void *payload)
 		if (!(nseen & (nseen + 1))) {
 			lade_digest *grown = realloc(seen, (nseen + 1) * 2 * sizeof(*seen));
 			if (!grown) {
-				err = lade__error_oom();
+				err = lade_error_set_oom();
 				break;
 			}
 			seen = grown;
@@ -425,11 +425,11 @@ int lade_registry_open(lade_target **out, const lade_ref *ref, const lade_regist
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
 		return lade__error(LADE_ERROR, "cannot initialise libcurl");
 	if (!(r = calloc(1, sizeof(*r))))
-		return lade__error_oom();
+		return lade_error_set_oom();
 	lade_target_init(&r->base, &registry_ops, "registry");
 	plain = opts->plain_http < 0 ? is_localhost(ref->registry) : opts->plain_http;
-	if ((err = lade__snprintf(r->base_url, sizeof(r->base_url), "%s://%s", plain ? "http" : "https",
-				  lade_ref_api_host(ref))) < 0)
+	if ((err = lade_snprintf(r->base_url, sizeof(r->base_url), "%s://%s", plain ? "http" : "https",
+				 lade_ref_api_host(ref))) < 0)
 		goto fail;
 	snprintf(r->host, sizeof(r->host), "%s", ref->registry);
 	snprintf(r->repository, sizeof(r->repository), "%s", ref->repository);
@@ -459,19 +459,19 @@ int lade_registry_open(lade_target **out, const lade_ref *ref, const lade_regist
 	for (size_t i = 0; i < opts->resolve_count; i++) {
 		struct curl_slist *l = curl_slist_append(r->resolve, opts->resolve[i]);
 		if (!l) {
-			err = lade__error_oom();
+			err = lade_error_set_oom();
 			goto fail;
 		}
 		r->resolve = l;
 	}
 	if (opts->registry_token && *opts->registry_token) {
 		char value[HEADER_MAX];
-		if ((err = lade__snprintf(value, sizeof(value), "Bearer %s", opts->registry_token)) < 0 ||
+		if ((err = lade_snprintf(value, sizeof(value), "Bearer %s", opts->registry_token)) < 0 ||
 		    (err = lade__reg_remember_auth(r, "*", value, 0)) < 0)
 			goto fail;
 	}
 	if (!(r->multi = curl_multi_init())) {
-		err = lade__error_oom();
+		err = lade_error_set_oom();
 		goto fail;
 	}
 	/* Small blobs run up to four times `concurrency` at once (registry_transfer.c). */
@@ -493,7 +493,7 @@ int lade_registry_ping(lade_target *t)
 	if (t->ops != &registry_ops)
 		return lade__error(LADE_EINVALID, "not a registry target");
 	snprintf(what, sizeof(what), "cannot log in to '%s'", r->host);
-	if ((err = lade__snprintf(url, sizeof(url), "%s/v2/", r->base_url)) < 0 ||
+	if ((err = lade_snprintf(url, sizeof(url), "%s/v2/", r->base_url)) < 0 ||
 	    (err = lade__reg_request_init(&rq, r)) < 0)
 		return err;
 	if ((err = lade__reg_run(&rq, M_GET, url, NULL, LADE_ERROR_BODY_MAX, 0, "", what)) == 0 && rq.status != 200)

@@ -38,7 +38,7 @@ int lade__reg_remember_auth(registry *r, const char *scope, const char *value, t
 	OPENSSL_cleanse(e->header, sizeof(e->header));
 	snprintf(e->scope, sizeof(e->scope), "%s", scope);
 	e->expires = expires;
-	return lade__snprintf(e->header, sizeof(e->header), "Authorization: %s", value);
+	return lade_snprintf(e->header, sizeof(e->header), "Authorization: %s", value);
 }
 
 static int basic_value(const char *user, const char *pass, char *out, size_t outlen)
@@ -46,11 +46,11 @@ static int basic_value(const char *user, const char *pass, char *out, size_t out
 	char plain[1024];
 	unsigned char encoded[1400];
 	int n;
-	if (lade__snprintf(plain, sizeof(plain), "%s:%s", user, pass ? pass : "") < 0)
+	if (lade_snprintf(plain, sizeof(plain), "%s:%s", user, pass ? pass : "") < 0)
 		return lade__error(LADE_EINVALID, "credentials are too long");
 	n = EVP_EncodeBlock(encoded, (const unsigned char *)plain, (int)strlen(plain));
 	OPENSSL_cleanse(plain, sizeof(plain));
-	n = lade__snprintf(out, outlen, "Basic %.*s", n, (const char *)encoded);
+	n = lade_snprintf(out, outlen, "Basic %.*s", n, (const char *)encoded);
 	OPENSSL_cleanse(encoded, sizeof(encoded));
 	return n;
 }
@@ -75,7 +75,7 @@ static int token_request(registry *r, const lade_challenge *ch, const char *scop
 	lade_buf_init(&url, 8192);
 	lade_buf_init(&form, 16384);
 	if (!e)
-		return lade__error_oom();
+		return lade_error_set_oom();
 #define APPEND_PARAM(buf, sep, name, value)                                                                            \
 	do {                                                                                                           \
 		esc = curl_easy_escape(e, value, 0);                                                                   \
@@ -144,7 +144,8 @@ static int token_request(registry *r, const lade_challenge *ch, const char *scop
 	if (headers)
 		curl_easy_setopt(e, CURLOPT_HTTPHEADER, headers);
 	r->stats.requests++;
-	cc = curl_easy_perform(e);
+	/* On the registry's engine: the transfers of a batch go on while the token comes. */
+	cc = lade__reg_drive(r, e, NULL);
 	if (cc == CURLE_WRITE_ERROR && reply->size + CURL_MAX_WRITE_SIZE >= reply->max) {
 		/* token_write refused more: say so, not libcurl's "failure writing output". */
 		err = lade__error(LADE_ETOOLARGE, "the token service '%s' sent a reply over the %zu-byte limit",

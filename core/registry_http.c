@@ -15,9 +15,9 @@ static long backoff_ms(int attempt, long retry_after);
 int lade__reg_url_for(const registry *r, char *out, size_t outlen, const char *fmt, const char *arg)
 {
 	char path[URL_MAX];
-	if (lade__snprintf(path, sizeof(path), fmt, r->repository, arg) < 0)
+	if (lade_snprintf(path, sizeof(path), fmt, r->repository, arg) < 0)
 		return LADE_ETOOLARGE;
-	return lade__snprintf(out, outlen, "%s%s", r->base_url, path);
+	return lade_snprintf(out, outlen, "%s%s", r->base_url, path);
 }
 
 static void trim_value(char *s)
@@ -356,7 +356,7 @@ int lade__reg_request_init(request *rq, registry *r)
 	rq->src.fd = -1;
 	lade_buf_init(&rq->body, LADE_ERROR_BODY_MAX);
 	if (!(rq->easy = curl_easy_init()))
-		return lade__error_oom();
+		return lade_error_set_oom();
 	return 0;
 }
 
@@ -376,7 +376,7 @@ static int add_header(request *rq, const char *line)
 {
 	struct curl_slist *l = curl_slist_append(rq->headers, line);
 	if (!l)
-		return lade__error_oom();
+		return lade_error_set_oom();
 	rq->headers = l;
 	return 0;
 }
@@ -402,8 +402,9 @@ int lade__reg_request_setup(request *rq, enum method method, const char *url, co
 	int err;
 
 	request_reset(rq);
+	rq->done = 0;
 	rq->body.max = body_max;
-	if ((err = lade__snprintf(rq->url, sizeof(rq->url), "%s", url)) < 0)
+	if ((err = lade_snprintf(rq->url, sizeof(rq->url), "%s", url)) < 0)
 		return err;
 	rq->foreign = !lade__reg_same_origin(r, url);
 	curl_easy_reset(e);
@@ -594,31 +595,59 @@ void lade__reg_unpause_due(request *rq, long now, long *timeout)
 	}
 }
 
+/*
+ * The one engine: every request lade makes to a registry or its token
+ * service runs on the registry's multi handle, and this drives the handle
+ * until e is done. Whatever else is in flight (a batch of blobs around a
+ * token fetch) progresses meanwhile; the completions of those transfers
+ * are marked on their requests (done, done_result) for the scheduler,
+ * which owns them. rq is e's request, NULL for a handle without one.
+ */
+CURLcode lade__reg_drive(registry *r, CURL *e, request *rq)
+{
+	CURLcode result = CURLE_OK;
+	CURLMsg *msg;
+	int finished = 0, running, left;
+	long connects = 0;
+
+	curl_multi_add_handle(r->multi, e);
+	while (!finished) {
+		long timeout = 1000;
+		curl_multi_perform(r->multi, &running);
+		while ((msg = curl_multi_info_read(r->multi, &left))) {
+			request *other = NULL;
+			if (msg->msg != CURLMSG_DONE)
+				continue;
+			if (msg->easy_handle == e) {
+				result = msg->data.result;
+				finished = 1;
+				continue;
+			}
+			curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&other);
+			if (other) {
+				other->done = 1;
+				other->done_result = msg->data.result;
+			}
+		}
+		if (rq)
+			lade__reg_unpause_due(rq, lade__reg_now_ms(), &timeout);
+		if (!finished && running)
+			curl_multi_poll(r->multi, NULL, 0, (int)timeout, NULL);
+		else if (!finished)
+			break; /* nothing runs and e never reported: cannot happen, but never spin */
+	}
+	curl_multi_remove_handle(r->multi, e);
+	curl_easy_getinfo(e, CURLINFO_NUM_CONNECTS, &connects);
+	r->stats.connections += (uint64_t)connects;
+	return result;
+}
+
 /* Run one prepared request to completion on the shared multi handle. */
 CURLcode lade__reg_perform(request *rq)
 {
-	registry *r = rq->reg;
-	CURLcode result = CURLE_OK;
-	CURLMsg *msg;
-	int running = 1, left;
-	long connects = 0;
-
-	curl_multi_add_handle(r->multi, rq->easy);
-	while (running) {
-		long timeout = 1000;
-		curl_multi_perform(r->multi, &running);
-		while ((msg = curl_multi_info_read(r->multi, &left)))
-			if (msg->msg == CURLMSG_DONE && msg->easy_handle == rq->easy)
-				result = msg->data.result;
-		lade__reg_unpause_due(rq, lade__reg_now_ms(), &timeout);
-		if (running)
-			curl_multi_poll(r->multi, NULL, 0, (int)timeout, NULL);
-	}
-	curl_multi_remove_handle(r->multi, rq->easy);
+	CURLcode cc = lade__reg_drive(rq->reg, rq->easy, rq);
 	curl_easy_getinfo(rq->easy, CURLINFO_RESPONSE_CODE, &rq->status);
-	curl_easy_getinfo(rq->easy, CURLINFO_NUM_CONNECTS, &connects);
-	r->stats.connections += (uint64_t)connects;
-	return result;
+	return cc;
 }
 
 /* Failures that may pass: a dropped or refused connection, 408, 429, 5xx. */
@@ -672,19 +701,19 @@ int lade__reg_follow_redirect(const request *rq, char *out, size_t outlen)
 	if (!loc[0])
 		return lade__error(LADE_EPROTOCOL, "'%s' redirected without a Location", rq->url);
 	if (!strncmp(loc, "http://", 7) || !strncmp(loc, "https://", 8))
-		return lade__snprintf(out, outlen, "%s", loc);
+		return lade_snprintf(out, outlen, "%s", loc);
 	if (strstr(loc, "://"))
 		return lade__error(LADE_EUNSAFE, "'%s' redirected to '%s', which is not http(s)", rq->url, loc);
 	scheme_end = strstr(rq->url, "://");
 	path = scheme_end ? strchr(scheme_end + 3, '/') : NULL;
 	if (loc[0] == '/' && loc[1] == '/')
-		return lade__snprintf(out, outlen, "%.*s%s", (int)(scheme_end - rq->url + 1), rq->url, loc);
+		return lade_snprintf(out, outlen, "%.*s%s", (int)(scheme_end - rq->url + 1), rq->url, loc);
 	if (loc[0] == '/')
-		return lade__snprintf(out, outlen, "%.*s%s", (int)(path ? path - rq->url : (long)strlen(rq->url)),
-				      rq->url, loc);
+		return lade_snprintf(out, outlen, "%.*s%s", (int)(path ? path - rq->url : (long)strlen(rq->url)),
+				     rq->url, loc);
 	{
 		const char *last = strrchr(rq->url, '/');
-		return lade__snprintf(out, outlen, "%.*s/%s", (int)(last - rq->url), rq->url, loc);
+		return lade_snprintf(out, outlen, "%.*s/%s", (int)(last - rq->url), rq->url, loc);
 	}
 }
 
@@ -702,7 +731,7 @@ int lade__reg_run(request *rq, enum method method, const char *url, const char *
 	long delay;
 	rq->auth_retries = 0;
 	rq->scope = scope;
-	if ((err = lade__snprintf(current, sizeof(current), "%s", url)) < 0)
+	if ((err = lade_snprintf(current, sizeof(current), "%s", url)) < 0)
 		return err;
 	for (;;) {
 		if ((err = lade__reg_request_setup(rq, method, current, accept, body_max)) < 0)
@@ -759,9 +788,9 @@ int lade__reg_resolve_location(const registry *r, const char *location, char *ou
 	if (!location[0])
 		return lade__error(LADE_EPROTOCOL, "%s: registry sent no Location", what);
 	if (location[0] == '/' && location[1] != '/')
-		return lade__snprintf(out, outlen, "%s%s", r->base_url, location);
+		return lade_snprintf(out, outlen, "%s%s", r->base_url, location);
 	if (strncmp(location, r->base_url, baselen) == 0 && (location[baselen] == '/' || location[baselen] == '?'))
-		return lade__snprintf(out, outlen, "%s", location);
+		return lade_snprintf(out, outlen, "%s", location);
 	return lade__error(LADE_EUNSAFE, "%s: upload location '%s' is not on %s; refusing to send content there", what,
 			   location, r->base_url);
 }
@@ -770,6 +799,6 @@ int lade__reg_append_digest(char *url, size_t urllen, const lade_digest *d)
 {
 	size_t len = strlen(url);
 	const char *colon = strchr(d->str, ':');
-	return lade__snprintf(url + len, urllen - len, "%sdigest=%.*s%%3A%s", strchr(url, '?') ? "&" : "?",
-			      (int)(colon - d->str), d->str, colon + 1);
+	return lade_snprintf(url + len, urllen - len, "%sdigest=%.*s%%3A%s", strchr(url, '?') ? "&" : "?",
+			     (int)(colon - d->str), d->str, colon + 1);
 }

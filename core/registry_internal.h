@@ -105,6 +105,8 @@ typedef struct request {
 	uint64_t rate_bytes;   /* how much of it was taken, */
 	long paused_until_ms;  /* and until when the transfer waits (0: not paused) */
 	char errbuf[CURL_ERROR_SIZE];
+	int done;             /* finished while another request drove the multi handle (lade__reg_drive), */
+	CURLcode done_result; /* with this result: the scheduler takes it from here */
 } request;
 
 struct registry {
@@ -156,6 +158,7 @@ int lade__reg_request_setup(request *rq, enum method method, const char *url, co
 long lade__reg_retry_delay(const registry *r, CURLcode cc, long status, long retry_after, int *attempt, int *stalls);
 int lade__reg_request_error(const request *rq, CURLcode cc, const char *what);
 void lade__reg_unpause_due(request *rq, long now, long *timeout);
+CURLcode lade__reg_drive(registry *r, CURL *e, request *rq);
 CURLcode lade__reg_perform(request *rq);
 void lade__reg_sleep_ms(long ms);
 int lade__reg_is_redirect(long status);

@@ -77,7 +77,7 @@ static int open_source(task *tk)
 	struct stat st;
 	if (tk->fd >= 0 || tk->memory)
 		return 0;
-	if ((tk->fd = lade__open_regular(tk->job->path)) < 0)
+	if ((tk->fd = lade_fs_open_regular(tk->job->path)) < 0)
 		return tk->fd;
 	if (fstat(tk->fd, &st) < 0 || (uint64_t)st.st_size != tk->job->desc->size)
 		return lade__error(LADE_EDIGEST, "'%s' changed since it was hashed", tk->job->path);
@@ -109,8 +109,7 @@ static int task_prepare(task *tk)
 			/* Cross-repository mount: the registry links the blob, or opens an upload (202). */
 			char query[URL_MAX];
 			char *from = curl_easy_escape(rq->easy, tk->mount_from, 0);
-			err = lade__snprintf(query, sizeof(query), "?mount=%s&from=%s", d->digest.str,
-					     from ? from : "");
+			err = lade_snprintf(query, sizeof(query), "?mount=%s&from=%s", d->digest.str, from ? from : "");
 			curl_free(from);
 			if (err < 0 ||
 			    (err = lade__reg_url_for(r, url, sizeof(url), "/v2/%s/blobs/uploads/%s", query)) < 0)
@@ -132,7 +131,7 @@ static int task_prepare(task *tk)
 			rq->src.len = (size_t)d->size;
 			rq->src.size = d->size;
 		}
-		if ((err = lade__snprintf(tk->put_url, sizeof(tk->put_url), "%s", tk->upload_url)) < 0 ||
+		if ((err = lade_snprintf(tk->put_url, sizeof(tk->put_url), "%s", tk->upload_url)) < 0 ||
 		    (err = lade__reg_append_digest(tk->put_url, sizeof(tk->put_url), &d->digest)) < 0)
 			return err;
 		return lade__reg_request_setup(rq, M_PUT, tk->put_url, NULL, LADE_ERROR_BODY_MAX);
@@ -426,6 +425,16 @@ static void task_launch(engine *en, task *tk, size_t *active, int *first, lade_e
 	(*active)++;
 }
 
+/* A busy slot whose transfer ended while a token fetch drove the multi handle, or NULL. */
+static task *finished_meanwhile(engine *en)
+{
+	size_t i;
+	for (i = 0; i < en->nslots; i++)
+		if (en->slots[i].busy && en->slots[i].rq.done)
+			return &en->slots[i];
+	return NULL;
+}
+
 static int run_tasks(engine *en)
 {
 	registry *r = en->r;
@@ -473,13 +482,21 @@ static int run_tasks(engine *en)
 			break;
 		}
 		curl_multi_perform(r->multi, &running);
-		while ((msg = curl_multi_info_read(r->multi, &left))) {
+		for (;;) {
 			task *tk = NULL;
 			CURLcode cc;
-			if (msg->msg != CURLMSG_DONE)
-				continue;
-			curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&tk);
-			cc = msg->data.result;
+			if ((msg = curl_multi_info_read(r->multi, &left))) {
+				if (msg->msg != CURLMSG_DONE)
+					continue;
+				curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&tk);
+				cc = msg->data.result;
+			} else if ((tk = finished_meanwhile(en))) {
+				/* it ended while a token fetch drove the multi handle */
+				tk->rq.done = 0;
+				cc = tk->rq.done_result;
+			} else {
+				break;
+			}
 			curl_multi_remove_handle(r->multi, tk->rq.easy);
 			active--;
 			err = task_advance(tk, cc);
@@ -540,7 +557,7 @@ int lade__reg_run_jobs(registry *r, lade_blob_job *jobs, size_t count, int push,
 	if (!en.nslots)
 		return 0;
 	if (!(en.slots = calloc(en.nslots, sizeof(*en.slots))))
-		return lade__error_oom();
+		return lade_error_set_oom();
 	for (i = 0; i < en.nslots && err == 0; i++) {
 		en.slots[i].fd = -1;
 		err = lade__reg_request_init(&en.slots[i].rq, r);
@@ -581,7 +598,7 @@ int lade_registry_mount(lade_target *t, const lade_descriptor *desc, const char 
 	if (!lade__reg_is_registry(t))
 		return lade__error(LADE_EINVALID, "not a registry target");
 	if (!(tk = calloc(1, sizeof(*tk))))
-		return lade__error_oom();
+		return lade_error_set_oom();
 	if ((err = lade__reg_request_init(&tk->rq, r)) < 0) {
 		free(tk);
 		return err;

@@ -26,7 +26,7 @@
 /* Folders deeper than this are refused: no real tree needs them, and the final walk stays small. */
 #define TREE_DEPTH_MAX 128
 
-int lade__tree_clean(const char *name, char *rel, size_t rellen)
+int lade_fs_tree_clean(const char *name, char *rel, size_t rellen)
 {
 	const char *p = name;
 	size_t len = 0, depth = 0;
@@ -71,8 +71,8 @@ static int not_a_folder(int dirfd, const char *comp, const char *rel, size_t upt
 	return lade__error(LADE_EUNSAFE, "'%.*s' is %s", (int)upto, rel, kind);
 }
 
-int lade__tree_parent(int rootfd, const char *rel, int create, mode_t mode, int *dirfd, const char **leaf,
-		      const char *what)
+int lade_fs_tree_parent(int rootfd, const char *rel, int create, mode_t mode, int *dirfd, const char **leaf,
+			const char *what)
 {
 	char comp[NAME_MAX + 1];
 	const char *p = rel, *slash;
@@ -177,13 +177,13 @@ static int resolve(int rootfd, char *cur, size_t curmax, const char *target, int
 	return 0;
 }
 
-int lade__tree_link_inside(int rootfd, const char *dir_rel, const char *target, const char *what)
+int lade_fs_tree_link_inside(int rootfd, const char *dir_rel, const char *target, const char *what)
 {
 	char cur[PATH_MAX];
 	int hops = 0, r;
 	if (target[0] == '/')
 		return lade__error(LADE_EUNSAFE, "refusing link '%s': its target '%s' is absolute", what, target);
-	if (lade__snprintf(cur, sizeof(cur), "%s", dir_rel) < 0)
+	if (lade_snprintf(cur, sizeof(cur), "%s", dir_rel) < 0)
 		return LADE_ETOOLARGE;
 	r = resolve(rootfd, cur, sizeof(cur), target, &hops);
 	if (r == 1)
@@ -195,7 +195,7 @@ int lade__tree_link_inside(int rootfd, const char *dir_rel, const char *target, 
 	return 0;
 }
 
-int lade__tree_resolve(int rootfd, const char *rel, char *out, size_t outlen, const char *what)
+int lade_fs_tree_resolve(int rootfd, const char *rel, char *out, size_t outlen, const char *what)
 {
 	int hops = 0, r;
 	if (outlen < 1)
@@ -248,7 +248,7 @@ static int check_folder(int rootfd, int dirfd, char *rel, size_t len, int depth)
 				char folder[PATH_MAX];
 				memcpy(folder, rel, len);
 				folder[len] = '\0';
-				err = lade__tree_link_inside(rootfd, folder, target, rel);
+				err = lade_fs_tree_link_inside(rootfd, folder, target, rel);
 			}
 			rel[len] = '\0';
 		} else if (S_ISDIR(st.st_mode)) {
@@ -266,7 +266,7 @@ static int check_folder(int rootfd, int dirfd, char *rel, size_t len, int depth)
 	return err;
 }
 
-int lade__tree_check_links(int rootfd)
+int lade_fs_tree_check_links(int rootfd)
 {
 	char rel[PATH_MAX] = "";
 	return check_folder(rootfd, rootfd, rel, 0, 0);

@@ -24,9 +24,9 @@ int lade__link_next(const char *base_url, const char *link, char *out, size_t ou
 	memcpy(target, open + 1, n);
 	target[n] = '\0';
 	if (target[0] == '/' && target[1] != '/')
-		return lade__snprintf(out, outlen, "%s%s", base_url, target) < 0 ? LADE_ETOOLARGE : 1;
+		return lade_snprintf(out, outlen, "%s%s", base_url, target) < 0 ? LADE_ETOOLARGE : 1;
 	if (strncmp(target, base_url, baselen) == 0 && (target[baselen] == '/' || target[baselen] == '?'))
-		return lade__snprintf(out, outlen, "%s", target) < 0 ? LADE_ETOOLARGE : 1;
+		return lade_snprintf(out, outlen, "%s", target) < 0 ? LADE_ETOOLARGE : 1;
 	return lade__error(LADE_EPROTOCOL, "the next page '%s' is not on %s", target, base_url);
 }
 
@@ -74,7 +74,7 @@ int lade__token_reply_parse(const char *data, size_t len, size_t max, char *toke
 	int err;
 	*lifetime = min_lifetime;
 	token[0] = '\0';
-	if ((err = lade__json_parse(&json, data, len, max, "token reply")) < 0)
+	if ((err = lade_json_parse(&json, data, len, max, "token reply")) < 0)
 		return err;
 	value = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(json, "access_token"));
 	if (!value || !*value)
@@ -111,7 +111,7 @@ void lade__error_body_parse(const char *body, size_t len, char *code, size_t cod
 	code[0] = msg[0] = '\0';
 	if (!len)
 		return;
-	if (lade__json_parse(&json, body, len, LADE_ERROR_BODY_MAX, "error body") < 0)
+	if (lade_json_parse(&json, body, len, LADE_ERROR_BODY_MAX, "error body") < 0)
 		json = NULL; /* not the spec's JSON: the raw line below says what it was */
 	*(lade_error *)lade_error_last() = saved;
 	first = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(json, "errors"), 0);

@@ -1,5 +1,5 @@
 #define LADE_ARCHIVE_LOADER_IMPL
-#include "internal.h"
+#include "lade/sys/util.h"
 #include "archive_loader.h"
 
 #include <dlfcn.h>
@@ -35,7 +35,7 @@ int lade__archive_load(void)
 {
 	pthread_once(&once, load);
 	if (load_error[0])
-		return lade__error(LADE_EUNSUPPORTED, "%s (tarballs, charts and folders need it)", load_error);
+		return lade_error_set(LADE_EUNSUPPORTED, "%s (tarballs, charts and folders need it)", load_error);
 	return 0;
 }
 
@@ -43,5 +43,5 @@ int lade__archive_failure(struct archive *a, const char *what)
 {
 	/* This file defines the table, so it calls through it by name. */
 	const char *message = lade__archive.archive_error_string(a);
-	return lade__error(LADE_EIO, "%s: %s", what, message ? message : "libarchive");
+	return lade_error_set(LADE_EIO, "%s: %s", what, message ? message : "libarchive");
 }

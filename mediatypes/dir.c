@@ -5,10 +5,10 @@
  * (tar_writer.c), and unpacked on pull by the safe extractor
  * (tar_extract.c), the tar digest then checked.
  */
-#include "internal.h"
+#include "lade/sys/util.h"
 #include "archive_loader.h"
 #include "kinds.h"
-#include "fsutil.h"
+#include "lade/sys/fs.h"
 #include "tar_folder.h"
 
 #include <errno.h>
@@ -36,20 +36,20 @@ static int dir_layer(const lade_kind *k, const lade_kind_input *in, lade_kind_la
 
 	(void)k;
 	if (!title)
-		return lade__error(LADE_EINVALID, "folder '%s' has no title", in->path);
+		return lade_error_set(LADE_EINVALID, "folder '%s' has no title", in->path);
 	if ((err = lade__archive_load()) < 0)
 		return err;
-	if (!out->desc.media_type && !(out->desc.media_type = lade__strdup(LADE_MEDIATYPE_LAYER_TAR_GZIP)))
+	if (!out->desc.media_type && !(out->desc.media_type = lade_strdup(LADE_MEDIATYPE_LAYER_TAR_GZIP)))
 		return LADE_ENOMEM;
-	if ((err = lade__temp_path(packed, sizeof(packed), "%s/folder", tmp ? tmp : "/tmp")) < 0 ||
-	    (err = lade__snprintf(root, sizeof(root), "%s/", title)) < 0)
+	if ((err = lade_fs_temp_path(packed, sizeof(packed), "%s/folder", tmp ? tmp : "/tmp")) < 0 ||
+	    (err = lade_snprintf(root, sizeof(root), "%s/", title)) < 0)
 		return err;
 	/* What a killed push of a folder left in TMPDIR goes first. */
-	lade__reclaim_temporaries(tmp ? tmp : "/tmp");
-	if ((fd = lade__temp_create(packed)) < 0)
-		return lade__error(LADE_EIO, "cannot create a temporary file in '%s': %s", tmp ? tmp : "/tmp",
-				   strerror(errno));
-	if (!(out->path = lade__strdup(packed))) {
+	lade_fs_reclaim_temporaries(tmp ? tmp : "/tmp");
+	if ((fd = lade_fs_temp_create(packed)) < 0)
+		return lade_error_set(LADE_EIO, "cannot create a temporary file in '%s': %s", tmp ? tmp : "/tmp",
+				      strerror(errno));
+	if (!(out->path = lade_strdup(packed))) {
 		close(fd);
 		unlink(packed);
 		return LADE_ENOMEM;
@@ -57,7 +57,7 @@ static int dir_layer(const lade_kind *k, const lade_kind_input *in, lade_kind_la
 	out->temporary = 1;
 	err = lade__tar_pack_folder(in->path, root, fd, out->path, &tar_digest, &out->desc.digest, &out->desc.size);
 	if (close(fd) < 0 && err == 0)
-		err = lade__error(LADE_EIO, "cannot write '%s': %s", out->path, strerror(errno));
+		err = lade_error_set(LADE_EIO, "cannot write '%s': %s", out->path, strerror(errno));
 	if (err == 0 &&
 	    ((err = lade_annotations_set(&out->desc.annotations, ANNOTATION_CONTENT_DIGEST, tar_digest.str)) < 0 ||
 	     (err = lade_annotations_set(&out->desc.annotations, ANNOTATION_UNPACK, "true")) < 0))
@@ -86,7 +86,7 @@ static int dir_unpack(const lade_kind *k, const lade_descriptor *layer, const ch
 
 	(void)k;
 	/* Entries are named after the folder's title, "./" and trailing slashes aside. */
-	if ((err = lade__snprintf(prefix, sizeof(prefix), "%s", title)) < 0)
+	if ((err = lade_snprintf(prefix, sizeof(prefix), "%s", title)) < 0)
 		return err;
 	while (strlen(prefix) > 1 && prefix[strlen(prefix) - 1] == '/')
 		prefix[strlen(prefix) - 1] = '\0';
@@ -98,9 +98,9 @@ static int dir_unpack(const lade_kind *k, const lade_descriptor *layer, const ch
 		if (lade_digest_parse(&expected, want) < 0) {
 			lade_error_clear();
 		} else if (!lade_digest_equal(&got, &expected)) {
-			lade__empty_folder(dest);
-			return lade__error(LADE_EDIGEST, "folder '%s': content digest mismatch: expected %s, got %s",
-					   title, expected.str, got.str);
+			lade_fs_empty_folder(dest);
+			return lade_error_set(LADE_EDIGEST, "folder '%s': content digest mismatch: expected %s, got %s",
+					      title, expected.str, got.str);
 		}
 	}
 	return 0;

@@ -3,7 +3,7 @@
  * media type is the one the user gave, else libmagic's bare MIME type, else
  * application/octet-stream.
  */
-#include "internal.h"
+#include "lade/sys/util.h"
 #include "kinds.h"
 #include "lade/kinds.h"
 
@@ -167,9 +167,9 @@ static int file_layer(const lade_kind *k, const lade_kind_input *in, lade_kind_l
 		lade__magic_mime(in, mime, sizeof(mime));
 	if (is_uninformative(mime) || lade_mediatype_validate(mime, "media type") < 0) {
 		lade_error_clear();
-		out->desc.media_type = lade__strdup("application/octet-stream");
+		out->desc.media_type = lade_strdup("application/octet-stream");
 	} else {
-		out->desc.media_type = lade__strdup(mime);
+		out->desc.media_type = lade_strdup(mime);
 	}
 	return out->desc.media_type ? 0 : LADE_ENOMEM;
 }

@@ -5,9 +5,10 @@
  * bytes depend on: strconv's shortest floats, encoding/json's float
  * format, unicode.IsSpace and IsPrint for sanitizeString.
  */
-#include "internal.h"
+#include "lade/sys/util.h"
 #include "goyaml.h"
-#include "json.h"
+#include "lade/sys/json.h"
+#include <cjson/cJSON.h>
 
 #include <ctype.h>
 #include <math.h>
@@ -221,7 +222,7 @@ typedef struct anchors {
 
 static anchor *anchor_slot(const anchors *t, const char *name)
 {
-	size_t i = lade__hash_string(name) & (t->cap - 1);
+	size_t i = lade_hash_string(name) & (t->cap - 1);
 	while (t->slots[i].name && strcmp(t->slots[i].name, name) != 0)
 		i = (i + 1) & (t->cap - 1);
 	return &t->slots[i];
@@ -239,7 +240,7 @@ static int anchor_put(anchors *t, const char *name, yv *node)
 		anchors bigger = {NULL, 0, t->cap ? t->cap * 2 : 64};
 		size_t i;
 		if (!(bigger.slots = calloc(bigger.cap, sizeof(*bigger.slots))))
-			return lade__error_oom();
+			return lade_error_set_oom();
 		for (i = 0; i < t->cap; i++)
 			if (t->slots[i].name)
 				*anchor_slot(&bigger, t->slots[i].name) = t->slots[i];
@@ -249,8 +250,8 @@ static int anchor_put(anchors *t, const char *name, yv *node)
 	}
 	slot = anchor_slot(t, name);
 	if (!slot->name) {
-		if (!(slot->name = lade__strdup(name)))
-			return lade__error_oom();
+		if (!(slot->name = lade_strdup(name)))
+			return lade_error_set_oom();
 		t->count++;
 	}
 	slot->node = node;
@@ -280,15 +281,15 @@ int lade__yv_compose(yv_doc *d, const unsigned char *text, size_t len, const cha
 	int err = 0, done = 0;
 
 	if (!yaml_parser_initialize(&parser))
-		return lade__error_oom();
+		return lade_error_set_oom();
 	yaml_parser_set_input_string(&parser, text, len);
 	while (!done && err == 0) {
 		yv *node = NULL;
 		const char *anchor_name = NULL;
 		if (!yaml_parser_parse(&parser, &event)) {
-			err = lade__error(LADE_EINVALID, "chart '%s': %s is not valid YAML (line %zu: %s)", d->path,
-					  what, parser.problem_mark.line + 1,
-					  parser.problem ? parser.problem : "parse error");
+			err = lade_error_set(LADE_EINVALID, "chart '%s': %s is not valid YAML (line %zu: %s)", d->path,
+					     what, parser.problem_mark.line + 1,
+					     parser.problem ? parser.problem : "parse error");
 			break;
 		}
 		switch (event.type) {
@@ -302,23 +303,23 @@ int lade__yv_compose(yv_doc *d, const unsigned char *text, size_t len, const cha
 			const char *value = (const char *)event.data.scalar.value;
 			const char *tag = (const char *)event.data.scalar.tag;
 			if (memchr(value, '\0', event.data.scalar.length)) {
-				err = lade__error(LADE_EINVALID,
-						  "chart '%s': %s: a string holds a NUL character (line %zu)", d->path,
-						  what, event.start_mark.line + 1);
+				err = lade_error_set(LADE_EINVALID,
+						     "chart '%s': %s: a string holds a NUL character (line %zu)",
+						     d->path, what, event.start_mark.line + 1);
 				break;
 			}
 			if (!(node = doc_new(d, YV_STR, event.start_mark.line + 1)) ||
-			    !(node->s = lade__strdup(value))) {
-				err = lade__error_oom();
+			    !(node->s = lade_strdup(value))) {
+				err = lade_error_set_oom();
 				break;
 			}
 			if (tag && strcmp(tag, "!") != 0) {
 				/* An explicit tag: !!str keeps the text, !!null, !!bool, !!int and !!float resolve it. */
 				if (strcmp(tag, "tag:yaml.org,2002:str") != 0 &&
 				    strcmp(tag, "tag:yaml.org,2002:binary") != 0 && resolve_plain(node, value) < 0)
-					err = lade__error_oom();
+					err = lade_error_set_oom();
 			} else if (event.data.scalar.plain_implicit && resolve_plain(node, value) < 0) {
-				err = lade__error_oom();
+				err = lade_error_set_oom();
 			}
 			anchor_name = (const char *)event.data.scalar.anchor;
 			break;
@@ -326,14 +327,14 @@ int lade__yv_compose(yv_doc *d, const unsigned char *text, size_t len, const cha
 		case YAML_SEQUENCE_START_EVENT:
 		case YAML_MAPPING_START_EVENT:
 			if (top + 1 > YAML_DEPTH_MAX) {
-				err = lade__error(LADE_ETOOLARGE,
-						  "chart '%s': %s: nesting too deep (over %d levels, line %zu)",
-						  d->path, what, YAML_DEPTH_MAX, event.start_mark.line + 1);
+				err = lade_error_set(LADE_ETOOLARGE,
+						     "chart '%s': %s: nesting too deep (over %d levels, line %zu)",
+						     d->path, what, YAML_DEPTH_MAX, event.start_mark.line + 1);
 				break;
 			}
 			if (!(node = doc_new(d, event.type == YAML_SEQUENCE_START_EVENT ? YV_SEQ : YV_MAP,
 					     event.start_mark.line + 1))) {
-				err = lade__error_oom();
+				err = lade_error_set_oom();
 				break;
 			}
 			anchor_name = (const char *)(event.type == YAML_SEQUENCE_START_EVENT
@@ -342,10 +343,10 @@ int lade__yv_compose(yv_doc *d, const unsigned char *text, size_t len, const cha
 			break;
 		case YAML_ALIAS_EVENT:
 			if (!(node = anchor_find(&named, (const char *)event.data.alias.anchor))) {
-				err = lade__error(LADE_EINVALID,
-						  "chart '%s': %s: unknown anchor '%s' referenced (line %zu)", d->path,
-						  what, (const char *)event.data.alias.anchor,
-						  event.start_mark.line + 1);
+				err = lade_error_set(LADE_EINVALID,
+						     "chart '%s': %s: unknown anchor '%s' referenced (line %zu)",
+						     d->path, what, (const char *)event.data.alias.anchor,
+						     event.start_mark.line + 1);
 				break;
 			}
 			break;
@@ -353,8 +354,8 @@ int lade__yv_compose(yv_doc *d, const unsigned char *text, size_t len, const cha
 			break;
 		}
 		if (err == 0 && d->count > YAML_NODES_MAX)
-			err = lade__error(LADE_ETOOLARGE, "chart '%s': %s holds over %d values; refusing", d->path,
-					  what, YAML_NODES_MAX);
+			err = lade_error_set(LADE_ETOOLARGE, "chart '%s': %s holds over %d values; refusing", d->path,
+					     what, YAML_NODES_MAX);
 		if (err == 0 && node && anchor_name)
 			err = anchor_put(&named, anchor_name, node);
 		if (err == 0 && node) {
@@ -362,14 +363,14 @@ int lade__yv_compose(yv_doc *d, const unsigned char *text, size_t len, const cha
 			if (top == 0)
 				d->root = d->root ? d->root : node;
 			else if (append_item(stack[top - 1], node) < 0)
-				err = lade__error_oom();
+				err = lade_error_set_oom();
 		}
 		if (err == 0 && (event.type == YAML_SEQUENCE_START_EVENT || event.type == YAML_MAPPING_START_EVENT)) {
 			if (top == stack_cap) {
 				size_t cap = stack_cap ? stack_cap * 2 : 16;
 				yv **grown = realloc(stack, cap * sizeof(*grown));
 				if (!grown)
-					err = lade__error_oom();
+					err = lade_error_set_oom();
 				else
 					stack = grown, stack_cap = cap;
 			}
@@ -517,7 +518,7 @@ int lade__go_blank(const char *s)
 	size_t len = s ? strlen(s) : 0, n;
 	unsigned r;
 	while (len) {
-		n = lade__utf8_decode(p, len, &r);
+		n = lade_utf8_decode(p, len, &r);
 		if (!n || !is_go_space(r))
 			return 0;
 		p += n;
@@ -537,13 +538,13 @@ void lade__go_sanitize(char *s)
 	len = strlen(s);
 	/* An invalid byte becomes U+FFFD (three bytes): rare, so a copy is made only then. */
 	for (size_t i = 0; i < len; i += n ? n : 1) {
-		n = lade__utf8_decode(in + i, len - i, &r);
+		n = lade_utf8_decode(in + i, len - i, &r);
 		if (!n) {
 			char *copy = malloc(len * 3 + 1), *o = copy;
 			if (!copy)
 				return;
 			for (i = 0; i < len; i += n ? n : 1) {
-				n = lade__utf8_decode(in + i, len - i, &r);
+				n = lade_utf8_decode(in + i, len - i, &r);
 				if (!n)
 					memcpy(o, "\xEF\xBF\xBD", 3), o += 3;
 				else
@@ -558,7 +559,7 @@ void lade__go_sanitize(char *s)
 		}
 	}
 	while (*in) {
-		n = lade__utf8_decode(in, strlen((char *)in), &r);
+		n = lade_utf8_decode(in, strlen((char *)in), &r);
 		if (is_go_space(r)) {
 			*out++ = ' ';
 		} else if (is_kept(r)) {

@@ -7,9 +7,10 @@
  * later winning, null leaving a field alone). Unknown keys are ignored
  * but must still be valid JSON (no .nan, no list as a key).
  */
-#include "internal.h"
+#include "lade/sys/util.h"
 #include "goyaml.h"
-#include "json.h"
+#include "lade/sys/json.h"
+#include <cjson/cJSON.h>
 
 #include <math.h>
 #include <stdio.h>
@@ -39,16 +40,16 @@ const char *lade__yv_type_name(const yv *v)
 
 int lade__yv_type_error(lade__yv_ctx *c, const char *field, const yv *v, const char *expected)
 {
-	return lade__error(LADE_EINVALID,
-			   "chart '%s': %s: '%s' (line %zu) is %s where Helm expects %s; Helm refuses it too",
-			   c->doc.path, c->what, field, v->line, lade__yv_type_name(v), expected);
+	return lade_error_set(LADE_EINVALID,
+			      "chart '%s': %s: '%s' (line %zu) is %s where Helm expects %s; Helm refuses it too",
+			      c->doc.path, c->what, field, v->line, lade__yv_type_name(v), expected);
 }
 
 int lade__yv_spend(lade__yv_ctx *c)
 {
 	if (c->doc.budget == 0)
-		return lade__error(LADE_ETOOLARGE, "chart '%s': %s: too many aliases (expands past %d values)",
-				   c->doc.path, c->what, YAML_EXPANSION_MAX);
+		return lade_error_set(LADE_ETOOLARGE, "chart '%s': %s: too many aliases (expands past %d values)",
+				      c->doc.path, c->what, YAML_EXPANSION_MAX);
 	c->doc.budget--;
 	return 0;
 }
@@ -59,14 +60,14 @@ static int key_string(lade__yv_ctx *c, const yv *k, char **out)
 	char text[64];
 	switch (k->type) {
 	case YV_STR:
-		*out = lade__strdup(k->s);
+		*out = lade_strdup(k->s);
 		break;
 	case YV_INT:
 		snprintf(text, sizeof(text), "%lld", (long long)k->i);
-		*out = lade__strdup(text);
+		*out = lade_strdup(text);
 		break;
 	case YV_BOOL:
-		*out = lade__strdup(k->boolean ? "true" : "false");
+		*out = lade_strdup(k->boolean ? "true" : "false");
 		break;
 	case YV_FLOAT:
 		lade__go_format_float32(k->f, text, sizeof(text));
@@ -76,13 +77,14 @@ static int key_string(lade__yv_ctx *c, const yv *k, char **out)
 			strcpy(text, "-.inf");
 		else if (!strcmp(text, "NaN"))
 			strcpy(text, ".nan");
-		*out = lade__strdup(text);
+		*out = lade_strdup(text);
 		break;
 	default:
-		return lade__error(LADE_EINVALID, "chart '%s': %s: a mapping key (line %zu) is %s; Helm refuses it too",
-				   c->doc.path, c->what, k->line, lade__yv_type_name(k));
+		return lade_error_set(LADE_EINVALID,
+				      "chart '%s': %s: a mapping key (line %zu) is %s; Helm refuses it too",
+				      c->doc.path, c->what, k->line, lade__yv_type_name(k));
 	}
-	return *out ? 0 : lade__error_oom();
+	return *out ? 0 : lade_error_set_oom();
 }
 
 static int entry_cmp(const void *a, const void *b)
@@ -110,7 +112,7 @@ int lade__yv_sorted_entries(lade__yv_ctx *c, const yv *map, lade__yv_entry **out
 	lade__yv_entry *e = calloc(n ? n : 1, sizeof(*e));
 	int err;
 	if (!e)
-		return lade__error_oom();
+		return lade_error_set_oom();
 	for (i = 0; i < n; i++) {
 		if ((err = lade__yv_spend(c)) < 0 || (err = key_string(c, map->items[2 * i], &e[i].key)) < 0) {
 			lade__yv_entries_free(e, i);
@@ -159,8 +161,8 @@ int lade__yv_set_string(lade__yv_ctx *c, const char *field, const yv *v, char **
 	default:
 		return lade__yv_type_error(c, field, v, "a string");
 	}
-	if (!(copy = lade__strdup(s)))
-		return lade__error_oom();
+	if (!(copy = lade_strdup(s)))
+		return lade_error_set_oom();
 	free(*dest);
 	*dest = copy;
 	return 0;
@@ -194,7 +196,7 @@ int lade__yv_set_strings(lade__yv_ctx *c, const char *field, const yv *v, lade__
 	if (v->type != YV_SEQ)
 		return lade__yv_type_error(c, field, v, "a list of strings");
 	if (!(dest->items = calloc(v->count ? v->count : 1, sizeof(char *))))
-		return lade__error_oom();
+		return lade_error_set_oom();
 	dest->present = 1;
 	for (i = 0; i < v->count; i++) {
 		if ((err = lade__yv_spend(c)) < 0 ||
@@ -205,8 +207,8 @@ int lade__yv_set_strings(lade__yv_ctx *c, const char *field, const yv *v, lade__
 	}
 	dest->count = v->count;
 	for (i = 0; i < v->count; i++)
-		if (!dest->items[i] && !(dest->items[i] = lade__strdup("")))
-			return lade__error_oom();
+		if (!dest->items[i] && !(dest->items[i] = lade_strdup("")))
+			return lade_error_set_oom();
 	return 0;
 }
 
@@ -217,7 +219,7 @@ static int emit(lade_buf *out, const char *text)
 
 static int emit_string(lade_buf *out, const char *s)
 {
-	return out ? lade__go_json_string(out, s, strlen(s)) : 0;
+	return out ? lade_json_string(out, s, strlen(s)) : 0;
 }
 
 static int scalar_json(lade__yv_ctx *c, const char *field, const yv *v, lade_buf *out)
@@ -234,9 +236,9 @@ static int scalar_json(lade__yv_ctx *c, const char *field, const yv *v, lade_buf
 	default:
 		x = v->type == YV_INT ? (double)v->i : v->type == YV_UINT ? (double)v->u : v->f;
 		if (isnan(x) || isinf(x))
-			return lade__error(LADE_EINVALID,
-					   "chart '%s': %s: '%s' (line %zu) holds %s, which JSON cannot hold",
-					   c->doc.path, c->what, field, v->line, isnan(x) ? ".nan" : ".inf");
+			return lade_error_set(LADE_EINVALID,
+					      "chart '%s': %s: '%s' (line %zu) holds %s, which JSON cannot hold",
+					      c->doc.path, c->what, field, v->line, isnan(x) ? ".nan" : ".inf");
 		lade__go_format_json_float(x, text, sizeof(text));
 		return emit(out, text);
 	}
@@ -270,7 +272,7 @@ int lade__yv_json(lade__yv_ctx *c, const char *field, const yv *root, lade_buf *
 				size_t grown_cap = cap ? cap * 2 : 16;
 				frame *grown = realloc(stack, grown_cap * sizeof(*grown));
 				if (!grown) {
-					err = lade__error_oom();
+					err = lade_error_set_oom();
 					break;
 				}
 				stack = grown;
@@ -363,7 +365,7 @@ int lade__yv_set_struct_list(lade__yv_ctx *c, const char *field, const yv *v, vo
 	if (v->type != YV_SEQ)
 		return lade__yv_type_error(c, field, v, "a list");
 	if (!(*items = calloc(v->count ? v->count : 1, sizeof(void *))))
-		return lade__error_oom();
+		return lade_error_set_oom();
 	*count = v->count;
 	for (i = 0; i < v->count && err == 0; i++) {
 		const yv *item = v->items[i];
@@ -372,7 +374,7 @@ int lade__yv_set_struct_list(lade__yv_ctx *c, const char *field, const yv *v, vo
 		if (item->type != YV_MAP)
 			return lade__yv_type_error(c, field, item, "a mapping");
 		if (!((*items)[i] = calloc(1, size)))
-			return lade__error_oom();
+			return lade_error_set_oom();
 		err = fill(c, item, (*items)[i]);
 	}
 	return err;

@@ -10,11 +10,12 @@
  * .tgz file's modification time in local time, as helm push writes it.
  * On pull the chart comes back as <name>-<version>.tgz.
  */
-#include "internal.h"
+#include "lade/sys/util.h"
 #include "archive_loader.h"
 #include "kinds.h"
-#include "json.h"
-#include "fsutil.h"
+#include "lade/sys/json.h"
+#include <cjson/cJSON.h>
+#include "lade/sys/fs.h"
 #include "helm_meta.h"
 
 #include <cjson/cJSON.h>
@@ -41,6 +42,8 @@
  * no chart should not be decompressed whole just to be recognised.
  */
 #define DETECT_ENTRIES_MAX 10000
+/* A Helm config on pull: core caps small blobs at 4 MiB; a chart's config is a few KiB. */
+#define CONFIG_MAX ((size_t)4 << 20)
 
 typedef enum { NAME_OK, NAME_ABSOLUTE, NAME_OUTSIDE, NAME_PARENT, NAME_DRIVE, NAME_TOP_CHART_YAML } name_verdict;
 
@@ -115,15 +118,16 @@ static int name_error(const char *path, const char *name, name_verdict v)
 {
 	switch (v) {
 	case NAME_ABSOLUTE:
-		return lade__error(LADE_EUNSAFE, "chart '%s': entry '%s' has an absolute path", path, name);
+		return lade_error_set(LADE_EUNSAFE, "chart '%s': entry '%s' has an absolute path", path, name);
 	case NAME_OUTSIDE:
-		return lade__error(LADE_EINVALID, "chart '%s': entry '%s' is outside the chart's folder", path, name);
+		return lade_error_set(LADE_EINVALID, "chart '%s': entry '%s' is outside the chart's folder", path,
+				      name);
 	case NAME_PARENT:
-		return lade__error(LADE_EUNSAFE, "chart '%s': entry '%s' climbs out with '..'", path, name);
+		return lade_error_set(LADE_EUNSAFE, "chart '%s': entry '%s' climbs out with '..'", path, name);
 	case NAME_DRIVE:
-		return lade__error(LADE_EUNSAFE, "chart '%s': entry '%s' has a drive letter", path, name);
+		return lade_error_set(LADE_EUNSAFE, "chart '%s': entry '%s' has a drive letter", path, name);
 	default:
-		return lade__error(LADE_EINVALID, "chart '%s': Chart.yaml is not in the chart's folder", path);
+		return lade_error_set(LADE_EINVALID, "chart '%s': Chart.yaml is not in the chart's folder", path);
 	}
 }
 
@@ -133,17 +137,17 @@ static struct archive *open_chart(const char *path, int *fd)
 	if (lade__archive_load() < 0)
 		return NULL;
 	if (!(a = archive_read_new())) {
-		lade__error_oom();
+		lade_error_set_oom();
 		return NULL;
 	}
 	archive_read_support_filter_gzip(a);
 	archive_read_support_format_tar(a);
-	if ((*fd = lade__open_regular(path)) < 0) {
+	if ((*fd = lade_fs_open_regular(path)) < 0) {
 		archive_read_free(a);
 		return NULL;
 	}
 	if (archive_read_open_fd(a, *fd, 64 * 1024) != ARCHIVE_OK) {
-		lade__error(LADE_EINVALID, "chart '%s' is not a gzip tar archive", path);
+		lade_error_set(LADE_EINVALID, "chart '%s' is not a gzip tar archive", path);
 		archive_read_free(a);
 		close(*fd);
 		return NULL;
@@ -221,24 +225,24 @@ static int read_entry(struct archive *a, const char *path, const char *name, int
 	la_ssize_t n;
 	int err;
 	if (declared > 0 && (uint64_t)declared > MAX_DECOMPRESSED - *total)
-		return lade__error(LADE_ETOOLARGE, "chart '%s' unpacks to over Helm's 100 MiB limit", path);
+		return lade_error_set(LADE_ETOOLARGE, "chart '%s' unpacks to over Helm's 100 MiB limit", path);
 	if (declared > 0 && (uint64_t)declared > MAX_FILE)
-		return lade__error(LADE_ETOOLARGE, "chart '%s': '%s' is over Helm's 5 MiB limit for a file", path,
-				   name);
+		return lade_error_set(LADE_ETOOLARGE, "chart '%s': '%s' is over Helm's 5 MiB limit for a file", path,
+				      name);
 	/* Count what really comes out, not what headers claim. */
 	while ((n = archive_read_data(a, chunk, sizeof(chunk))) > 0) {
 		size += (uint64_t)n;
 		if (size > MAX_FILE)
-			return lade__error(LADE_ETOOLARGE, "chart '%s': '%s' is over Helm's 5 MiB limit for a file",
-					   path, name);
+			return lade_error_set(LADE_ETOOLARGE, "chart '%s': '%s' is over Helm's 5 MiB limit for a file",
+					      path, name);
 		if (keep && (err = lade_buf_put(keep, chunk, (size_t)n)) < 0)
 			return err;
 	}
 	if (n < 0)
-		return lade__error(LADE_EINVALID, "chart '%s' is damaged: %s", path, archive_error_string(a));
+		return lade_error_set(LADE_EINVALID, "chart '%s' is damaged: %s", path, archive_error_string(a));
 	*total += size;
 	if (*total >= MAX_DECOMPRESSED)
-		return lade__error(LADE_ETOOLARGE, "chart '%s' unpacks to over Helm's 100 MiB limit", path);
+		return lade_error_set(LADE_ETOOLARGE, "chart '%s' unpacks to over Helm's 100 MiB limit", path);
 	return 0;
 }
 
@@ -267,7 +271,7 @@ static int scan_chart(const char *path, lade_buf *records)
 		int is_chart_yaml, is_requirements;
 		char head[32];
 		if (!name) {
-			err = lade__error(LADE_EINVALID, "chart '%s': an entry has no name", path);
+			err = lade_error_set(LADE_EINVALID, "chart '%s': an entry has no name", path);
 			goto done;
 		}
 		if (is_skipped(entry))
@@ -292,12 +296,12 @@ static int scan_chart(const char *path, lade_buf *records)
 			goto done;
 	}
 	if (r != ARCHIVE_EOF)
-		err = lade__error(LADE_EINVALID, "chart '%s' is damaged: %s", path,
-				  archive_error_string(a) ? archive_error_string(a) : "bad archive");
+		err = lade_error_set(LADE_EINVALID, "chart '%s' is damaged: %s", path,
+				     archive_error_string(a) ? archive_error_string(a) : "bad archive");
 	else if (!files)
-		err = lade__error(LADE_EINVALID, "chart '%s' holds no files", path);
+		err = lade_error_set(LADE_EINVALID, "chart '%s' holds no files", path);
 	else if (!have_chart_yaml)
-		err = lade__error(LADE_EINVALID, "chart '%s' has no Chart.yaml in its folder", path);
+		err = lade_error_set(LADE_EINVALID, "chart '%s' has no Chart.yaml in its folder", path);
 done:
 	archive_read_free(a);
 	close(fd);
@@ -320,8 +324,8 @@ static int build_metadata(const char *path, const lade_buf *records, chart *c)
 								pass == 0 ? "Chart.yaml" : "requirements.yaml",
 								records->ptr + at, len);
 				if (err == 0 && pass == 0 && !c->md.api_version &&
-				    !(c->md.api_version = lade__strdup("v1")))
-					err = lade__error_oom(); /* Helm 2 charts */
+				    !(c->md.api_version = lade_strdup("v1")))
+					err = lade_error_set_oom(); /* Helm 2 charts */
 			}
 			at += len;
 		}
@@ -496,7 +500,7 @@ static int helm_artifact(const lade_kind *k, const lade_kind_input *in, const ch
 	if (!created) {
 		/* helm push: the archive file's modification time, in local time. */
 		if (stat(in->path, &st) < 0) {
-			err = lade__error(LADE_EIO, "cannot read '%s'", in->path);
+			err = lade_error_set(LADE_EIO, "cannot read '%s'", in->path);
 			goto done;
 		}
 		format_local_time(st.st_mtime, when, sizeof(when));
@@ -505,8 +509,8 @@ static int helm_artifact(const lade_kind *k, const lade_kind_input *in, const ch
 	lade_buf_init(&out->config, LADE_MANIFEST_LIMIT);
 	out->omit_manifest_media_type = 1;
 	out->sort_layers_by_digest = 1;
-	if (!(out->config_media_type = lade__strdup(HELM_CONFIG))) {
-		err = lade__error_oom();
+	if (!(out->config_media_type = lade_strdup(HELM_CONFIG))) {
+		err = lade_error_set_oom();
 		goto done;
 	}
 	if ((err = lade__helm_metadata_json(&c.md, &out->config)) < 0 ||
@@ -515,17 +519,17 @@ static int helm_artifact(const lade_kind *k, const lade_kind_input *in, const ch
 	if ((err = lade_kind_artifact_add_layer(out, &layer)) < 0)
 		goto done;
 	layer->untitled = 1;
-	if (!(layer->desc.media_type = lade__strdup(HELM_CHART))) {
+	if (!(layer->desc.media_type = lade_strdup(HELM_CHART))) {
 		err = LADE_ENOMEM;
 		goto done;
 	}
-	if ((err = lade__snprintf(prov, sizeof(prov), "%s.prov", in->path)) < 0)
+	if ((err = lade_snprintf(prov, sizeof(prov), "%s.prov", in->path)) < 0)
 		goto done;
 	if (stat(prov, &st) == 0 && S_ISREG(st.st_mode)) {
 		if ((err = lade_kind_artifact_add_layer(out, &layer)) < 0)
 			goto done;
 		layer->untitled = 1;
-		if (!(layer->desc.media_type = lade__strdup(HELM_PROV)) || !(layer->path = lade__strdup(prov))) {
+		if (!(layer->desc.media_type = lade_strdup(HELM_PROV)) || !(layer->path = lade_strdup(prov))) {
 			err = LADE_ENOMEM;
 			goto done;
 		}
@@ -580,12 +584,12 @@ static int helm_check(const lade_kind *k, const lade_pull_context *ctx, char *wa
 			snprintf(warning, len, "chart media type %s is deprecated", HELM_LEGACY_CHART);
 	}
 	if (charts != 1)
-		return lade__error(LADE_EINVALID, "a Helm chart artifact needs exactly one chart layer, it has %zu",
-				   charts);
+		return lade_error_set(LADE_EINVALID, "a Helm chart artifact needs exactly one chart layer, it has %zu",
+				      charts);
 	if (provs > 1)
-		return lade__error(LADE_EINVALID, "a Helm chart artifact has %zu provenance layers", provs);
+		return lade_error_set(LADE_EINVALID, "a Helm chart artifact has %zu provenance layers", provs);
 	if (!ctx->config)
-		return lade__error(LADE_EINVALID, "a Helm chart artifact needs its config");
+		return lade_error_set(LADE_EINVALID, "a Helm chart artifact needs its config");
 	return 0;
 }
 
@@ -598,14 +602,14 @@ static int helm_name_on_pull(const lade_kind *k, const lade_pull_context *ctx, s
 	(void)k;
 	if (!ctx->config || (!is_chart_layer(d) && strcmp(d->media_type, HELM_PROV) != 0))
 		return LADE_ENOTFOUND;
-	if (lade__json_parse(&config, ctx->config, ctx->config_len, LADE_SMALL_BLOB_MAX, "the Helm config") < 0)
+	if (lade_json_parse(&config, ctx->config, ctx->config_len, CONFIG_MAX, "the Helm config") < 0)
 		return lade_error_last()->code;
 	name = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(config, "name"));
 	version = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(config, "version"));
 	if (!name || !version || !*name || strchr(name, '/') || strchr(version, '/'))
-		err = lade__error(LADE_EINVALID, "the Helm config has no usable name and version");
+		err = lade_error_set(LADE_EINVALID, "the Helm config has no usable name and version");
 	else
-		err = lade__snprintf(out, outlen, "%s-%s.tgz%s", name, version, is_chart_layer(d) ? "" : ".prov");
+		err = lade_snprintf(out, outlen, "%s-%s.tgz%s", name, version, is_chart_layer(d) ? "" : ".prov");
 	cJSON_Delete(config);
 	return err;
 }

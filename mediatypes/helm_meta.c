@@ -17,10 +17,11 @@
  * rules are goyaml.c's and goyaml_json.c's; Helm's struct, Validate and
  * Marshal are here.
  */
-#include "internal.h"
+#include "lade/sys/util.h"
 #include "helm_meta.h"
 #include "goyaml.h"
-#include "json.h"
+#include "lade/sys/json.h"
+#include <cjson/cJSON.h>
 
 #include <ctype.h>
 #include <stdio.h>
@@ -98,7 +99,7 @@ static int dependency_field(lade__yv_ctx *c, const char *k, const yv *v, void *t
 	lade_buf_init(&json, 1 << 20);
 	if ((err = lade__yv_json(c, "dependencies.import-values", v, &json)) == 0 &&
 	    !(d->import_values = lade_buf_detach(&json)))
-		err = lade__error_oom();
+		err = lade_error_set_oom();
 	lade_buf_dispose(&json);
 	return err;
 }
@@ -209,8 +210,8 @@ int lade__helm_metadata_apply(lade__helm_metadata *md, const char *path, const c
 	if (!c.doc.root || c.doc.root->type == YV_NULL)
 		goto done; /* an empty document is JSON null: nothing changes */
 	if (c.doc.root->type != YV_MAP) {
-		err = lade__error(LADE_EINVALID, "chart '%s': %s is %s, not a mapping", path, what,
-				  lade__yv_type_name(c.doc.root));
+		err = lade_error_set(LADE_EINVALID, "chart '%s': %s is %s, not a mapping", path, what,
+				     lade__yv_type_name(c.doc.root));
 		goto done;
 	}
 	err = lade__yv_each_field(&c, c.doc.root, metadata_field, md);
@@ -253,30 +254,30 @@ int lade__helm_metadata_validate(lade__helm_metadata *md, const char *path)
 	for (i = 0; i < md->keywords.count; i++)
 		lade__go_sanitize(md->keywords.items[i]);
 	if (empty(md->api_version))
-		return lade__error(LADE_EINVALID, "chart '%s': Chart.yaml has no apiVersion", path);
+		return lade_error_set(LADE_EINVALID, "chart '%s': Chart.yaml has no apiVersion", path);
 	if (empty(md->name))
-		return lade__error(LADE_EINVALID, "chart '%s': Chart.yaml has no name", path);
+		return lade_error_set(LADE_EINVALID, "chart '%s': Chart.yaml has no name", path);
 	if (!strcmp(md->name, ".") || !strcmp(md->name, ".."))
-		return lade__error(LADE_EINVALID, "chart '%s': the chart name '%s' is not allowed", path, md->name);
+		return lade_error_set(LADE_EINVALID, "chart '%s': the chart name '%s' is not allowed", path, md->name);
 	/* filepath.Base(name) == name: no '/' at all, or exactly "/" */
 	slash = strchr(md->name, '/');
 	if (slash && strcmp(md->name, "/") != 0)
-		return lade__error(LADE_EINVALID, "chart '%s': the chart name '%s' holds a '/'", path, md->name);
+		return lade_error_set(LADE_EINVALID, "chart '%s': the chart name '%s' holds a '/'", path, md->name);
 	if (empty(md->version))
-		return lade__error(LADE_EINVALID, "chart '%s': Chart.yaml has no version", path);
+		return lade_error_set(LADE_EINVALID, "chart '%s': Chart.yaml has no version", path);
 	if (lade_semver_parse(md->version, 0, NULL) < 0)
-		return lade__error(LADE_EINVALID,
-				   "chart '%s': version '%s' is not a semantic version (Helm reads 1.2.3, "
-				   "1.2, v1.2.3-rc.1+build)",
-				   path, md->version);
+		return lade_error_set(LADE_EINVALID,
+				      "chart '%s': version '%s' is not a semantic version (Helm reads 1.2.3, "
+				      "1.2, v1.2.3-rc.1+build)",
+				      path, md->version);
 	if (!empty(md->type) && strcmp(md->type, "application") != 0 && strcmp(md->type, "library") != 0)
-		return lade__error(LADE_EINVALID, "chart '%s': type '%s' is neither application nor library", path,
-				   md->type);
+		return lade_error_set(LADE_EINVALID, "chart '%s': type '%s' is neither application nor library", path,
+				      md->type);
 	for (i = 0; i < md->maintainer_count; i++) {
 		lade__helm_maintainer *m = md->maintainers[i];
 		if (!m)
-			return lade__error(LADE_EINVALID,
-					   "chart '%s': maintainers must not contain empty or null entries", path);
+			return lade_error_set(LADE_EINVALID,
+					      "chart '%s': maintainers must not contain empty or null entries", path);
 		lade__go_sanitize(m->name);
 		lade__go_sanitize(m->email);
 		lade__go_sanitize(m->url);
@@ -285,8 +286,8 @@ int lade__helm_metadata_validate(lade__helm_metadata *md, const char *path)
 		lade__helm_dependency *d = md->dependencies[i];
 		const char *key;
 		if (!d) {
-			err = lade__error(LADE_EINVALID,
-					  "chart '%s': dependencies must not contain empty or null entries", path);
+			err = lade_error_set(LADE_EINVALID,
+					     "chart '%s': dependencies must not contain empty or null entries", path);
 			break;
 		}
 		lade__go_sanitize(d->name);
@@ -296,16 +297,16 @@ int lade__helm_metadata_validate(lade__helm_metadata *md, const char *path)
 		for (j = 0; j < d->tags.count; j++)
 			lade__go_sanitize(d->tags.items[j]);
 		if (!empty(d->alias) && !alias_ok(d->alias)) {
-			err = lade__error(LADE_EINVALID,
-					  "chart '%s': dependency '%s' has disallowed characters in its alias", path,
-					  d->name ? d->name : "");
+			err = lade_error_set(LADE_EINVALID,
+					     "chart '%s': dependency '%s' has disallowed characters in its alias", path,
+					     d->name ? d->name : "");
 			break;
 		}
 		/* Each name or alias once; the indexed map keeps this linear for tens of thousands. */
 		key = !empty(d->alias) ? d->alias : (d->name ? d->name : "");
 		if (lade_annotations_get(&seen, key))
-			err = lade__error(LADE_EINVALID, "chart '%s': more than one dependency with name or alias '%s'",
-					  path, key);
+			err = lade_error_set(LADE_EINVALID,
+					     "chart '%s': more than one dependency with name or alias '%s'", path, key);
 		else
 			err = lade_annotations_set(&seen, key, "");
 	}
@@ -340,7 +341,7 @@ static void raw(writer *w, const char *text)
 static void string_value(writer *w, const char *s)
 {
 	if (!w->err)
-		w->err = lade__go_json_string(w->out, s ? s : "", s ? strlen(s) : 0);
+		w->err = lade_json_string(w->out, s ? s : "", s ? strlen(s) : 0);
 }
 
 static void string_field(writer *w, const char *name, const char *s, int omitempty)
@@ -442,12 +443,12 @@ int lade__helm_metadata_json(const lade__helm_metadata *md, lade_buf *out)
 	}
 	if (md->annotations.count) {
 		/* core's encoder of annotations: keys sorted, Go's escaping */
-		cJSON *map = lade__annotations_to_json(&md->annotations);
+		cJSON *map = lade_annotations_to_json(&md->annotations);
 		key(&w, "annotations");
 		if (!map && !w.err)
-			w.err = lade__error_oom();
+			w.err = lade_error_set_oom();
 		if (map && !w.err)
-			w.err = lade__json_print(out, map);
+			w.err = lade_json_print(out, map);
 		cJSON_Delete(map);
 	}
 	string_field(&w, "kubeVersion", md->kube_version, 1);

@@ -1,7 +1,7 @@
-#include "internal.h"
+#include "lade/sys/util.h"
 #include "archive_loader.h"
 #include "kinds.h"
-#include "fsutil.h"
+#include "lade/sys/fs.h"
 #include "lade/kinds.h"
 
 #include <errno.h>
@@ -59,7 +59,7 @@ static void probe_tar(lade_kind_input *in)
 	archive_read_support_filter_gzip(a);
 	archive_read_support_filter_zstd(a);
 	archive_read_support_format_tar(a);
-	if ((fd = lade__open_regular(in->path)) < 0) {
+	if ((fd = lade_fs_open_regular(in->path)) < 0) {
 		lade_error_clear();
 		archive_read_free(a);
 		return;
@@ -85,13 +85,13 @@ int lade_kinds_probe(lade_kind_input *in, const char *path)
 	memset(in, 0, sizeof(*in));
 	in->path = path;
 	if (stat(path, &st) < 0)
-		return lade__error(errno == ENOENT ? LADE_ENOTFOUND : LADE_EIO, "cannot read '%s': %s", path,
-				   errno == ENOENT ? "no such file" : strerror(errno));
+		return lade_error_set(errno == ENOENT ? LADE_ENOTFOUND : LADE_EIO, "cannot read '%s': %s", path,
+				      errno == ENOENT ? "no such file" : strerror(errno));
 	in->is_dir = S_ISDIR(st.st_mode);
 	in->size = (uint64_t)st.st_size;
 	if (in->is_dir || !S_ISREG(st.st_mode))
 		return 0;
-	if ((fd = lade__open_regular(path)) < 0)
+	if ((fd = lade_fs_open_regular(path)) < 0)
 		return fd;
 	for (;;) {
 		ssize_t n = read(fd, in->head + in->head_len, sizeof(in->head) - in->head_len);
@@ -99,7 +99,7 @@ int lade_kinds_probe(lade_kind_input *in, const char *path)
 			continue;
 		if (n < 0) {
 			close(fd);
-			return lade__error(LADE_EIO, "cannot read '%s': %s", path, strerror(errno));
+			return lade_error_set(LADE_EIO, "cannot read '%s': %s", path, strerror(errno));
 		}
 		if (n == 0 || (in->head_len += (size_t)n) == sizeof(in->head))
 			break;
@@ -161,12 +161,12 @@ int lade_kinds_push_reference(const lade_kind *kind, const lade_kind_input *in, 
 		goto done;
 	}
 	if (!name.size) {
-		err = lade__error(LADE_EINVALID, "oci:// references are for Helm charts; '%s' is not one", in->path);
+		err = lade_error_set(LADE_EINVALID, "oci:// references are for Helm charts; '%s' is not one", in->path);
 		goto done;
 	}
 	if (colon && (!slash || colon > slash) && slash) {
-		err = lade__error(LADE_EINVALID,
-				  "with oci:// the tag is the chart's version; leave the tag out of '%s'", base);
+		err = lade_error_set(LADE_EINVALID,
+				     "with oci:// the tag is the chart's version; leave the tag out of '%s'", base);
 		goto done;
 	}
 	while (len && base[len - 1] == '/')

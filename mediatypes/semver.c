@@ -6,7 +6,7 @@
  * used here through POSIX regex, written so that leftmost-longest
  * matching finds what Go's leftmost-first finds.
  */
-#include "internal.h"
+#include "lade/sys/util.h"
 
 #include "lade/semver.h"
 
@@ -100,7 +100,7 @@ static int parse_number(const char *s, size_t n, uint64_t *out)
 
 static int invalid(const char *text, const char *why)
 {
-	return lade__error(LADE_EINVALID, "'%s' is not a semantic version: %s", text, why);
+	return lade_error_set(LADE_EINVALID, "'%s' is not a semantic version: %s", text, why);
 }
 
 int lade_semver_parse(const char *text, int strict, lade_semver *out)
@@ -289,7 +289,7 @@ static int parse_one(patterns *p, const char *text, constraint *c)
 
 	memset(c, 0, sizeof(*c));
 	if (regexec(&p->one, text, 16, m, 0) != 0)
-		return lade__error(LADE_EINVALID, "improper constraint: %s", text);
+		return lade_error_set(LADE_EINVALID, "improper constraint: %s", text);
 	if (group_len(&m[1]) < sizeof(op)) {
 		memcpy(op, text + (m[1].rm_so < 0 ? 0 : m[1].rm_so), group_len(&m[1]));
 		op[group_len(&m[1])] = '\0';
@@ -299,7 +299,7 @@ static int parse_one(patterns *p, const char *text, constraint *c)
 	g5 = m[5].rm_so < 0 ? "" : text + m[5].rm_so, n5 = group_len(&m[5]);
 	g6 = m[6].rm_so < 0 ? "" : text + m[6].rm_so, n6 = group_len(&m[6]);
 	if (group_len(&m[2]) >= LADE_SEMVER_MAX)
-		return lade__error(LADE_EINVALID, "improper constraint: %s (too long)", text);
+		return lade_error_set(LADE_EINVALID, "improper constraint: %s (too long)", text);
 	if (is_x(g3, n3) || n3 == 0) {
 		snprintf(ver, sizeof(ver), "0.0.0%.*s", (int)n6, g6);
 		c->dirty = 1;
@@ -313,7 +313,7 @@ static int parse_one(patterns *p, const char *text, constraint *c)
 		snprintf(ver, sizeof(ver), "%.*s", (int)group_len(&m[2]), text + m[2].rm_so);
 	}
 	if (lade_semver_parse(ver, 0, &c->con) < 0)
-		return lade__error(LADE_EINVALID, "constraint '%s': '%s' is not a version", text, ver);
+		return lade_error_set(LADE_EINVALID, "constraint '%s': '%s' is not a version", text, ver);
 	if (!*op || !strcmp(op, "="))
 		c->op = OP_TILDE_OR_EQUAL;
 	else if (!strcmp(op, "!="))
@@ -352,7 +352,7 @@ static int rewrite_range(patterns *p, const char *in, char **out)
 	if (err == 0)
 		err = lade_buf_puts(&b, at);
 	if (err == 0 && !(*out = lade_buf_detach(&b)))
-		err = lade__error_oom();
+		err = lade_error_set_oom();
 	lade_buf_dispose(&b);
 	return err;
 }
@@ -376,12 +376,12 @@ int lade_semver_constraint_parse(const char *text, lade_semver_constraint **out)
 
 	*out = NULL;
 	if (strlen(text) > 4096)
-		return lade__error(LADE_EINVALID, "constraint '%.40s...' is too long", text);
+		return lade_error_set(LADE_EINVALID, "constraint '%.40s...' is too long", text);
 	pthread_once(&grammar_once, compile_grammar);
 	if (!grammar_ok)
-		return lade__error(LADE_EINVALID, "cannot compile the constraint grammar");
+		return lade_error_set(LADE_EINVALID, "cannot compile the constraint grammar");
 	if (!(c = calloc(1, sizeof(*c))))
-		return lade__error_oom();
+		return lade_error_set_oom();
 	if ((err = rewrite_range(p, text, &rewritten)) < 0)
 		goto done;
 	group = rewritten;
@@ -393,7 +393,7 @@ int lade_semver_constraint_parse(const char *text, lade_semver_constraint **out)
 		if (bar)
 			*bar = '\0';
 		if (regexec(&p->valid, group, 0, NULL, 0) != 0) {
-			err = lade__error(LADE_EINVALID, "improper constraint: %s", group);
+			err = lade_error_set(LADE_EINVALID, "improper constraint: %s", group);
 			goto done;
 		}
 		for (at = group; regexec(&p->find, at, 16, m, at == group ? 0 : REG_NOTBOL) == 0 && m[0].rm_eo > 0;
@@ -401,7 +401,7 @@ int lade_semver_constraint_parse(const char *text, lade_semver_constraint **out)
 			char one[LADE_SEMVER_MAX * 2];
 			constraint *grown = realloc(c->items, (c->count + 1) * sizeof(*grown));
 			if (!grown) {
-				err = lade__error_oom();
+				err = lade_error_set_oom();
 				goto done;
 			}
 			c->items = grown;
@@ -414,7 +414,7 @@ int lade_semver_constraint_parse(const char *text, lade_semver_constraint **out)
 			/* Masterminds parses the whole text as one constraint when nothing was found. */
 			constraint *grown = realloc(c->items, (c->count + 1) * sizeof(*grown));
 			if (!grown) {
-				err = lade__error_oom();
+				err = lade_error_set_oom();
 				goto done;
 			}
 			c->items = grown;
@@ -425,7 +425,7 @@ int lade_semver_constraint_parse(const char *text, lade_semver_constraint **out)
 		{
 			size_t *ends = realloc(c->group_end, (c->groups + 1) * sizeof(*ends));
 			if (!ends) {
-				err = lade__error_oom();
+				err = lade_error_set_oom();
 				goto done;
 			}
 			c->group_end = ends;
@@ -559,7 +559,7 @@ int lade_version_picker_init(lade_version_picker *p, const char *wanted)
 {
 	memset(p, 0, sizeof(*p));
 	if (wanted && strlen(wanted) >= sizeof(p->wanted))
-		return lade__error(LADE_EINVALID, "version '%.40s...' is too long", wanted);
+		return lade_error_set(LADE_EINVALID, "version '%.40s...' is too long", wanted);
 	snprintf(p->wanted, sizeof(p->wanted), "%s", wanted ? wanted : "");
 	return lade_semver_constraint_parse(p->wanted[0] ? p->wanted : "*", &p->constraint);
 }
@@ -602,11 +602,11 @@ void lade_version_picker_add(lade_version_picker *p, const char *tag)
 int lade_version_picker_result(const lade_version_picker *p, char *out, size_t outlen)
 {
 	if (!p->found)
-		return lade__error(LADE_ENOTFOUND, "no tag matches version '%s'%s", p->wanted[0] ? p->wanted : "*",
-				   p->wanted[0]
-				       ? ""
-				       : " (the newest release: pre-releases need a constraint that names one)");
-	return lade__snprintf(out, outlen, "%s", p->best_tag);
+		return lade_error_set(LADE_ENOTFOUND, "no tag matches version '%s'%s", p->wanted[0] ? p->wanted : "*",
+				      p->wanted[0]
+					  ? ""
+					  : " (the newest release: pre-releases need a constraint that names one)");
+	return lade_snprintf(out, outlen, "%s", p->best_tag);
 }
 
 void lade_version_picker_dispose(lade_version_picker *p)
@@ -628,7 +628,7 @@ int lade_chart_version_tag(lade_target *t, const char *wanted, char *out, size_t
 	if (wanted && *wanted && lade_semver_parse(wanted, 0, NULL) == 0) {
 		/* A version is taken as the tag itself, as helm pull does: no listing. */
 		char *c;
-		if ((err = lade__snprintf(out, outlen, "%s", wanted)) < 0)
+		if ((err = lade_snprintf(out, outlen, "%s", wanted)) < 0)
 			return err;
 		for (c = out; *c; c++)
 			if (*c == '+')

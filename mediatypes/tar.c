@@ -4,7 +4,7 @@
  * type, titled like any file. A .tgz that holds a Helm chart is the helm
  * kind's.
  */
-#include "internal.h"
+#include "lade/sys/util.h"
 #include "kinds.h"
 
 #include <string.h>
@@ -25,7 +25,7 @@ static int tar_layer(const lade_kind *k, const lade_kind_input *in, lade_kind_la
 		mt = LADE_MEDIATYPE_LAYER_TAR_GZIP;
 	else if (strcmp(in->compression, "zstd") == 0)
 		mt = LADE_MEDIATYPE_LAYER_TAR_ZSTD;
-	out->desc.media_type = lade__strdup(mt);
+	out->desc.media_type = lade_strdup(mt);
 	return out->desc.media_type ? 0 : LADE_ENOMEM;
 }
 

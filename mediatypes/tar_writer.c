@@ -5,10 +5,10 @@
  * or name; symlinks stay links, hard links are stored as files; 128 levels
  * and a million entries at most. Both streams are hashed as they are made.
  */
-#include "internal.h"
+#include "lade/sys/util.h"
 #include "archive_loader.h"
 #include "kinds.h"
-#include "fsutil.h"
+#include "lade/sys/fs.h"
 #include "tar_folder.h"
 
 #include <dirent.h>
@@ -45,7 +45,7 @@ static la_ssize_t gz_write(struct archive *a, void *ctx, const void *buf, size_t
 	int err;
 	(void)a;
 	if ((err = lade_hasher_update(p->gz_hash, buf, len)) < 0 ||
-	    (err = lade__write_all(p->fd, buf, len, p->out_path)) < 0) {
+	    (err = lade_fs_write_all(p->fd, buf, len, p->out_path)) < 0) {
 		p->error = err;
 		return -1;
 	}
@@ -77,7 +77,7 @@ static int sorted_names(const char *path, char ***out, size_t *count)
 	char **names = NULL;
 	size_t n = 0, cap = 0;
 	if (!dir)
-		return lade__error(LADE_EIO, "cannot read folder '%s': %s", path, strerror(errno));
+		return lade_error_set(LADE_EIO, "cannot read folder '%s': %s", path, strerror(errno));
 	while ((e = readdir(dir))) {
 		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
 			continue;
@@ -102,7 +102,7 @@ oom:
 	while (n)
 		free(names[--n]);
 	free(names);
-	return lade__error_oom();
+	return lade_error_set_oom();
 }
 
 static void free_names(char **names, size_t count)
@@ -117,13 +117,13 @@ static int write_file_data(packer *p, const char *path)
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK), err = 0;
 	ssize_t n;
 	if (fd < 0)
-		return lade__error(LADE_EIO, "cannot open '%s': %s", path, strerror(errno));
+		return lade_error_set(LADE_EIO, "cannot open '%s': %s", path, strerror(errno));
 	posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 	while ((n = read(fd, p->chunk, COPY_CHUNK)) != 0) {
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			err = lade__error(LADE_EIO, "cannot read '%s': %s", path, strerror(errno));
+			err = lade_error_set(LADE_EIO, "cannot read '%s': %s", path, strerror(errno));
 			break;
 		}
 		if (archive_write_data(p->tar, p->chunk, (size_t)n) < 0) {
@@ -144,18 +144,18 @@ static int pack_entry(packer *p, const char *path, const char *name, int depth)
 	int err = 0;
 
 	if (!entry)
-		return lade__error_oom();
+		return lade_error_set_oom();
 	/* The same bounds as an unpack: a folder lade packs, lade (and anyone) can unpack. */
 	if (depth > PACK_DEPTH_MAX || ++p->entries > LADE_UNPACK_DEFAULT_MAX_ENTRIES) {
 		archive_entry_free(entry);
 		return depth > PACK_DEPTH_MAX
-			   ? lade__error(LADE_ETOOLARGE, "cannot pack '%s': more than %d folders deep", path,
-					 PACK_DEPTH_MAX)
-			   : lade__error(LADE_ETOOLARGE, "cannot pack the folder: more than %llu entries",
-					 (unsigned long long)LADE_UNPACK_DEFAULT_MAX_ENTRIES);
+			   ? lade_error_set(LADE_ETOOLARGE, "cannot pack '%s': more than %d folders deep", path,
+					    PACK_DEPTH_MAX)
+			   : lade_error_set(LADE_ETOOLARGE, "cannot pack the folder: more than %llu entries",
+					    (unsigned long long)LADE_UNPACK_DEFAULT_MAX_ENTRIES);
 	}
 	if (lstat(path, &st) < 0) {
-		err = lade__error(LADE_EIO, "cannot read '%s': %s", path, strerror(errno));
+		err = lade_error_set(LADE_EIO, "cannot read '%s': %s", path, strerror(errno));
 		goto done;
 	}
 	/* Only what identifies content: no times, no owners, no device numbers. */
@@ -172,15 +172,16 @@ static int pack_entry(packer *p, const char *path, const char *name, int depth)
 	} else if (S_ISLNK(st.st_mode)) {
 		ssize_t n = readlink(path, target, sizeof(target) - 1);
 		if (n < 0) {
-			err = lade__error(LADE_EIO, "cannot read link '%s': %s", path, strerror(errno));
+			err = lade_error_set(LADE_EIO, "cannot read link '%s': %s", path, strerror(errno));
 			goto done;
 		}
 		target[n] = '\0';
 		archive_entry_set_filetype(entry, AE_IFLNK);
 		archive_entry_set_symlink(entry, target);
 	} else {
-		err = lade__error(LADE_EUNSUPPORTED,
-				  "cannot pack '%s': only files, folders and symlinks go in a folder artifact", path);
+		err = lade_error_set(LADE_EUNSUPPORTED,
+				     "cannot pack '%s': only files, folders and symlinks go in a folder artifact",
+				     path);
 		goto done;
 	}
 	if (archive_write_header(p->tar, entry) != ARCHIVE_OK) {
@@ -196,8 +197,8 @@ static int pack_entry(packer *p, const char *path, const char *name, int depth)
 			goto done;
 		for (i = 0; i < count && err == 0; i++) {
 			char child_path[PATH_MAX], child_name[PATH_MAX];
-			if ((err = lade__snprintf(child_path, sizeof(child_path), "%s/%s", path, names[i])) == 0 &&
-			    (err = lade__snprintf(child_name, sizeof(child_name), "%s%s/", name, names[i])) == 0) {
+			if ((err = lade_snprintf(child_path, sizeof(child_path), "%s/%s", path, names[i])) == 0 &&
+			    (err = lade_snprintf(child_name, sizeof(child_name), "%s%s/", name, names[i])) == 0) {
 				/* Only folders keep the trailing slash. */
 				struct stat cst;
 				if (lstat(child_path, &cst) == 0 && !S_ISDIR(cst.st_mode))
@@ -225,7 +226,7 @@ int lade__tar_pack_folder(const char *folder, const char *root, int fd, const ch
 	p.out_path = out_path;
 	if (!(p.chunk = malloc(COPY_CHUNK)) || !(p.tar = archive_write_new()) || !(p.gzip = archive_write_new()) ||
 	    !(raw = archive_entry_new())) {
-		err = lade__error_oom();
+		err = lade_error_set_oom();
 		goto done;
 	}
 	if ((err = lade_hasher_new(&p.tar_hash, LADE_DIGEST_SHA256)) < 0 ||

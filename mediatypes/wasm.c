@@ -9,9 +9,9 @@
  * layer. The file is walked section by section (sizes checked against the
  * file, so a truncated binary is refused) without being held in memory.
  */
-#include "internal.h"
+#include "lade/sys/util.h"
 #include "kinds.h"
-#include "fsutil.h"
+#include "lade/sys/fs.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -251,28 +251,29 @@ static int walk_wasm(const char *path, wasm_info *info)
 	int fd, err = 0;
 
 	memset(info, 0, sizeof(*info));
-	if ((fd = lade__open_regular(path)) < 0)
+	if ((fd = lade_fs_open_regular(path)) < 0)
 		return fd;
 	if (fstat(fd, &st) < 0 || (size = st.st_size) < 8 || read_exact(fd, header, 8, 0) < 0 ||
 	    memcmp(header, "\0asm", 4) != 0) {
-		err = lade__error(LADE_EINVALID, "'%s' is not WebAssembly: it is shorter than the 8-byte header", path);
+		err = lade_error_set(LADE_EINVALID, "'%s' is not WebAssembly: it is shorter than the 8-byte header",
+				     path);
 		goto done;
 	}
 	if (header[6] == 0 && header[7] == 0) {
 		if (header[4] != 1 || header[5] != 0) {
-			err = lade__error(LADE_EINVALID, "'%s' is not WebAssembly: core module version %u is not 1",
-					  path, header[4] | header[5] << 8);
+			err = lade_error_set(LADE_EINVALID, "'%s' is not WebAssembly: core module version %u is not 1",
+					     path, header[4] | header[5] << 8);
 			goto done;
 		}
 	} else if (header[6] == 1 && header[7] == 0) {
 		info->component = 1;
 		if (!(info->imports = cJSON_CreateArray()) || !(info->exports = cJSON_CreateArray())) {
-			err = lade__error_oom();
+			err = lade_error_set_oom();
 			goto done;
 		}
 	} else {
-		err = lade__error(LADE_EINVALID, "'%s' is not WebAssembly: unknown layer %02x %02x in its header", path,
-				  header[6], header[7]);
+		err = lade_error_set(LADE_EINVALID, "'%s' is not WebAssembly: unknown layer %02x %02x in its header",
+				     path, header[6], header[7]);
 		goto done;
 	}
 	while (at < size) {
@@ -282,13 +283,13 @@ static int walk_wasm(const char *path, wasm_info *info)
 		unsigned char id;
 		uint64_t len;
 		if (read_exact(fd, head, have, at) < 0) {
-			err = lade__error(LADE_EIO, "cannot read '%s'", path);
+			err = lade_error_set(LADE_EIO, "cannot read '%s'", path);
 			goto done;
 		}
 		id = read_byte(&r);
 		len = read_leb(&r, 35);
 		if (r.bad || len > (uint64_t)(size - at - (r.p - head))) {
-			err = lade__error(
+			err = lade_error_set(
 			    LADE_EINVALID,
 			    "'%s' is not valid WebAssembly: section at byte %lld runs past the end (truncated?)", path,
 			    (long long)at);
@@ -299,31 +300,33 @@ static int walk_wasm(const char *path, wasm_info *info)
 		    (!info->component && id == 2)) {
 			unsigned char *data;
 			if ((name_bytes += len) > NAME_SECTIONS_MAX) {
-				err = lade__error(LADE_ETOOLARGE,
-						  "'%s': its import and export sections hold over %llu bytes; refusing",
-						  path, (unsigned long long)NAME_SECTIONS_MAX);
+				err = lade_error_set(
+				    LADE_ETOOLARGE,
+				    "'%s': its import and export sections hold over %llu bytes; refusing", path,
+				    (unsigned long long)NAME_SECTIONS_MAX);
 				goto done;
 			}
 			if (!(data = malloc(len ? len : 1))) {
-				err = lade__error_oom();
+				err = lade_error_set_oom();
 				goto done;
 			}
 			if (read_exact(fd, data, len, at) < 0) {
 				free(data);
-				err = lade__error(LADE_EIO, "cannot read '%s'", path);
+				err = lade_error_set(LADE_EIO, "cannot read '%s'", path);
 				goto done;
 			}
 			if (info->component) {
 				err = names_from_section(id, data, (uint32_t)len,
 							 id == SECTION_IMPORT ? info->imports : info->exports, &names);
 				if (err == -2)
-					err = lade__error(
+					err = lade_error_set(
 					    LADE_ETOOLARGE,
 					    "'%s': the component lists over %d imports and exports; refusing", path,
 					    NAMES_MAX);
 				else if (err < 0)
-					err = lade__error(LADE_EINVALID, "'%s': cannot read the component's %s section",
-							  path, id == SECTION_IMPORT ? "import" : "export");
+					err = lade_error_set(LADE_EINVALID,
+							     "'%s': cannot read the component's %s section", path,
+							     id == SECTION_IMPORT ? "import" : "export");
 			} else {
 				/* A core import section: does any import come from WASI preview 1? */
 				reader ir = {data, data + len, 0};
@@ -399,9 +402,9 @@ static int wasm_artifact(const lade_kind *k, const lade_kind_input *in, const ch
 		return err;
 	lade_buf_init(&out->config, LADE_MANIFEST_LIMIT);
 	if ((err = lade_kind_artifact_add_layer(out, &layer)) < 0 ||
-	    (err = lade__base_name(in->path, title, sizeof(title))) < 0)
+	    (err = lade_base_name(in->path, title, sizeof(title))) < 0)
 		goto done;
-	if (!(layer->desc.media_type = lade__strdup(WASM_LAYER)) ||
+	if (!(layer->desc.media_type = lade_strdup(WASM_LAYER)) ||
 	    (err = lade_annotations_set(&layer->desc.annotations, LADE_ANNOTATION_TITLE, title)) < 0) {
 		err = err < 0 ? err : LADE_ENOMEM;
 		goto done;
@@ -413,7 +416,7 @@ static int wasm_artifact(const lade_kind *k, const lade_kind_input *in, const ch
 		/* Readers such as rust oci-wasm require created: the file's modification time, then. */
 		struct stat st;
 		if (stat(in->path, &st) < 0) {
-			err = lade__error(LADE_EIO, "cannot read '%s'", in->path);
+			err = lade_error_set(LADE_EIO, "cannot read '%s'", in->path);
 			goto done;
 		}
 		lade__format_time((int64_t)st.st_mtime, when, sizeof(when));
@@ -423,28 +426,28 @@ static int wasm_artifact(const lade_kind *k, const lade_kind_input *in, const ch
 	    !cJSON_AddNullToObject(config, "author") || !cJSON_AddStringToObject(config, "architecture", "wasm") ||
 	    !cJSON_AddStringToObject(config, "os", info.component ? "wasip2" : "wasip1") ||
 	    !(digests = cJSON_AddArrayToObject(config, "layerDigests"))) {
-		err = lade__error_oom();
+		err = lade_error_set_oom();
 		goto done;
 	}
 	cJSON_AddItemToArray(digests, cJSON_CreateString(layer->desc.digest.str));
 	if (info.component) {
 		if (!(component = cJSON_AddObjectToObject(config, "component"))) {
-			err = lade__error_oom();
+			err = lade_error_set_oom();
 			goto done;
 		}
 		cJSON_AddItemToObject(component, "exports", info.exports);
 		cJSON_AddItemToObject(component, "imports", info.imports);
 		info.exports = info.imports = NULL;
 		if (!cJSON_AddNullToObject(component, "target")) {
-			err = lade__error_oom();
+			err = lade_error_set_oom();
 			goto done;
 		}
 	} else if (!cJSON_AddNullToObject(config, "component")) {
-		err = lade__error_oom();
+		err = lade_error_set_oom();
 		goto done;
 	}
-	if (!(json = cJSON_PrintUnformatted(config)) || !(out->config_media_type = lade__strdup(WASM_CONFIG))) {
-		err = lade__error_oom();
+	if (!(json = cJSON_PrintUnformatted(config)) || !(out->config_media_type = lade_strdup(WASM_CONFIG))) {
+		err = lade_error_set_oom();
 		goto done;
 	}
 	if ((err = lade_buf_puts(&out->config, json)) < 0)
@@ -488,7 +491,7 @@ static int wasm_check(const lade_kind *k, const lade_pull_context *ctx, char *wa
 	for (i = 0; i < ctx->manifest->layer_count; i++)
 		n += is_wasm_layer(&ctx->manifest->layers[i]);
 	if (n == 0)
-		return lade__error(LADE_EINVALID, "the wasm artifact has no wasm layer");
+		return lade_error_set(LADE_EINVALID, "the wasm artifact has no wasm layer");
 	if (n > 1)
 		snprintf(warning, len,
 			 "the wasm artifact has %zu wasm layers (the wasm OCI layout has one, its entrypoint first); "
@@ -507,14 +510,14 @@ static int wasm_name_on_pull(const lade_kind *k, const lade_pull_context *ctx, s
 	size_t j, nth = 1;
 	if (!is_wasm_layer(&ctx->manifest->layers[i]))
 		return LADE_ENOTFOUND;
-	if ((err = lade__base_name(ctx->repository, base, sizeof(base))) < 0)
+	if ((err = lade_base_name(ctx->repository, base, sizeof(base))) < 0)
 		return err;
 	/* The first wasm layer is the entrypoint, <name>.wasm (wkg's name); any others follow it numbered. */
 	for (j = 0; j < i; j++)
 		nth += is_wasm_layer(&ctx->manifest->layers[j]);
 	if (nth > 1)
-		return lade__snprintf(out, outlen, "%s-%zu.wasm", base, nth);
-	return lade__snprintf(out, outlen, "%s.wasm", base);
+		return lade_snprintf(out, outlen, "%s-%zu.wasm", base, nth);
+	return lade_snprintf(out, outlen, "%s.wasm", base);
 }
 
 const lade_kind lade__kind_wasm = {

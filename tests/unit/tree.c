@@ -58,7 +58,7 @@ static void test_tree_clean__table(void **state)
 	size_t i;
 	(void)state;
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		assert_int_equal(lade__tree_clean(cases[i].in, out, sizeof(out)), cases[i].err);
+		assert_int_equal(lade_fs_tree_clean(cases[i].in, out, sizeof(out)), cases[i].err);
 		if (cases[i].out)
 			assert_string_equal(out, cases[i].out);
 	}
@@ -71,7 +71,7 @@ static void test_tree_clean__depth_bounded(void **state)
 	(void)state;
 	for (i = 0; i < 200; i++)
 		strcat(in, "a/");
-	assert_int_equal(lade__tree_clean(in, out, sizeof(out)), LADE_ETOOLARGE);
+	assert_int_equal(lade_fs_tree_clean(in, out, sizeof(out)), LADE_ETOOLARGE);
 }
 
 static void test_tree_link_inside__chains_resolved(void **state)
@@ -80,12 +80,12 @@ static void test_tree_link_inside__chains_resolved(void **state)
 	make_link(f, ".", "s");
 	assert_int_equal(mkdirat(f->fd, "sub", 0755), 0);
 	/* Counting ".." in the text would pass these; the tree says where they lead. */
-	assert_int_equal(lade__tree_link_inside(f->fd, "", "s/s/s/s/../..", "e"), LADE_EUNSAFE);
-	assert_int_equal(lade__tree_link_inside(f->fd, "sub", "../s/..", "e"), LADE_EUNSAFE);
-	assert_int_equal(lade__tree_link_inside(f->fd, "sub", "../s/sub", "e"), 0);
-	assert_int_equal(lade__tree_link_inside(f->fd, "", "/etc", "e"), LADE_EUNSAFE);
-	assert_int_equal(lade__tree_link_inside(f->fd, "sub", "..", "e"), 0);
-	assert_int_equal(lade__tree_link_inside(f->fd, "sub", "../..", "e"), LADE_EUNSAFE);
+	assert_int_equal(lade_fs_tree_link_inside(f->fd, "", "s/s/s/s/../..", "e"), LADE_EUNSAFE);
+	assert_int_equal(lade_fs_tree_link_inside(f->fd, "sub", "../s/..", "e"), LADE_EUNSAFE);
+	assert_int_equal(lade_fs_tree_link_inside(f->fd, "sub", "../s/sub", "e"), 0);
+	assert_int_equal(lade_fs_tree_link_inside(f->fd, "", "/etc", "e"), LADE_EUNSAFE);
+	assert_int_equal(lade_fs_tree_link_inside(f->fd, "sub", "..", "e"), 0);
+	assert_int_equal(lade_fs_tree_link_inside(f->fd, "sub", "../..", "e"), LADE_EUNSAFE);
 }
 
 static void test_tree_link_inside__loops_bounded(void **state)
@@ -93,7 +93,7 @@ static void test_tree_link_inside__loops_bounded(void **state)
 	fixture *f = *state;
 	make_link(f, "b", "a");
 	make_link(f, "a", "b");
-	assert_int_equal(lade__tree_link_inside(f->fd, "", "a/x", "c"), LADE_EUNSAFE);
+	assert_int_equal(lade_fs_tree_link_inside(f->fd, "", "a/x", "c"), LADE_EUNSAFE);
 	assert_non_null(strstr(lade_error_last()->message, "more than 40 links"));
 }
 
@@ -101,12 +101,12 @@ static void test_tree_check_links__late_link_turns_outward(void **state)
 {
 	fixture *f = *state;
 	/* Inside when made (y absent is taken as a folder)... */
-	assert_int_equal(lade__tree_link_inside(f->fd, "", "y/..", "a"), 0);
+	assert_int_equal(lade_fs_tree_link_inside(f->fd, "", "y/..", "a"), 0);
 	make_link(f, "y/..", "a");
-	assert_int_equal(lade__tree_check_links(f->fd), 0);
+	assert_int_equal(lade_fs_tree_check_links(f->fd), 0);
 	/* ...out once y -> . exists. */
 	make_link(f, ".", "y");
-	assert_int_equal(lade__tree_check_links(f->fd), LADE_EUNSAFE);
+	assert_int_equal(lade_fs_tree_check_links(f->fd), LADE_EUNSAFE);
 }
 
 static void test_tree_parent__never_through_a_link(void **state)
@@ -115,9 +115,9 @@ static void test_tree_parent__never_through_a_link(void **state)
 	const char *leaf;
 	int dirfd;
 	make_link(f, "/tmp", "out");
-	assert_int_equal(lade__tree_parent(f->fd, "out/x", 1, 0755, &dirfd, &leaf, "out/x"), LADE_EUNSAFE);
+	assert_int_equal(lade_fs_tree_parent(f->fd, "out/x", 1, 0755, &dirfd, &leaf, "out/x"), LADE_EUNSAFE);
 	assert_non_null(strstr(lade_error_last()->message, "'out' is a symlink"));
-	assert_int_equal(lade__tree_parent(f->fd, "new/deep/x", 1, 0755, &dirfd, &leaf, "new/deep/x"), 0);
+	assert_int_equal(lade_fs_tree_parent(f->fd, "new/deep/x", 1, 0755, &dirfd, &leaf, "new/deep/x"), 0);
 	assert_string_equal(leaf, "x");
 	close(dirfd);
 }
@@ -128,10 +128,10 @@ static void test_tree_resolve__through_inside_links(void **state)
 	char out[PATH_MAX];
 	assert_int_equal(mkdirat(f->fd, "real", 0755), 0);
 	make_link(f, "real", "alias");
-	assert_int_equal(lade__tree_resolve(f->fd, "alias/sub", out, sizeof(out), "t"), 0);
+	assert_int_equal(lade_fs_tree_resolve(f->fd, "alias/sub", out, sizeof(out), "t"), 0);
 	assert_string_equal(out, "real/sub");
 	make_link(f, "../..", "up");
-	assert_int_equal(lade__tree_resolve(f->fd, "up/x", out, sizeof(out), "t"), LADE_EUNSAFE);
+	assert_int_equal(lade_fs_tree_resolve(f->fd, "up/x", out, sizeof(out), "t"), LADE_EUNSAFE);
 }
 
 int main(void)

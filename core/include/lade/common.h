@@ -77,6 +77,9 @@ LADE_EXTERN void lade_error_clear(void);
  */
 LADE_EXTERN int lade_error_set(int code, const char *fmt, ...) LADE_PRINTF(2, 3);
 
+/* Out of memory: sets the message and returns LADE_ENOMEM (libgit2's git_error_set_oom). */
+LADE_EXTERN int lade_error_set_oom(void);
+
 /* A short name for an error code, e.g. "ENOTFOUND". Static storage. */
 LADE_EXTERN const char *lade_error_name(int code);
 
