@@ -32,6 +32,8 @@ static const char PULL_HELP[] = "Usage: lade pull [options] <ref>\n"
 				"                              (1.2.3, '+' as '_') or a constraint ('^1.2',\n"
 				"                              '~1.2.0', '>=1.0 <2.0') met by the newest tag that\n"
 				"                              is a strict semantic version\n"
+				"      --platform P            an image index: pull its manifest for P\n"
+				"                              (os/arch[/variant]; default this machine's)\n"
 				"\n"
 				"oci://host/ns/chart is Helm's form: without a tag or --version, the newest\n"
 				"release among the repository's version tags is pulled.\n";
@@ -59,6 +61,7 @@ int cmd_pull(int argc, char **argv)
 	    {"max-unpack-size", required_argument, NULL, OPT_MAX_UNPACK_SIZE},
 	    {"max-unpack-entries", required_argument, NULL, OPT_MAX_UNPACK_ENTRIES},
 	    {"version", required_argument, NULL, OPT_VERSION},
+	    {"platform", required_argument, NULL, OPT_PLATFORM},
 	    {NULL, 0, NULL, 0},
 	};
 	target_opts topts;
@@ -117,6 +120,9 @@ int cmd_pull(int argc, char **argv)
 			break;
 		case OPT_VERSION:
 			version = optarg;
+			break;
+		case OPT_PLATFORM:
+			popts.platform = optarg;
 			break;
 		case OPT_MAX_UNPACK_ENTRIES: {
 			char *end;

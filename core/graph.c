@@ -1,8 +1,9 @@
 /*
  * The content graph walk (lade/graph.h): depth-first, a node before its
- * children, each digest once. Only manifests and indexes are fetched (and
- * verified); their children are read from the parsed document, which is
- * released before the walk goes back up.
+ * children (and the leave callback after them), each digest once. Only
+ * manifests and indexes are fetched (and verified); a node's bytes and
+ * parsed document live while its children are walked, and are released
+ * before the walk goes back up.
  */
 #include "internal.h"
 #include "lade/graph.h"
@@ -59,61 +60,114 @@ static int remember(seen *s, const lade_digest *d)
 
 typedef struct walk {
 	lade_target *t;
-	lade_walk_cb visit;
+	lade_walk_cb visit, leave;
 	void *payload;
 	size_t max_depth;
+	const char *root_bytes;
+	size_t root_size;
 	seen seen;
 } walk;
 
-static int visit_node(walk *w, const lade_descriptor *node, const lade_descriptor *parent, size_t depth);
-
-static int visit_children(walk *w, const lade_descriptor *node, size_t depth)
-{
-	lade_buf bytes;
+/* A manifest's or index's content: the bytes, fetched or handed in, and the parsed document. */
+typedef struct content {
+	lade_buf fetched;
 	char media_type[256];
-	size_t i;
-	int err;
+	lade_manifest manifest;
+	lade_index index;
+	int is_index, parsed;
+} content;
 
-	if (depth >= w->max_depth)
-		return lade__error(LADE_ETOOLARGE, "%s: indexes nest deeper than %zu levels", node->digest.str,
-				   w->max_depth);
-	lade_buf_init(&bytes, LADE_MANIFEST_LIMIT);
-	if ((err = lade_target_fetch_bytes(w->t, node, LADE_MANIFEST_LIMIT, &bytes)) < 0 ||
-	    (err = lade_manifest_sniff_media_type(bytes.ptr, bytes.size, media_type, sizeof(media_type))) < 0)
-		goto done;
-	if (!strcmp(media_type, LADE_MEDIATYPE_INDEX) || !strcmp(media_type, LADE_MEDIATYPE_DOCKER_LIST)) {
-		lade_index idx;
-		if ((err = lade_index_parse(&idx, bytes.ptr, bytes.size)) < 0)
-			goto done;
-		lade_buf_dispose(&bytes); /* parsed: the text is not needed below */
-		for (i = 0; i < idx.manifest_count && err == 0; i++)
-			err = visit_node(w, &idx.manifests[i], node, depth + 1);
-		lade_index_dispose(&idx);
+static int read_content(walk *w, const lade_descriptor *desc, size_t depth, lade_walk_node *node, content *c)
+{
+	int err;
+	lade_buf_init(&c->fetched, LADE_MANIFEST_LIMIT);
+	if (depth == 0 && w->root_bytes) {
+		lade_digest got;
+		if ((err = lade_digest_buffer(&got, desc->digest.alg, w->root_bytes, w->root_size)) < 0)
+			return err;
+		if (w->root_size != desc->size || !lade_digest_equal(&got, &desc->digest))
+			return lade__error(LADE_EDIGEST, "the root content handed to the walk is not %s",
+					   desc->digest.str);
+		node->bytes = w->root_bytes;
+		node->size = w->root_size;
 	} else {
-		lade_manifest m;
-		if ((err = lade_manifest_parse(&m, bytes.ptr, bytes.size)) < 0)
-			goto done;
-		lade_buf_dispose(&bytes);
-		err = visit_node(w, &m.config, node, depth + 1);
-		for (i = 0; i < m.layer_count && err == 0; i++)
-			err = visit_node(w, &m.layers[i], node, depth + 1);
-		lade_manifest_dispose(&m);
+		if ((err = lade_target_fetch_bytes(w->t, desc, LADE_MANIFEST_LIMIT, &c->fetched)) < 0)
+			return err;
+		node->bytes = c->fetched.ptr;
+		node->size = c->fetched.size;
 	}
-done:
-	lade_buf_dispose(&bytes);
-	return err;
+	if ((err = lade_manifest_sniff_media_type(node->bytes, node->size, c->media_type, sizeof(c->media_type))) < 0)
+		return err;
+	node->media_type = c->media_type;
+	c->is_index = !strcmp(c->media_type, LADE_MEDIATYPE_INDEX) ||
+		      !strcmp(c->media_type, LADE_MEDIATYPE_DOCKER_LIST);
+	if (c->is_index) {
+		if ((err = lade_index_parse(&c->index, node->bytes, node->size)) < 0)
+			return err;
+		node->index = &c->index;
+		node->child_count = c->index.manifest_count;
+	} else {
+		if ((err = lade_manifest_parse(&c->manifest, node->bytes, node->size)) < 0)
+			return err;
+		node->manifest = &c->manifest;
+		node->child_count = 1 + c->manifest.layer_count;
+	}
+	c->parsed = 1;
+	if (!(node->follow = malloc(node->child_count ? node->child_count : 1)))
+		return lade_error_set_oom();
+	memset(node->follow, 1, node->child_count);
+	return 0;
 }
 
-static int visit_node(walk *w, const lade_descriptor *node, const lade_descriptor *parent, size_t depth)
+static void content_dispose(content *c, lade_walk_node *node)
 {
-	int err;
-	if ((err = remember(&w->seen, &node->digest)) <= 0)
+	if (c->parsed && c->is_index)
+		lade_index_dispose(&c->index);
+	else if (c->parsed)
+		lade_manifest_dispose(&c->manifest);
+	lade_buf_dispose(&c->fetched);
+	free(node->follow);
+}
+
+static const lade_descriptor *child_of(const lade_walk_node *node, size_t i)
+{
+	if (node->index)
+		return &node->index->manifests[i];
+	return i == 0 ? &node->manifest->config : &node->manifest->layers[i - 1];
+}
+
+static int visit_node(walk *w, const lade_descriptor *desc, const lade_descriptor *parent, size_t depth)
+{
+	lade_walk_node node;
+	content c;
+	size_t i;
+	int err, manifest = lade_mediatype_is_manifest(desc->media_type);
+
+	if ((err = remember(&w->seen, &desc->digest)) <= 0)
 		return err; /* seen before (0) or out of memory */
-	if ((err = w->visit(node, parent, depth, w->payload)) < 0)
-		return err;
-	if (err == LADE_WALK_SKIP || !lade_mediatype_is_manifest(node->media_type))
-		return 0;
-	return visit_children(w, node, depth);
+	memset(&node, 0, sizeof(node));
+	memset(&c, 0, sizeof(c));
+	node.desc = desc;
+	node.parent = parent;
+	node.depth = depth;
+	node.media_type = desc->media_type;
+	if (manifest && depth >= w->max_depth)
+		return lade__error(LADE_ETOOLARGE, "%s: indexes nest deeper than %zu levels", desc->digest.str,
+				   w->max_depth);
+	if (manifest && (err = read_content(w, desc, depth, &node, &c)) < 0)
+		goto done;
+	if ((err = w->visit(&node, w->payload)) < 0 || err == LADE_WALK_SKIP) {
+		err = err < 0 ? err : 0;
+		goto done;
+	}
+	for (i = 0; i < node.child_count && err == 0; i++)
+		if (node.follow[i])
+			err = visit_node(w, child_of(&node, i), desc, depth + 1);
+	if (err == 0 && w->leave && (err = w->leave(&node, w->payload)) > 0)
+		err = 0;
+done:
+	content_dispose(&c, &node);
+	return err;
 }
 
 int lade_graph_walk(lade_target *t, const lade_descriptor *root, lade_walk_cb visit, void *payload,
@@ -129,6 +183,11 @@ int lade_graph_walk(lade_target *t, const lade_descriptor *root, lade_walk_cb vi
 	w.visit = visit;
 	w.payload = payload;
 	w.max_depth = opts && opts->max_depth ? opts->max_depth : DEFAULT_MAX_DEPTH;
+	if (opts && opts->version >= 2) {
+		w.leave = opts->leave;
+		w.root_bytes = opts->root_bytes;
+		w.root_size = opts->root_size;
+	}
 	err = visit_node(&w, root, NULL, 0);
 	free(w.seen.slots);
 	free(w.seen.used);

@@ -1,5 +1,6 @@
 #include "internal.h"
 #include "fsutil.h"
+#include "lade/graph.h"
 #include "lade/pack.h"
 
 #include <errno.h>
@@ -218,58 +219,60 @@ fail:
 	return err;
 }
 
-int lade_pull(lade_target *target, const char *reference, const lade_pull_options *opts, lade_pull_result *result)
+/* A pull is a visit over the graph walk: an index chooses its platform, the manifest it leads to is pulled. */
+typedef struct pull_state {
+	lade_target *target;
+	const char *reference;
+	const lade_pull_options *opts;
+	lade_platform want;
+	lade_pull_result *res;
+} pull_state;
+
+/* An index: follow the one manifest for the platform wanted (the first that serves it, as ORAS and crane do). */
+static int choose_platform(pull_state *ps, const lade_walk_node *node)
 {
-	static const lade_pull_options defaults = LADE_PULL_OPTIONS_INIT;
-	lade_pull_options v1;
-	const char *output, *tmpbase = getenv("TMPDIR");
-	char media_type[256], tmpdir[PATH_MAX] = "", reclaimed[PATH_MAX] = "";
-	lade_pull_result res;
-	lade_manifest m;
-	lade_buf bytes, config;
+	char wanted[128];
+	size_t i, chosen = node->child_count;
+	for (i = 0; i < node->child_count; i++) {
+		const lade_descriptor *d = &node->index->manifests[i];
+		if (chosen == node->child_count && d->platform && lade_platform_match(&ps->want, d->platform) &&
+		    lade_mediatype_is_manifest(d->media_type))
+			chosen = i;
+		node->follow[i] = 0;
+	}
+	if (chosen < node->child_count) {
+		node->follow[chosen] = 1;
+		return 0;
+	}
+	lade_platform_format(&ps->want, wanted, sizeof(wanted));
+	return lade__error(LADE_ENOTFOUND, "'%s' is an image index with no manifest for %s", ps->reference, wanted);
+}
+
+/* The manifest reached: its layers are fetched as one batch (in parallel), not visited one by one. */
+static int pull_manifest(pull_state *ps, const lade_walk_node *node)
+{
+	lade_target *target = ps->target;
+	const char *reference = ps->reference;
+	const lade_pull_options *opts = ps->opts;
+	const lade_manifest *m = node->manifest;
+	lade_pull_result *res = ps->res;
+	const char *output = opts->output_dir ? opts->output_dir : ".";
+	char tmpdir[PATH_MAX] = "", reclaimed[PATH_MAX] = "";
+	lade_buf config;
 	lade_blob_job *jobs = NULL;
 	const lade_kind **unpackers = NULL;
 	lade_pull_context ctx;
 	size_t i, k, njobs = 0, nselected = 0;
 	int err, best = 0, rootfd = -1;
 
-	if (!opts)
-		opts = &defaults;
-	if (opts->version == 1) {
-		/* Built against version 1: its fields, the later ones at their defaults. */
-		v1 = defaults;
-		memcpy(&v1, opts, offsetof(lade_pull_options, max_unpack_size));
-		v1.version = LADE_PULL_OPTIONS_VERSION;
-		opts = &v1;
-	}
-	output = opts->output_dir ? opts->output_dir : ".";
-	memset(&res, 0, sizeof(res));
-	memset(&m, 0, sizeof(m));
-	lade_buf_init(&bytes, LADE_MANIFEST_LIMIT);
 	lade_buf_init(&config, LADE_SMALL_BLOB_MAX);
-	if (opts->version != LADE_PULL_OPTIONS_VERSION)
-		return lade__error(LADE_EINVALID, "pull options version %u is not %d", opts->version,
-				   LADE_PULL_OPTIONS_VERSION);
-	lade_fs_reclaim_temporaries(tmpbase && *tmpbase ? tmpbase : "/tmp");
-	if ((err = lade_manifest_fetch(target, reference, &res.manifest, &bytes)) < 0)
-		return err;
-	if ((err = lade_manifest_sniff_media_type(bytes.ptr, bytes.size, media_type, sizeof(media_type))) < 0)
-		goto done;
-	if (strcmp(media_type, LADE_MEDIATYPE_INDEX) == 0 || strcmp(media_type, LADE_MEDIATYPE_DOCKER_LIST) == 0) {
-		err = lade__error(LADE_EUNSUPPORTED, "'%s' is an image index; pull one of its manifests by digest",
-				  reference);
-		goto done;
-	}
-	if ((err = lade_manifest_parse(&m, bytes.ptr, bytes.size)) < 0)
-		goto done;
-	if (strcmp(media_type, LADE_MEDIATYPE_ARTIFACT_MANIFEST) == 0)
+	if (strcmp(node->media_type, LADE_MEDIATYPE_ARTIFACT_MANIFEST) == 0)
 		snprintf(
-		    res.warning, sizeof(res.warning),
+		    res->warning, sizeof(res->warning),
 		    "an OCI artifact manifest (withdrawn from image-spec 1.1; ORAS 1.0 wrote it): read as an image manifest");
-	lade_buf_dispose(&bytes); /* parsed: up to 4 MiB that nothing needs any more */
-	if ((err = fetch_config(target, &m, &config)) < 0)
+	if ((err = fetch_config(target, m, &config)) < 0)
 		goto done;
-	ctx.manifest = &m;
+	ctx.manifest = m;
 	ctx.config = config.size ? config.ptr : NULL;
 	ctx.config_len = config.size;
 	ctx.repository = opts->repository ? opts->repository : "artifact";
@@ -279,22 +282,22 @@ int lade_pull(lade_target *target, const char *reference, const lade_pull_option
 		int score = opts->kinds[k]->claim ? opts->kinds[k]->claim(opts->kinds[k], &ctx) : 0;
 		if (score > best) {
 			best = score;
-			res.kind = opts->kinds[k];
+			res->kind = opts->kinds[k];
 		}
 	}
-	if (res.kind && res.kind->check) {
+	if (res->kind && res->kind->check) {
 		/* The kind's word comes first; the manifest's own (an artifact manifest) stays when it has none. */
-		char own[sizeof(res.warning)];
-		memcpy(own, res.warning, sizeof(own));
-		if ((err = res.kind->check(res.kind, &ctx, res.warning, sizeof(res.warning))) < 0)
+		char own[sizeof(res->warning)];
+		memcpy(own, res->warning, sizeof(own));
+		if ((err = res->kind->check(res->kind, &ctx, res->warning, sizeof(res->warning))) < 0)
 			goto done;
-		if (!res.warning[0])
-			memcpy(res.warning, own, sizeof(own));
+		if (!res->warning[0])
+			memcpy(res->warning, own, sizeof(own));
 	}
 	/* Read liberally, with a word: what older tools (oras-go v1) write breaks a MUST of image-spec 1.1. */
-	if (!res.warning[0] && !m.artifact_type && !strcmp(m.config.media_type, LADE_MEDIATYPE_EMPTY))
+	if (!res->warning[0] && !m->artifact_type && !strcmp(m->config.media_type, LADE_MEDIATYPE_EMPTY))
 		snprintf(
-		    res.warning, sizeof(res.warning),
+		    res->warning, sizeof(res->warning),
 		    "the manifest has an empty config and no artifactType (image-spec 1.1 requires one); read anyway");
 
 	if (opts->output_fd < 0) {
@@ -305,27 +308,27 @@ int lade_pull(lade_target *target, const char *reference, const lade_pull_option
 			goto done;
 		}
 	}
-	if (!(res.layers = calloc(m.layer_count ? m.layer_count : 1, sizeof(*res.layers))) ||
-	    !(jobs = calloc(m.layer_count ? m.layer_count : 1, sizeof(*jobs))) ||
-	    !(unpackers = calloc(m.layer_count ? m.layer_count : 1, sizeof(*unpackers)))) {
+	if (!(res->layers = calloc(m->layer_count ? m->layer_count : 1, sizeof(*res->layers))) ||
+	    !(jobs = calloc(m->layer_count ? m->layer_count : 1, sizeof(*jobs))) ||
+	    !(unpackers = calloc(m->layer_count ? m->layer_count : 1, sizeof(*unpackers)))) {
 		err = lade_error_set_oom();
 		goto done;
 	}
 
 	/* Every destination is checked before anything is fetched. */
-	for (i = 0; i < m.layer_count; i++) {
-		const lade_descriptor *layer = &m.layers[i];
+	for (i = 0; i < m->layer_count; i++) {
+		const lade_descriptor *layer = &m->layers[i];
 		const char *title = lade_annotations_get(&layer->annotations, LADE_ANNOTATION_TITLE);
 		char name[PATH_MAX], dest[PATH_MAX];
 		struct stat st;
 
-		/* The result shares the manifest's descriptor; it takes ownership at the end (no copy). */
-		res.layers[i].desc = *layer;
-		res.layer_count++;
-		res.layers[i].skipped = 1;
-		if (!title && res.kind && res.kind->name_on_pull) {
+		if ((err = lade_descriptor_copy(&res->layers[i].desc, layer)) < 0)
+			goto done;
+		res->layer_count++;
+		res->layers[i].skipped = 1;
+		if (!title && res->kind && res->kind->name_on_pull) {
 			/* No name of its own is a skip; a name the kind cannot make safely fails the pull. */
-			int named = res.kind->name_on_pull(res.kind, &ctx, i, name, sizeof(name));
+			int named = res->kind->name_on_pull(res->kind, &ctx, i, name, sizeof(name));
 			if (named == 0)
 				title = name;
 			else if (named != LADE_ENOTFOUND) {
@@ -337,7 +340,7 @@ int lade_pull(lade_target *target, const char *reference, const lade_pull_option
 		if (!title || strcmp(layer->media_type, LADE_MEDIATYPE_EMPTY) == 0 || !selected(opts, layer, title))
 			continue;
 		nselected++;
-		res.layers[i].skipped = 0;
+		res->layers[i].skipped = 0;
 		for (k = 0; k < opts->kind_count && !unpackers[i]; k++)
 			if (opts->kinds[k]->unpacks && opts->kinds[k]->unpack &&
 			    opts->kinds[k]->unpacks(opts->kinds[k], layer))
@@ -368,16 +371,16 @@ int lade_pull(lade_target *target, const char *reference, const lade_pull_option
 			goto done;
 		}
 		for (k = 0; k < i; k++) {
-			if (res.layers[k].path && strcmp(res.layers[k].path, dest) == 0) {
+			if (res->layers[k].path && strcmp(res->layers[k].path, dest) == 0) {
 				err = lade__error(LADE_EINVALID, "two layers would be written to '%s'", dest);
 				goto done;
 			}
 		}
-		if (!(res.layers[i].path = lade_strdup(dest))) {
+		if (!(res->layers[i].path = lade_strdup(dest))) {
 			err = LADE_ENOMEM;
 			goto done;
 		}
-		res.layers[i].unpacked = unpackers[i] != NULL;
+		res->layers[i].unpacked = unpackers[i] != NULL;
 	}
 	if (!nselected && (opts->file_name_count || opts->media_type_count)) {
 		err = lade__error(LADE_ENOTFOUND, "no layer of '%s' matches the selection", reference);
@@ -390,20 +393,20 @@ int lade_pull(lade_target *target, const char *reference, const lade_pull_option
 					  nselected);
 			goto done;
 		}
-		for (i = 0; res.layers[i].skipped; i++)
+		for (i = 0; res->layers[i].skipped; i++)
 			;
-		if ((err = lade_blob_fetch_fd(target, &res.layers[i].desc, opts->output_fd)) == 0)
-			res.bytes_fetched = res.layers[i].desc.size;
+		if ((err = lade_blob_fetch_fd(target, &res->layers[i].desc, opts->output_fd)) == 0)
+			res->bytes_fetched = res->layers[i].desc.size;
 		goto done;
 	}
 
 	/* Folders are fetched into a private temporary folder first, then unpacked. */
-	for (i = 0; i < m.layer_count; i++) {
-		if (res.layers[i].skipped)
+	for (i = 0; i < m->layer_count; i++) {
+		if (res->layers[i].skipped)
 			continue;
 		if (unpackers[i] && !tmpdir[0] && (err = private_tmpdir(tmpdir, sizeof(tmpdir))) < 0)
 			goto done;
-		jobs[njobs].desc = &res.layers[i].desc;
+		jobs[njobs].desc = &res->layers[i].desc;
 		if (unpackers[i]) {
 			char blob[PATH_MAX];
 			char *copy;
@@ -415,32 +418,24 @@ int lade_pull(lade_target *target, const char *reference, const lade_pull_option
 			}
 			jobs[njobs].path = copy;
 		} else {
-			jobs[njobs].path = res.layers[i].path;
+			jobs[njobs].path = res->layers[i].path;
 		}
 		njobs++;
 	}
 	if (njobs && (err = lade_target_fetch_files(target, jobs, njobs)) < 0)
 		goto done;
-	for (i = 0, k = 0; i < m.layer_count; i++) {
-		if (res.layers[i].skipped)
+	for (i = 0, k = 0; i < m->layer_count; i++) {
+		if (res->layers[i].skipped)
 			continue;
-		res.bytes_fetched += jobs[k].transferred;
+		res->bytes_fetched += jobs[k].transferred;
 		if (unpackers[i])
-			err = unpack_into_place(unpackers[i], &res.layers[i].desc, jobs[k].path, res.layers[i].path,
+			err = unpack_into_place(unpackers[i], &res->layers[i].desc, jobs[k].path, res->layers[i].path,
 						opts);
 		k++;
 		if (err < 0)
 			goto done;
 	}
 done:
-	/* The result owns the layer descriptors now (res.layers[i].desc are the same): the manifest lets go. */
-	if (res.layers) {
-		for (i = res.layer_count; i < m.layer_count; i++)
-			lade_descriptor_dispose(&m.layers[i]); /* not reached: still the manifest's */
-		free(m.layers);
-		m.layers = NULL;
-		m.layer_count = 0;
-	}
 	if (rootfd >= 0)
 		close(rootfd);
 	for (i = 0; jobs && i < njobs; i++)
@@ -450,9 +445,70 @@ done:
 		lade__remove_tree(tmpdir);
 	free(jobs);
 	free(unpackers);
-	lade_manifest_dispose(&m);
-	lade_buf_dispose(&bytes);
 	lade_buf_dispose(&config);
+	return err;
+}
+
+static int pull_visit(const lade_walk_node *node, void *payload)
+{
+	pull_state *ps = payload;
+	int err;
+	if (node->index)
+		return choose_platform(ps, node);
+	if (!node->manifest)
+		return LADE_WALK_SKIP; /* not reached: a manifest's children are not walked */
+	if (ps->res->layers)
+		return lade__error(LADE_EINVALID, "'%s' leads to more than one manifest", ps->reference);
+	err = pull_manifest(ps, node);
+	return err < 0 ? err : LADE_WALK_SKIP;
+}
+
+int lade_pull(lade_target *target, const char *reference, const lade_pull_options *opts, lade_pull_result *result)
+{
+	static const lade_pull_options defaults = LADE_PULL_OPTIONS_INIT;
+	lade_pull_options older;
+	const char *tmpbase = getenv("TMPDIR");
+	lade_walk_options walk = LADE_WALK_OPTIONS_INIT;
+	lade_pull_result res;
+	pull_state ps;
+	lade_buf bytes;
+	int err;
+
+	if (!opts)
+		opts = &defaults;
+	if (opts->version < 1 || opts->version > LADE_PULL_OPTIONS_VERSION)
+		return lade__error(LADE_EINVALID, "pull options version %u is not 1 to %d", opts->version,
+				   LADE_PULL_OPTIONS_VERSION);
+	if (opts->version < LADE_PULL_OPTIONS_VERSION) {
+		/* Built against an older version: its fields, the later ones at their defaults. */
+		older = defaults;
+		memcpy(&older, opts,
+		       opts->version == 1 ? offsetof(lade_pull_options, max_unpack_size)
+					  : offsetof(lade_pull_options, platform));
+		older.version = LADE_PULL_OPTIONS_VERSION;
+		opts = &older;
+	}
+	memset(&res, 0, sizeof(res));
+	memset(&ps, 0, sizeof(ps));
+	ps.target = target;
+	ps.reference = reference;
+	ps.opts = opts;
+	ps.res = &res;
+	if ((err = opts->platform ? lade_platform_parse(&ps.want, opts->platform) : lade_platform_host(&ps.want)) < 0)
+		return err;
+	lade_buf_init(&bytes, LADE_MANIFEST_LIMIT);
+	lade_fs_reclaim_temporaries(tmpbase && *tmpbase ? tmpbase : "/tmp");
+	/* One request resolves the reference and brings its content; the walk takes it from there. */
+	if ((err = lade_manifest_fetch(target, reference, &res.manifest, &bytes)) < 0)
+		goto done;
+	walk.root_bytes = bytes.ptr;
+	walk.root_size = bytes.size;
+	err = lade_graph_walk(target, &res.manifest, pull_visit, &ps, &walk);
+	if (err == 0 && !res.layers)
+		err = lade__error(LADE_EINVALID, "'%s' leads to no manifest", reference);
+done:
+	lade_buf_dispose(&bytes);
+	lade_platform_dispose(&ps.want);
 	if (err < 0) {
 		lade_pull_result_dispose(&res);
 		return err;

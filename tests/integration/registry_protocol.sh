@@ -54,6 +54,28 @@ for method in ("HEAD", "GET"):
     rules.append({"method": method, "path": f"^/v2/r/manifests/(v1|{d(m)})$", "status": 200,
                   "headers": {"Content-Type": "application/vnd.oci.image.manifest.v1+json",
                               "Docker-Content-Digest": d(m)}, "body": m.decode()})
+# an image index of two platforms, each manifest with one titled layer
+def manifest_of(name, body):
+    return json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
+                       "artifactType": "application/vnd.test",
+                       "config": {"mediaType": "application/vnd.oci.empty.v1+json", "digest": d(empty), "size": 2},
+                       "layers": [{"mediaType": "text/plain", "digest": d(body), "size": len(body),
+                                   "annotations": {"org.opencontainers.image.title": name}}]},
+                      separators=(",", ":")).encode()
+children = []
+for arch in ("amd64", "arm64"):
+    body = f"built for {arch}\n".encode()
+    cm = manifest_of(f"{arch}.txt", body)
+    children.append({"mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": d(cm), "size": len(cm),
+                     "platform": {"os": "linux", "architecture": arch}})
+    rules.append({"method": "GET", "path": f"^/v2/x/manifests/{d(cm)}$", "status": 200,
+                  "headers": {"Content-Type": "application/vnd.oci.image.manifest.v1+json"}, "body": cm.decode()})
+    rules.append({"method": "GET", "path": f"^/v2/x/blobs/{d(body)}$", "status": 200, "body": body.decode()})
+    open(f"{work}/{arch}.digest", "w").write(d(cm))
+idx = json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json",
+                  "manifests": children}, separators=(",", ":")).encode()
+rules.append({"method": "GET", "path": "^/v2/x/manifests/multi$", "status": 200,
+              "headers": {"Content-Type": "application/vnd.oci.image.index.v1+json"}, "body": idx.decode()})
 json.dump({"basic_auth": "alice:pw", "rules": rules}, open(f"{work}/registry.json", "w"))
 PY
 start_fault_server "$WORK/registry.json"
@@ -102,6 +124,20 @@ man = [r for r in reqs if "/v2/r/manifests/" in r["path"] and "Authorization" in
 assert [r["method"] for r in man] == ["GET"], [(r["method"], r["path"]) for r in man]
 PY
 pass "pull makes exactly one manifest request (GET, verified locally)"
+
+# An index: the platform's manifest is pulled, the other platform's is never asked for.
+lade pull "$REG/x:multi" --platform linux/arm64 -o multi > /dev/null || fail "pull of an index for linux/arm64"
+[ "$(cat multi/arm64.txt)" = "built for arm64" ] && [ ! -e multi/amd64.txt ] || fail "the index gave the wrong platform"
+python3 - "$LOG" "$(cat arm64.digest)" <<'PY' || fail "pull of an index asked for more than the index and one manifest"
+import json, sys
+reqs = [json.loads(l) for l in open(sys.argv[1])]
+man = [(r["method"], r["path"]) for r in reqs if "/v2/x/manifests/" in r["path"] and "Authorization" in r["headers"]]
+assert man == [("GET", "/v2/x/manifests/multi"), ("GET", "/v2/x/manifests/" + sys.argv[2])], man
+PY
+expect_fail 1 "is an image index with no manifest for windows/amd64" -- \
+	"$LADE" pull --plain-http -u alice -p pw "$REG/x:multi" --platform windows/amd64 -o none
+[ -e none/amd64.txt ] || [ -e none/arm64.txt ] && fail "a refused platform wrote files"
+pass "pull of an index takes the --platform manifest alone (one request each); a missing platform is named"
 
 grep -q 'pw' push.out && fail "the password was printed"
 echo "registry_protocol: all passed"

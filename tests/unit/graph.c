@@ -107,16 +107,29 @@ typedef struct record {
 	int fail_at;      /* answer LADE_EINVALID at this visit (1-based), 0: never */
 } record;
 
-static int note(const lade_descriptor *node, const lade_descriptor *parent, size_t depth, void *payload)
+static int note(const lade_walk_node *node, void *payload)
 {
 	record *r = payload;
 	assert_true(r->count < 16);
-	assert_true(depth == 0 ? parent == NULL : parent != NULL);
-	strcpy(r->seen[r->count], node->digest.str);
-	r->depth[r->count++] = depth;
+	assert_true(node->depth == 0 ? node->parent == NULL : node->parent != NULL);
+	/* manifests and indexes come with their verified bytes and parsed document; blobs without */
+	if (lade_mediatype_is_manifest(node->desc->media_type)) {
+		lade_digest d;
+		assert_non_null(node->bytes);
+		assert_int_equal(lade_digest_buffer(&d, LADE_DIGEST_SHA256, node->bytes, node->size), 0);
+		assert_string_equal(d.str, node->desc->digest.str);
+		assert_true((node->manifest != NULL) != (node->index != NULL));
+		assert_int_equal(node->child_count,
+				 node->index ? node->index->manifest_count : 1 + node->manifest->layer_count);
+	} else {
+		assert_null(node->bytes);
+		assert_int_equal(node->child_count, 0);
+	}
+	strcpy(r->seen[r->count], node->desc->digest.str);
+	r->depth[r->count++] = node->depth;
 	if (r->fail_at && (int)r->count == r->fail_at)
 		return LADE_EINVALID;
-	return r->skip && !strcmp(r->skip, node->digest.str) ? LADE_WALK_SKIP : 0;
+	return r->skip && !strcmp(r->skip, node->desc->digest.str) ? LADE_WALK_SKIP : 0;
 }
 
 static void test_graph_walk__depth_first_each_once(void **state)
@@ -165,7 +178,80 @@ static void test_graph_walk__missing_manifest(void **state)
 	ghost.size = 5;
 	assert_int_equal(lade_digest_buffer(&ghost.digest, LADE_DIGEST_SHA256, "ghost", 5), 0);
 	assert_int_equal(lade_graph_walk(f->t, &ghost, note, &r, NULL), LADE_ENOTFOUND);
-	assert_int_equal(r.count, 1); /* visited, then its children could not be read */
+	assert_int_equal(r.count, 0); /* a manifest is read before it is visited */
+}
+
+/* An index visitor that follows only the index's second manifest. */
+static int only_second(const lade_walk_node *node, void *payload)
+{
+	size_t i;
+	if (node->index)
+		for (i = 0; i < node->child_count; i++)
+			node->follow[i] = i == 1;
+	return note(node, payload);
+}
+
+static void test_graph_walk__follow_prunes_before_fetching(void **state)
+{
+	fixture *f = *state;
+	record r = {0};
+	assert_int_equal(lade_graph_walk(f->t, &f->index, only_second, &r, NULL), 0);
+	/* index, manifest 1, its config and its two layers: manifest 0 never fetched nor visited */
+	assert_int_equal(r.count, 5);
+	assert_string_equal(r.seen[1], f->manifests[1].digest.str);
+}
+
+static int left(const lade_walk_node *node, void *payload)
+{
+	record *r = payload;
+	strcpy(r->seen[r->count], node->desc->digest.str);
+	r->depth[r->count++] = node->depth;
+	return 0;
+}
+
+static int quiet(const lade_walk_node *node, void *payload)
+{
+	(void)node;
+	(void)payload;
+	return 0;
+}
+
+static void test_graph_walk__leave_is_children_first(void **state)
+{
+	fixture *f = *state;
+	record r = {0};
+	lade_walk_options opts = LADE_WALK_OPTIONS_INIT;
+	const lade_descriptor *want[] = {&f->config,    &f->layers[0],    &f->layers[1], &f->manifests[0],
+					 &f->layers[2], &f->manifests[1], &f->index};
+	size_t i;
+	opts.leave = left;
+	assert_int_equal(lade_graph_walk(f->t, &f->index, quiet, &r, &opts), 0);
+	assert_int_equal(r.count, 7);
+	for (i = 0; i < 7; i++)
+		assert_string_equal(r.seen[i], want[i]->digest.str);
+}
+
+static void test_graph_walk__root_bytes_in_hand(void **state)
+{
+	fixture *f = *state;
+	record r = {0};
+	lade_walk_options opts = LADE_WALK_OPTIONS_INIT;
+	lade_buf b;
+	lade_buf_init(&b, LADE_MANIFEST_LIMIT);
+	assert_int_equal(lade_target_fetch_bytes(f->t, &f->index, LADE_MANIFEST_LIMIT, &b), 0);
+	opts.root_bytes = b.ptr;
+	opts.root_size = b.size;
+	assert_int_equal(lade_graph_walk(f->t, &f->index, note, &r, &opts), 0);
+	assert_int_equal(r.count, 7);
+	/* bytes that are not the root's are refused before anything is visited */
+	memset(&r, 0, sizeof(r));
+	b.ptr[b.size - 1] = ' ';
+	assert_int_equal(lade_graph_walk(f->t, &f->index, note, &r, &opts), LADE_EDIGEST);
+	assert_int_equal(r.count, 0);
+	/* version 1 options (max_depth alone) are still taken */
+	opts.version = 1;
+	assert_int_equal(lade_graph_walk(f->t, &f->index, note, &r, &opts), 0);
+	lade_buf_dispose(&b);
 }
 
 int main(void)
@@ -174,6 +260,9 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_graph_walk__depth_first_each_once, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_graph_walk__skip_and_stop, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_graph_walk__missing_manifest, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_graph_walk__follow_prunes_before_fetching, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_graph_walk__leave_is_children_first, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_graph_walk__root_bytes_in_hand, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -92,7 +92,7 @@ LADE_EXTERN void lade_push_result_dispose(lade_push_result *result);
 LADE_EXTERN int lade_created_from_epoch(const char *epoch, char *out, size_t outlen);
 
 /* Version 2 added the unpack limits; a version 1 struct is still accepted. */
-#define LADE_PULL_OPTIONS_VERSION 2
+#define LADE_PULL_OPTIONS_VERSION 3
 
 typedef struct lade_pull_options {
 	unsigned int version;          /* LADE_PULL_OPTIONS_VERSION */
@@ -110,6 +110,8 @@ typedef struct lade_pull_options {
 	const char *repository;      /* name for kinds' default file names; NULL: "artifact" */
 	uint64_t max_unpack_size;    /* a folder layer may unpack to this many bytes; 0: the kind's default */
 	uint64_t max_unpack_entries; /* and hold this many entries; 0: the kind's default */
+	/* version 3 */
+	const char *platform; /* an index: pull its manifest for "os/arch[/variant]"; NULL: this host's */
 } lade_pull_options;
 
 #define LADE_PULL_OPTIONS_INIT                                                                                         \
@@ -136,10 +138,14 @@ typedef struct lade_pull_result {
 
 /*
  * Pull the artifact that reference (tag or digest) names in target into
- * files. Caller disposes *result with lade_pull_result_dispose on success.
+ * files; when it names an image index, the index's manifest for the
+ * platform (opts->platform, else this host's) is pulled, and the other
+ * platforms' manifests are never fetched. result->manifest is the
+ * descriptor reference resolved to. Caller disposes *result with
+ * lade_pull_result_dispose on success.
  * Returns 0, LADE_EUNSAFE (a title would leave the folder), LADE_EEXISTS
- * (keep_old_files), LADE_EUNSUPPORTED (an index), LADE_ENOTFOUND (nothing
- * matched the selection), LADE_EINVALID (output_fd with other than one
+ * (keep_old_files), LADE_ENOTFOUND (nothing matched the selection, or an
+ * index has no manifest for the platform), LADE_EINVALID (output_fd with other than one
  * layer selected, or a kind's check failed), or a target error.
  */
 LADE_EXTERN int lade_pull(lade_target *target, const char *reference, const lade_pull_options *opts,
