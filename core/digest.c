@@ -203,3 +203,49 @@ done:
 	close(fd);
 	return err;
 }
+
+int lade__checked_stream_init(lade__checked_stream *cs, const lade_descriptor *desc, lade_stream_cb cb, void *payload)
+{
+	memset(cs, 0, sizeof(*cs));
+	cs->desc = desc;
+	cs->cb = cb;
+	cs->payload = payload;
+	if (desc->digest.alg == LADE_DIGEST_OTHER)
+		return lade__error(LADE_EUNSUPPORTED, "%s: lade cannot verify this digest algorithm", desc->digest.str);
+	return lade_hasher_new(&cs->hasher, desc->digest.alg);
+}
+
+int lade__checked_stream_feed(lade__checked_stream *cs, const void *data, size_t len)
+{
+	int err;
+	if (lade_hasher_size(cs->hasher) + len > cs->desc->size)
+		return lade__error(LADE_EDIGEST, "%s: more than the %llu bytes its descriptor gives",
+				   cs->desc->digest.str, (unsigned long long)cs->desc->size);
+	if ((err = lade_hasher_update(cs->hasher, data, len)) < 0)
+		return err;
+	if ((err = cs->cb(data, len, cs->payload)) != 0)
+		cs->stopped = err;
+	return err;
+}
+
+int lade__checked_stream_finish(lade__checked_stream *cs)
+{
+	lade_digest got;
+	int err;
+	if (lade_hasher_size(cs->hasher) != cs->desc->size)
+		return lade__error(LADE_EDIGEST, "%s: %llu bytes, expected %llu", cs->desc->digest.str,
+				   (unsigned long long)lade_hasher_size(cs->hasher),
+				   (unsigned long long)cs->desc->size);
+	if ((err = lade_hasher_final(cs->hasher, &got)) < 0)
+		return err;
+	if (!lade_digest_equal(&got, &cs->desc->digest))
+		return lade__error(LADE_EDIGEST, "%s does not match its content (got %s)", cs->desc->digest.str,
+				   got.str);
+	return 0;
+}
+
+void lade__checked_stream_dispose(lade__checked_stream *cs)
+{
+	lade_hasher_free(cs->hasher);
+	cs->hasher = NULL;
+}

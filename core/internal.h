@@ -7,6 +7,7 @@
 
 #include "lade/common.h"
 #include "lade/sys/util.h"
+#include "lade/target.h"
 #include <stdarg.h>
 
 /* Caps on everything read from outside, by name (STYLE.md rule 6). */
@@ -21,5 +22,22 @@ int lade__error(int code, const char *fmt, ...) __attribute__((format(printf, 2,
 /* As lade__error, with the HTTP status and registry code of a registry reply. */
 int lade__error_http(int code, long status, const char *registry_code, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+
+/*
+ * Content handed on as it streams, hashed on the way (lade_target_fetch_stream):
+ * feed refuses bytes past the descriptor's size, finish checks size and digest.
+ */
+typedef struct lade__checked_stream {
+	const lade_descriptor *desc; /* borrowed */
+	struct lade_hasher *hasher;
+	lade_stream_cb cb;
+	void *payload;
+	int stopped; /* what cb answered when it stopped the stream, else 0 */
+} lade__checked_stream;
+
+int lade__checked_stream_init(lade__checked_stream *cs, const lade_descriptor *desc, lade_stream_cb cb, void *payload);
+int lade__checked_stream_feed(lade__checked_stream *cs, const void *data, size_t len);
+int lade__checked_stream_finish(lade__checked_stream *cs);
+void lade__checked_stream_dispose(lade__checked_stream *cs);
 
 #endif

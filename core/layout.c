@@ -4,6 +4,7 @@
 #include "lade/layout.h"
 #include "lade/sys/target.h"
 #include "lade/ref.h"
+#include "layout_internal.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -14,11 +15,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-typedef struct layout {
-	lade_target base;
-	char root[PATH_MAX];
-} layout;
-
 static const char LAYOUT_HEADER[] = "{\"imageLayoutVersion\":\"1.0.0\"}";
 static const char EMPTY_INDEX[] = "{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.index.v1+json\","
 				  "\"manifests\":[]}";
@@ -28,7 +24,7 @@ static int path_in(const layout *l, char *out, size_t outlen, const char *rel)
 	return lade_snprintf(out, outlen, "%s/%s", l->root, rel);
 }
 
-static int blob_path(const layout *l, const lade_descriptor *d, char *out, size_t outlen)
+int lade__layout_blob_path(const layout *l, const lade_descriptor *d, char *out, size_t outlen)
 {
 	/* blobs/<algorithm>/<encoded>, the algorithm as the digest spells it (known or not) */
 	return lade_snprintf(out, outlen, "%s/blobs/%.*s/%s", l->root,
@@ -37,7 +33,7 @@ static int blob_path(const layout *l, const lade_descriptor *d, char *out, size_
 }
 
 /* An exclusive lock on the layout folder itself: no extra file in the layout. */
-static int lock_layout(const layout *l, int *fd_out)
+int lade__layout_lock(const layout *l, int *fd_out)
 {
 	int fd = open(l->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
@@ -52,32 +48,20 @@ static int lock_layout(const layout *l, int *fd_out)
 	return 0;
 }
 
-static void unlock_layout(int fd)
+void lade__layout_unlock(int fd)
 {
 	if (fd >= 0)
 		close(fd); /* releases the flock */
 }
 
-/*
- * index.json, read as text and walked one entry at a time (json.h's
- * split), so 200,000 tags cost their text, not a cJSON tree of hundreds of
- * megabytes. A tag rewrites the text: every other entry is copied as it
- * was, byte for byte.
- */
-typedef struct index_text {
-	char path[PATH_MAX];
-	lade_buf data;
-	lade__json_split sp;
-} index_text;
-
-static void index_dispose(index_text *ix)
+void lade__layout_index_dispose(index_text *ix)
 {
 	cJSON_Delete(ix->sp.rest);
 	lade_buf_dispose(&ix->data);
 	memset(ix, 0, sizeof(*ix));
 }
 
-static int load_index(const layout *l, index_text *ix)
+int lade__layout_load_index(const layout *l, index_text *ix)
 {
 	int err;
 	memset(ix, 0, sizeof(*ix));
@@ -93,32 +77,32 @@ static int load_index(const layout *l, index_text *ix)
 	if ((err = lade__json_split_parse(ix->data.ptr, ix->data.size, LADE_INDEX_JSON_MAX, ix->path, &ix->sp)) < 0 ||
 	    (!cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(ix->sp.rest, "manifests")) &&
 	     (err = lade__error(LADE_EINVALID, "'%s': \"manifests\" must be an array", ix->path)) < 0)) {
-		index_dispose(ix);
+		lade__layout_index_dispose(ix);
 		return err;
 	}
 	return 0;
 }
 
-static const char *entry_ref_name(const cJSON *entry)
+const char *lade__layout_entry_ref_name(const cJSON *entry)
 {
 	const cJSON *ann = cJSON_GetObjectItemCaseSensitive(entry, "annotations");
 	const cJSON *name = cJSON_GetObjectItemCaseSensitive(ann, LADE_ANNOTATION_REF_NAME);
 	return cJSON_IsString(name) ? name->valuestring : NULL;
 }
 
-static const char *entry_digest(const cJSON *entry)
+const char *lade__layout_entry_digest(const cJSON *entry)
 {
 	const cJSON *d = cJSON_GetObjectItemCaseSensitive(entry, "digest");
 	return cJSON_IsString(d) ? d->valuestring : "";
 }
 
-static int layout_exists(lade_target *t, const lade_descriptor *desc, int *found)
+int lade__layout_exists(lade_target *t, const lade_descriptor *desc, int *found)
 {
 	layout *l = (layout *)t;
 	char path[PATH_MAX];
 	struct stat st;
 	int err;
-	if ((err = blob_path(l, desc, path, sizeof(path))) < 0)
+	if ((err = lade__layout_blob_path(l, desc, path, sizeof(path))) < 0)
 		return err;
 	if (stat(path, &st) < 0) {
 		if (errno != ENOENT)
@@ -138,7 +122,7 @@ static int layout_blob_size(lade_target *t, const lade_digest *digest, uint64_t 
 	struct stat st;
 	int err;
 	probe.digest = *digest;
-	if ((err = blob_path(l, &probe, path, sizeof(path))) < 0)
+	if ((err = lade__layout_blob_path(l, &probe, path, sizeof(path))) < 0)
 		return err;
 	if (stat(path, &st) < 0 || !S_ISREG(st.st_mode))
 		return lade__error(LADE_ENOTFOUND, "%s not found in layout '%s'", digest->str, l->root);
@@ -146,7 +130,7 @@ static int layout_blob_size(lade_target *t, const lade_digest *digest, uint64_t 
 	return 0;
 }
 
-static int layout_fetch_bytes(lade_target *t, const lade_descriptor *desc, size_t max, lade_buf *out)
+int lade__layout_fetch_bytes(lade_target *t, const lade_descriptor *desc, size_t max, lade_buf *out)
 {
 	layout *l = (layout *)t;
 	char path[PATH_MAX];
@@ -155,7 +139,7 @@ static int layout_fetch_bytes(lade_target *t, const lade_descriptor *desc, size_
 	if (desc->size > max)
 		return lade__error(LADE_ETOOLARGE, "%s is %llu bytes, over the %zu-byte limit", desc->digest.str,
 				   (unsigned long long)desc->size, max);
-	if ((err = blob_path(l, desc, path, sizeof(path))) < 0)
+	if ((err = lade__layout_blob_path(l, desc, path, sizeof(path))) < 0)
 		return err;
 	if ((err = lade__read_file(out, path, max)) < 0) {
 		if (err == LADE_ENOTFOUND)
@@ -190,7 +174,7 @@ static int layout_fetch_files(lade_target *t, lade_blob_job *jobs, size_t count)
 
 	for (i = 0; i < count; i++) {
 		lade_blob_job *job = &jobs[i];
-		if ((err = blob_path(l, job->desc, path, sizeof(path))) == 0 &&
+		if ((err = lade__layout_blob_path(l, job->desc, path, sizeof(path))) == 0 &&
 		    (err = lade__sink_open(&sink, job->path, NULL, job->desc)) == 0) {
 			if ((err = lade__sink_copy_from(&sink, path, &job->transferred)) == 0)
 				err = lade__sink_commit(&sink);
@@ -214,7 +198,7 @@ static int ingest(layout *l, const lade_descriptor *desc, lade__sink *sink)
 {
 	char path[PATH_MAX], ingest_dir[PATH_MAX], alg_dir[PATH_MAX];
 	int err;
-	if ((err = blob_path(l, desc, path, sizeof(path))) < 0 ||
+	if ((err = lade__layout_blob_path(l, desc, path, sizeof(path))) < 0 ||
 	    (err = path_in(l, ingest_dir, sizeof(ingest_dir), "ingest")) < 0 ||
 	    (err = lade_snprintf(alg_dir, sizeof(alg_dir), "%s/blobs/%s", l->root,
 				 lade_digest_alg_name(desc->digest.alg))) < 0 ||
@@ -223,12 +207,12 @@ static int ingest(layout *l, const lade_descriptor *desc, lade__sink *sink)
 	return lade__sink_open(sink, path, ingest_dir, desc);
 }
 
-static int layout_push_bytes(lade_target *t, const lade_descriptor *desc, const void *data, size_t len)
+int lade__layout_push_bytes(lade_target *t, const lade_descriptor *desc, const void *data, size_t len)
 {
 	layout *l = (layout *)t;
 	lade__sink sink;
 	int found = 0, err;
-	if ((err = layout_exists(t, desc, &found)) < 0 || found)
+	if ((err = lade__layout_exists(t, desc, &found)) < 0 || found)
 		return err;
 	if ((err = ingest(l, desc, &sink)) < 0)
 		return err;
@@ -250,7 +234,7 @@ static int layout_push_files(lade_target *t, lade_blob_job *jobs, size_t count)
 		lade_blob_job *job = &jobs[i];
 		found = 0;
 		job->transferred = 0;
-		if ((err = layout_exists(t, job->desc, &found)) == 0 && found) {
+		if ((err = lade__layout_exists(t, job->desc, &found)) == 0 && found) {
 			job->skipped = 1;
 		} else if (err == 0 && (err = ingest(l, job->desc, &sink)) == 0) {
 			if ((err = lade__sink_copy_from(&sink, job->path, &job->transferred)) == 0)
@@ -302,7 +286,8 @@ static int layout_push_stream(lade_target *t, int fd, const char *name, lade_des
 			goto done;
 	}
 	desc->size = lade_hasher_size(h);
-	if ((err = lade_hasher_final(h, &desc->digest)) < 0 || (err = blob_path(l, desc, dest, sizeof(dest))) < 0 ||
+	if ((err = lade_hasher_final(h, &desc->digest)) < 0 ||
+	    (err = lade__layout_blob_path(l, desc, dest, sizeof(dest))) < 0 ||
 	    (err = lade_snprintf(alg_dir, sizeof(alg_dir), "%s/blobs/sha256", l->root)) < 0 ||
 	    (err = lade__mkdirs(alg_dir, 0755)) < 0)
 		goto done;
@@ -327,246 +312,72 @@ done:
 	return err;
 }
 
-static int descriptor_from_entry(lade_descriptor *out, const cJSON *entry, const char *root)
-{
-	char what[PATH_MAX + 32];
-	snprintf(what, sizeof(what), "'%s/index.json' entry", root);
-	return lade__descriptor_from_json(out, entry, what);
-}
+#define STREAM_CHUNK ((size_t)128 * 1024)
 
-/* The entry resolve looks for: the last one that matches, as a descriptor. */
-typedef struct resolving {
-	const char *reference, *root;
-	int by_digest, found;
-	lade_descriptor match;
-} resolving;
-
-static int resolve_entry(const char *text, size_t len, const cJSON *entry, size_t index, void *payload)
-{
-	resolving *r = payload;
-	const char *name = entry_ref_name(entry);
-	lade_descriptor d;
-	int err;
-	(void)text;
-	(void)len;
-	(void)index;
-	if (r->by_digest ? strcmp(entry_digest(entry), r->reference) != 0 : (!name || strcmp(name, r->reference) != 0))
-		return 0;
-	if ((err = descriptor_from_entry(&d, entry, r->root)) < 0)
-		return err;
-	if (r->found)
-		lade_descriptor_dispose(&r->match);
-	r->match = d;
-	r->found = 1;
-	return 0;
-}
-
-static int layout_resolve(lade_target *t, const char *reference, lade_descriptor *out)
+static int layout_fetch_stream(lade_target *t, const lade_descriptor *desc, lade_stream_cb cb, void *payload)
 {
 	layout *l = (layout *)t;
-	index_text ix;
-	resolving r;
-	lade_digest digest;
-	int by_digest = strchr(reference, ':') != NULL, err;
+	lade__checked_stream cs;
+	char path[PATH_MAX];
+	unsigned char *chunk = NULL;
+	ssize_t n;
+	int fd = -1, err;
 
-	if (by_digest && (err = lade_digest_parse(&digest, reference)) < 0)
-		return err;
-	if ((err = load_index(l, &ix)) < 0)
-		return err;
-	memset(&r, 0, sizeof(r));
-	r.reference = reference;
-	r.by_digest = by_digest;
-	r.root = l->root;
-	if ((err = lade__json_split_each(&ix.sp, "manifests", ix.path, resolve_entry, &r)) < 0)
+	if ((err = lade__checked_stream_init(&cs, desc, cb, payload)) < 0)
 		goto done;
-	if (r.found) {
-		*out = r.match;
-		lade_annotations_dispose(&out->annotations); /* the ref.name annotation belongs to index.json only */
-	} else if (by_digest) {
-		/* Not listed in index.json, but a manifest blob can still be addressed by digest. */
-		char path[PATH_MAX], media_type[256];
-		lade_buf data;
-		struct stat st;
-		lade_descriptor probe = {0};
-		probe.digest = digest;
-		if ((err = blob_path(l, &probe, path, sizeof(path))) < 0)
-			goto done;
-		if (stat(path, &st) < 0) {
-			err = lade__error(LADE_ENOTFOUND, "%s not found in layout '%s'", reference, l->root);
-			goto done;
-		}
-		probe.size = (uint64_t)st.st_size;
-		if ((err = layout_fetch_bytes(t, &probe, LADE_MANIFEST_LIMIT, &data)) < 0)
-			goto done;
-		err = lade_manifest_sniff_media_type(data.ptr, data.size, media_type, sizeof(media_type));
-		lade_buf_dispose(&data);
-		if (err < 0)
-			goto done;
-		memset(out, 0, sizeof(*out));
-		out->digest = digest;
-		out->size = probe.size;
-		if (!(out->media_type = lade_strdup(media_type[0] ? media_type : LADE_MEDIATYPE_MANIFEST)))
-			err = LADE_ENOMEM;
-	} else {
-		err = lade__error(LADE_ENOTFOUND, "tag '%s' not found in layout '%s'", reference, l->root);
+	if ((err = lade__layout_blob_path(l, desc, path, sizeof(path))) < 0)
+		goto done;
+	if ((fd = lade_fs_open_regular(path)) < 0) {
+		err = fd == LADE_ENOTFOUND
+			  ? lade__error(LADE_ENOTFOUND, "%s not found in layout '%s'", desc->digest.str, l->root)
+			  : fd;
+		goto done;
 	}
-done:
-	if (err < 0 && r.found)
-		lade_descriptor_dispose(&r.match);
-	index_dispose(&ix);
-	return err;
-}
-
-/* The new index.json: every entry the tag does not replace, copied as it was, then the new one. */
-/* Does the new entry for tag (or, untagged, for digest) replace this one? */
-static int replaced_by(const cJSON *entry, const char *tag, const char *digest)
-{
-	const char *name = entry_ref_name(entry);
-	return tag && *tag ? (name && strcmp(name, tag) == 0) : (!name && strcmp(entry_digest(entry), digest) == 0);
-}
-
-/* The new index.json: every entry the tag does not replace, copied as it was, then the new one. */
-typedef struct retagging {
-	const char *tag; /* NULL or "": an untagged entry for digest */
-	const char *digest;
-	lade_buf *out; /* staged text, written a megabyte at a time */
-	lade__atomic *w;
-	int wrote; /* entries written so far */
-} retagging;
-
-#define INDEX_WRITE_CHUNK ((size_t)1 << 20)
-
-/* Write what is staged once it passes a megabyte (or always, with force): the new text never sits whole in memory. */
-static int flush_staged(retagging *rt, int force)
-{
-	int err;
-	if (!force && rt->out->size < INDEX_WRITE_CHUNK)
-		return 0;
-	if ((err = lade__atomic_write(rt->w, rt->out->ptr, rt->out->size)) < 0)
-		return err;
-	lade_buf_clear(rt->out);
-	return 0;
-}
-
-static int keep_entry(const char *text, size_t len, const cJSON *entry, size_t index, void *payload)
-{
-	retagging *rt = payload;
-	int err;
-	(void)index;
-	if (replaced_by(entry, rt->tag, rt->digest))
-		return 0;
-	if ((rt->wrote++ && (err = lade_buf_puts(rt->out, ",")) < 0) || (err = lade_buf_put(rt->out, text, len)) < 0)
-		return err;
-	return flush_staged(rt, 0);
-}
-
-static int layout_tag(lade_target *t, const lade_descriptor *desc, const void *data, size_t len, const char *tag)
-{
-	layout *l = (layout *)t;
-	index_text ix;
-	retagging rt;
-	lade__atomic w = {.fd = -1};
-	cJSON *entry = NULL, *manifests, *old, *next;
-	lade_descriptor plain;
-	lade_buf out;
-	int lockfd = -1, found = 0, loaded = 0, err;
-
-	lade_buf_init(&out, LADE_INDEX_JSON_MAX + 4096);
-	if (tag && *tag && (err = lade_ref_validate_tag(tag)) < 0)
-		return err;
-	if (data && (err = layout_push_bytes(t, desc, data, len)) < 0)
-		return err;
-	if ((err = layout_exists(t, desc, &found)) < 0)
-		return err;
-	if (!found)
-		return lade__error(LADE_ENOTFOUND, "cannot tag %s: not in layout '%s'", desc->digest.str, l->root);
-	if ((err = lock_layout(l, &lockfd)) < 0)
-		return err;
-	if ((err = load_index(l, &ix)) < 0)
-		goto done;
-	loaded = 1;
-	/* Only the descriptor's identity goes in; its own annotations describe the manifest elsewhere. */
-	memset(&plain, 0, sizeof(plain));
-	plain.media_type = desc->media_type;
-	plain.digest = desc->digest;
-	plain.size = desc->size;
-	plain.artifact_type = desc->artifact_type;
-	plain.platform = desc->platform;
-	if (tag && *tag && (err = lade_annotations_set(&plain.annotations, LADE_ANNOTATION_REF_NAME, tag)) < 0)
-		goto done;
-	entry = lade__descriptor_to_json(&plain);
-	lade_annotations_dispose(&plain.annotations);
-	if (!entry) {
+	if (!(chunk = malloc(STREAM_CHUNK))) {
 		err = lade_error_set_oom();
 		goto done;
 	}
-	if ((err = lade__atomic_open(&w, ix.path)) < 0)
-		goto done;
-	rt.tag = tag;
-	rt.digest = desc->digest.str;
-	rt.out = &out;
-	rt.w = &w;
-	rt.wrote = 0;
-	if (ix.sp.manifests && cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(ix.sp.rest, "manifests")) == 0) {
-		/* The text as it was up to the array, the kept entries, the new one, the rest as it was. */
-		const char *tail = ix.sp.manifests_end - 1;
-		if ((err = lade_buf_put(&out, ix.data.ptr, (size_t)(ix.sp.manifests - ix.data.ptr) + 1)) < 0 ||
-		    (err = lade__json_split_each(&ix.sp, "manifests", ix.path, keep_entry, &rt)) < 0 ||
-		    (rt.wrote && (err = lade_buf_puts(&out, ",")) < 0) || (err = lade_json_print(&out, entry)) < 0 ||
-		    (err = lade_buf_put(&out, tail, (size_t)(ix.data.ptr + ix.data.size - tail))) < 0)
+	while ((n = read(fd, chunk, STREAM_CHUNK)) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			err = lade__error(LADE_EIO, "cannot read '%s': %s", path, strerror(errno));
 			goto done;
-	} else {
-		/* The text could not be split (unusual spelling): the parsed tree, rewritten whole. */
-		manifests = cJSON_GetObjectItemCaseSensitive(ix.sp.rest, "manifests");
-		for (old = manifests->child; old; old = next) {
-			next = old->next;
-			if (replaced_by(old, tag, desc->digest.str))
-				cJSON_Delete(cJSON_DetachItemViaPointer(manifests, old));
 		}
-		cJSON_AddItemToArray(manifests, entry);
-		entry = NULL;
-		if ((err = lade_json_print(&out, ix.sp.rest)) < 0)
+		if ((err = lade__checked_stream_feed(&cs, chunk, (size_t)n)) != 0)
 			goto done;
 	}
-	if ((err = flush_staged(&rt, 1)) == 0)
-		err = lade__atomic_commit(&w, 0644);
+	err = lade__checked_stream_finish(&cs);
 done:
-	if (err < 0)
-		lade__atomic_abort(&w);
-	cJSON_Delete(entry);
-	if (loaded)
-		index_dispose(&ix);
-	lade_buf_dispose(&out);
-	unlock_layout(lockfd);
+	lade__checked_stream_dispose(&cs);
+	free(chunk);
+	if (fd >= 0)
+		close(fd);
 	return err;
 }
 
-typedef struct listing {
-	lade_tag_cb cb;
-	void *payload;
-} listing;
-
-static int list_entry(const char *text, size_t len, const cJSON *entry, size_t index, void *payload)
-{
-	listing *ls = payload;
-	const char *name = entry_ref_name(entry);
-	(void)text;
-	(void)len;
-	(void)index;
-	return name ? ls->cb(name, ls->payload) : 0;
-}
-
-static int layout_list_tags(lade_target *t, lade_tag_cb cb, void *payload)
+/*
+ * A manifest goes from index.json (its tags with it) and from blobs/; a
+ * blob from blobs/ alone. Blobs the manifest named stay: other manifests
+ * may share them.
+ */
+static int layout_delete(lade_target *t, const lade_descriptor *desc)
 {
 	layout *l = (layout *)t;
-	index_text ix;
-	listing ls = {cb, payload};
-	int err;
-	if ((err = load_index(l, &ix)) < 0)
+	char path[PATH_MAX];
+	size_t listed = 0;
+	int err, stored;
+
+	if ((err = lade__layout_blob_path(l, desc, path, sizeof(path))) < 0)
 		return err;
-	err = lade__json_split_each(&ix.sp, "manifests", ix.path, list_entry, &ls);
-	index_dispose(&ix);
-	return err;
+	if (lade_mediatype_is_manifest(desc->media_type) && (err = lade__layout_forget(l, desc, &listed)) < 0)
+		return err;
+	stored = unlink(path) == 0;
+	if (!stored && errno != ENOENT)
+		return lade__error(LADE_EIO, "cannot remove '%s': %s", path, strerror(errno));
+	if (!stored && !listed)
+		return lade__error(LADE_ENOTFOUND, "%s not found in layout '%s'", desc->digest.str, l->root);
+	return 0;
 }
 
 static void layout_free(lade_target *t)
@@ -576,17 +387,20 @@ static void layout_free(lade_target *t)
 
 static const lade_target_ops layout_ops = {
     .version = LADE_TARGET_OPS_VERSION,
-    .exists = layout_exists,
+    .exists = lade__layout_exists,
     .blob_size = layout_blob_size,
-    .fetch_bytes = layout_fetch_bytes,
+    .fetch_bytes = lade__layout_fetch_bytes,
     .fetch_files = layout_fetch_files,
-    .push_bytes = layout_push_bytes,
+    .push_bytes = lade__layout_push_bytes,
     .push_files = layout_push_files,
     .push_stream = layout_push_stream,
-    .resolve = layout_resolve,
-    .tag = layout_tag,
-    .list_tags = layout_list_tags,
+    .resolve = lade__layout_resolve,
+    .tag = lade__layout_tag,
+    .list_tags = lade__layout_list_tags,
     .free = layout_free,
+    .fetch_stream = layout_fetch_stream,
+    .delete_content = layout_delete,
+    .untag = lade__layout_untag,
 };
 
 static int check_own_folders(const layout *l);
@@ -598,7 +412,7 @@ static int create_layout(layout *l)
 	struct stat st;
 	int lockfd = -1, err;
 	if ((err = lade__mkdirs(l->root, 0755)) < 0 || (err = check_own_folders(l)) < 0 ||
-	    (err = lock_layout(l, &lockfd)) < 0)
+	    (err = lade__layout_lock(l, &lockfd)) < 0)
 		return err;
 	if ((err = path_in(l, path, sizeof(path), "oci-layout")) < 0)
 		goto done;
@@ -614,7 +428,7 @@ static int create_layout(layout *l)
 		goto done;
 	err = lade__mkdirs(path, 0755);
 done:
-	unlock_layout(lockfd);
+	lade__layout_unlock(lockfd);
 	return err;
 }
 

@@ -98,12 +98,21 @@ static int check_input(const lade_push_file *f)
 	return 0;
 }
 
-/* Digest and size of a kind layer whose kind left them to the packager. */
-static int complete_layer(lade_kind_layer *kl, const char *input_path)
+/*
+ * Digest and size of a kind layer whose kind left them to the packager.
+ * A file the probe read whole (its head is all of it) is hashed from that
+ * head, not read again; the upload's own check catches a file that changed.
+ */
+static int complete_layer(lade_kind_layer *kl, const char *input_path, const lade_kind_input *in)
 {
 	const char *path = kl->path && kl->path[0] ? kl->path : input_path;
 	if (kl->desc.digest.str[0])
 		return 0;
+	if (in && path == input_path && !in->is_dir && in->size == in->head_len && in->path &&
+	    !strcmp(in->path, input_path)) {
+		kl->desc.size = in->size;
+		return lade_digest_buffer(&kl->desc.digest, LADE_DIGEST_SHA256, in->head, in->head_len);
+	}
 	return lade_digest_file(&kl->desc.digest, &kl->desc.size, LADE_DIGEST_SHA256, path);
 }
 
@@ -161,7 +170,7 @@ static int layer_from_input(lade_kind_layer *kl, const lade_push_file *f)
 		if ((err = lade_annotations_set(&kl->desc.annotations, f->annotations->keys[i],
 						f->annotations->values[i])) < 0)
 			goto fail;
-	if ((err = complete_layer(kl, f->path)) < 0)
+	if ((err = complete_layer(kl, f->path, f->input)) < 0)
 		goto fail;
 	return 0;
 fail:
@@ -237,9 +246,10 @@ static int describe(const lade_push_options *opts, size_t i, lade_kind_input *sc
 static int plan_artifact(lade_target *target, const lade_push_options *opts, lade_kind_artifact *art, int *from_kind,
 			 lade_kind_input *scratch)
 {
-	size_t streams = 0;
+	size_t streams = 0, stream = SIZE_MAX;
 	size_t i;
 	int err;
+	lade_push_file described_once;
 
 	*from_kind = 0;
 	for (i = 0; i < opts->file_count; i++) {
@@ -249,6 +259,7 @@ static int plan_artifact(lade_target *target, const lade_push_options *opts, lad
 		if (opts->file_count == 1) {
 			if ((err = describe(opts, i, scratch, &described)) < 0)
 				return err;
+			described_once = described;
 		} else {
 			described = opts->files[i];
 		}
@@ -267,7 +278,7 @@ static int plan_artifact(lade_target *target, const lade_push_options *opts, lad
 			return err;
 		*from_kind = 1;
 		for (i = 0; i < art->layer_count; i++)
-			if ((err = complete_layer(&art->layers[i], f->path)) < 0)
+			if ((err = complete_layer(&art->layers[i], f->path, NULL)) < 0)
 				return err;
 		if (art->sort_layers_by_digest)
 			qsort(art->layers, art->layer_count, sizeof(*art->layers), compare_layer_digests);
@@ -280,16 +291,30 @@ static int plan_artifact(lade_target *target, const lade_push_options *opts, lad
 	for (i = 0; i < opts->file_count; i++) {
 		lade_push_file f;
 		lade_kind_layer *kl;
-		if ((err = describe(opts, i, scratch, &f)) < 0)
+		/* A single file was described above already: the probe reads it once. */
+		if (opts->file_count == 1 && !is_stdin(&opts->files[0]))
+			f = described_once;
+		else if ((err = describe(opts, i, scratch, &f)) < 0)
 			return err;
 		if (f.kind && f.kind->artifact)
 			return lade__error(LADE_EINVALID, "'%s' is a %s artifact: push it alone", f.path, f.kind->name);
 		/* A failed layer is left zeroed, which the artifact's dispose skips over. */
-		if ((err = lade_kind_artifact_add_layer(art, &kl)) < 0 ||
-		    (err = is_stdin(&f) ? layer_from_stream(target, kl, &f) : layer_from_input(kl, &f)) < 0)
+		if ((err = lade_kind_artifact_add_layer(art, &kl)) < 0)
 			return err;
+		if (is_stdin(&f)) {
+			/* Standard input is read last, once every other input has proved good. */
+			stream = i;
+			if ((err = lade_annotations_set(&kl->desc.annotations, LADE_ANNOTATION_TITLE,
+							f.title ? f.title : "stdin")) < 0)
+				return err;
+		} else if ((err = layer_from_input(kl, &f)) < 0) {
+			return err;
+		}
 	}
-	return check_titles(art);
+	if ((err = check_titles(art)) < 0 || stream == SIZE_MAX)
+		return err;
+	lade_kind_layer_dispose(&art->layers[stream]);
+	return layer_from_stream(target, &art->layers[stream], &opts->files[stream]);
 }
 
 int lade_push(lade_target *target, const lade_push_options *opts, lade_push_result *result)

@@ -96,6 +96,88 @@ done:
 	return err;
 }
 
+static int reg_fetch_stream(lade_target *t, const lade_descriptor *desc, lade_stream_cb cb, void *payload)
+{
+	registry *r = (registry *)t;
+	lade__checked_stream cs;
+	request rq;
+	char url[URL_MAX], scope[600], what[256];
+	int manifest = lade_mediatype_is_manifest(desc->media_type), err, ready = 0;
+
+	snprintf(what, sizeof(what), "cannot fetch %s from '%s/%s'", desc->digest.str, r->host, r->repository);
+	lade__reg_scope_for(r, scope, sizeof(scope), 0);
+	if ((err = lade__checked_stream_init(&cs, desc, cb, payload)) < 0 ||
+	    (err = lade__reg_url_for(r, url, sizeof(url), lade__reg_endpoint_for(desc), desc->digest.str)) < 0 ||
+	    (err = lade__reg_request_init(&rq, r)) < 0)
+		goto done;
+	ready = 1;
+	rq.stream = &cs;
+	if ((err = lade__reg_run(&rq, M_GET, url, manifest ? MANIFEST_ACCEPT : NULL, LADE_ERROR_BODY_MAX, !manifest,
+				 scope, what)) < 0) {
+		if (cs.stopped)
+			err = cs.stopped; /* the reader's own answer, as it gave it */
+		goto done;
+	}
+	if (rq.status != 200 && rq.status != 206) {
+		err = lade__reg_request_error(&rq, CURLE_OK, what);
+		goto done;
+	}
+	if ((err = lade__checked_stream_finish(&cs)) < 0)
+		err = lade__error(err, "%s: %s", what, lade_error_last()->message);
+done:
+	if (ready)
+		lade__reg_request_dispose(&rq);
+	lade__checked_stream_dispose(&cs);
+	return err;
+}
+
+/* DELETE a manifest or blob by digest, or a tag: 202 done, 404 absent, 405 (or 400 for tags) not allowed. */
+static int reg_delete_path(registry *r, const char *endpoint, const char *reference, const char *what)
+{
+	request rq;
+	char url[URL_MAX], scope[600];
+	int err;
+	snprintf(scope, sizeof(scope), "repository:%s:delete", r->repository);
+	if ((err = lade__reg_url_for(r, url, sizeof(url), endpoint, reference)) < 0 ||
+	    (err = lade__reg_request_init(&rq, r)) < 0)
+		return err;
+	if ((err = lade__reg_run(&rq, M_DELETE, url, NULL, LADE_ERROR_BODY_MAX, 0, scope, what)) == 0) {
+		if (rq.status == 202 || rq.status == 200 || rq.status == 204)
+			err = 0;
+		else if (rq.status == 404)
+			err = lade__error_http(LADE_ENOTFOUND, 404, "", "%s: not found at '%s/%s'", what, r->host,
+					       r->repository);
+		else if (rq.status == 405 || (rq.status == 400 && !strchr(reference, ':')))
+			err = lade__error_http(LADE_EUNSUPPORTED, rq.status, "UNSUPPORTED",
+					       "%s: '%s' does not allow deleting this (HTTP %ld)", what, r->host,
+					       rq.status);
+		else
+			err = lade__reg_request_error(&rq, CURLE_OK, what);
+	}
+	lade__reg_request_dispose(&rq);
+	return err;
+}
+
+static int reg_delete(lade_target *t, const lade_descriptor *desc)
+{
+	registry *r = (registry *)t;
+	char what[256];
+	snprintf(what, sizeof(what), "cannot delete %s", desc->digest.str);
+	return reg_delete_path(r, lade__reg_endpoint_for(desc), desc->digest.str, what);
+}
+
+/* Deleting a tag alone: distribution-spec 1.1 lets a registry take DELETE /manifests/<tag>; many refuse it. */
+static int reg_untag(lade_target *t, const char *tag)
+{
+	registry *r = (registry *)t;
+	char what[256];
+	int err;
+	if ((err = lade_ref_validate_tag(tag)) < 0)
+		return err;
+	snprintf(what, sizeof(what), "cannot remove tag '%s'", tag);
+	return reg_delete_path(r, "/v2/%s/manifests/%s", tag, what);
+}
+
 static int put_manifest(registry *r, const lade_descriptor *desc, const void *data, size_t len, const char *reference)
 {
 	request rq;
@@ -389,6 +471,10 @@ static const lade_target_ops registry_ops = {
     .tag = reg_tag,
     .list_tags = reg_list_tags,
     .free = reg_free,
+    .fetch_stream = reg_fetch_stream,
+    .mount = lade_registry_mount,
+    .delete_content = reg_delete,
+    .untag = reg_untag,
 };
 
 int lade__reg_is_registry(const lade_target *t)

@@ -1,7 +1,9 @@
 /*
- * registry_internal.h - the registry target's parts, shared by its four
- * files: registry_http.c (a request: setup, redaction, redirects, retries,
- * errors), registry_auth.c (Basic, tokens, the scope cache),
+ * registry_internal.h - the registry target's parts, shared by its five
+ * files: registry_http.c (a request: setup, callbacks, redaction, errors),
+ * registry_engine.c (the one engine: the multi handle driven for every
+ * request, token fetches included; retries, 401, redirects),
+ * registry_auth.c (Basic, tokens, the scope cache),
  * registry_transfer.c (blob uploads and downloads, several at once on the
  * multi handle, and mounts) and registry.c (the target operations).
  * Internal to liblade.
@@ -85,10 +87,11 @@ typedef struct request {
 	char docker_digest[LADE_DIGEST_STRLEN];
 	char www_authenticate[HEADER_MAX];
 	char link[URL_MAX];
-	lade_buf body;      /* small replies and error bodies */
-	lade__sink *sink;   /* 2xx body of a blob GET streams here */
-	int callback_error; /* set when a callback stopped the transfer */
-	lade_error saved;   /* the callback's message, restored after curl returns */
+	lade_buf body;                /* small replies and error bodies */
+	lade__sink *sink;             /* 2xx body of a blob GET streams here */
+	lade__checked_stream *stream; /* or here, handed on as it comes (fetch_stream) */
+	int callback_error;           /* set when a callback stopped the transfer */
+	lade_error saved;             /* the callback's message, restored after curl returns */
 	source src;
 	int auth_retries;
 	const char *scope;        /* the access this request needs, for its Authorization */
@@ -146,7 +149,7 @@ struct registry {
    dribbles a byte now and then costs a bounded time, not retries × the stall time. */
 #define STALL_RETRIES 1
 
-enum method { M_GET, M_HEAD, M_POST, M_PUT, M_PATCH };
+enum method { M_GET, M_HEAD, M_POST, M_PUT, M_PATCH, M_DELETE };
 
 /* registry_http.c: requests */
 int lade__reg_url_for(const registry *r, char *out, size_t outlen, const char *fmt, const char *arg);
@@ -155,6 +158,7 @@ int lade__reg_same_origin(const registry *r, const char *url);
 int lade__reg_request_init(request *rq, registry *r);
 void lade__reg_request_dispose(request *rq);
 int lade__reg_request_setup(request *rq, enum method method, const char *url, const char *accept, size_t body_max);
+int lade__reg_past_deadline(const registry *r);
 long lade__reg_retry_delay(const registry *r, CURLcode cc, long status, long retry_after, int *attempt, int *stalls);
 int lade__reg_request_error(const request *rq, CURLcode cc, const char *what);
 void lade__reg_unpause_due(request *rq, long now, long *timeout);

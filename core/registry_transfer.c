@@ -628,11 +628,9 @@ int lade_registry_mount(lade_target *t, const lade_descriptor *desc, const char 
 			request cancel;
 			if (lade__reg_request_init(&cancel, r) == 0) {
 				cancel.scope = tk->scope;
-				if (lade__reg_request_setup(&cancel, M_GET, tk->upload_url, NULL,
-							    LADE_ERROR_BODY_MAX) == 0) {
-					curl_easy_setopt(cancel.easy, CURLOPT_CUSTOMREQUEST, "DELETE");
+				if (lade__reg_request_setup(&cancel, M_DELETE, tk->upload_url, NULL,
+							    LADE_ERROR_BODY_MAX) == 0)
 					lade__reg_perform(&cancel);
-				}
 				lade__reg_request_dispose(&cancel);
 			}
 			*mounted = 0;

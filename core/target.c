@@ -14,6 +14,9 @@ static int unsupported(const lade_target *t, const char *op)
 
 /* Call ops->name when the target has it, else fail naming the operation. */
 #define DISPATCH(t, name, what, ...) ((t)->ops->name ? (t)->ops->name(__VA_ARGS__) : unsupported((t), (what)))
+/* The same for operations added in version 2, which a version 1 table does not have at all. */
+#define DISPATCH2(t, name, what, ...)                                                                                  \
+	((t)->ops->version >= 2 && (t)->ops->name ? (t)->ops->name(__VA_ARGS__) : unsupported((t), (what)))
 
 int lade_target_init(lade_target *t, const lade_target_ops *ops, const char *kind)
 {
@@ -61,6 +64,32 @@ int lade_target_push_bytes(lade_target *t, const lade_descriptor *desc, const vo
 int lade_target_push_files(lade_target *t, lade_blob_job *jobs, size_t count)
 {
 	return DISPATCH(t, push_files, "store blobs from files", t, jobs, count);
+}
+
+int lade_target_fetch_stream(lade_target *t, const lade_descriptor *desc, lade_stream_cb cb, void *payload)
+{
+	return DISPATCH2(t, fetch_stream, "stream content", t, desc, cb, payload);
+}
+
+int lade_target_mount(lade_target *t, const lade_descriptor *desc, const char *from_repository, int *mounted)
+{
+	return DISPATCH2(t, mount, "mount a blob from another repository", t, desc, from_repository, mounted);
+}
+
+int lade_target_delete(lade_target *t, const lade_descriptor *desc)
+{
+	return DISPATCH2(t, delete_content, "delete content", t, desc);
+}
+
+int lade_target_untag(lade_target *t, const char *tag)
+{
+	return DISPATCH2(t, untag, "remove a tag", t, tag);
+}
+
+int lade_target_referrers(lade_target *t, const lade_descriptor *subject, const char *artifact_type,
+			  lade_descriptor_cb cb, void *payload)
+{
+	return DISPATCH2(t, referrers, "list referrers", t, subject, artifact_type, cb, payload);
 }
 
 int lade_target_push_stream(lade_target *t, int fd, const char *name, lade_descriptor *desc)

@@ -30,6 +30,18 @@ out=$("$LADE" blob push --plain-http "$REGISTRY/up/blob" - < five.bin) || fail "
 echo "$out" | grep -q "\"digest\":\"sha256:$(sha256sum five.bin | cut -d' ' -f1)\",\"size\":5000000" || fail "blob push printed $out"
 pass "standard input of unknown size: lade push -, lade blob push -"
 
+# Standard input is sent last: a bad argument after it fails the push before any byte of it goes out.
+head -c 300000 /dev/urandom > fresh.bin
+printf 'ok\n' > ok.txt
+expect_fail 1 "cannot read 'missing.txt'" -- "$LADE" push --plain-http "$REGISTRY/up/early:v1" - ok.txt missing.txt < fresh.bin
+code=$(curl -s -o /dev/null -w '%{http_code}' -I "http://$REGISTRY/v2/up/early/blobs/sha256:$(sha256sum fresh.bin | cut -d' ' -f1)")
+[ "$code" = 404 ] || fail "standard input was uploaded before a later argument was checked (HEAD: $code)"
+printf 'same' > stdin
+expect_fail 1 "two inputs would be titled 'stdin'" -- "$LADE" push --plain-http "$REGISTRY/up/early:v2" - stdin < fresh.bin
+code=$(curl -s -o /dev/null -w '%{http_code}' -I "http://$REGISTRY/v2/up/early/blobs/sha256:$(sha256sum fresh.bin | cut -d' ' -f1)")
+[ "$code" = 404 ] || fail "standard input was uploaded before the titles were checked (HEAD: $code)"
+pass "standard input goes last: a missing file or a clashing title after it fails with nothing of it sent"
+
 # Cross-repository mount through the library: the blob is linked, no byte sent.
 digest="sha256:$(sha256sum five.bin | cut -d' ' -f1)"
 out=$("$LADE_BUILD_DIR/tests/mount_check" "$REGISTRY" up/chunked up/mounted "$digest" 5000000) || fail "mount_check"

@@ -41,6 +41,15 @@ typedef struct lade_blob_job {
 /* Called once per tag by list_tags; return non-zero to stop (returned as is). */
 typedef int (*lade_tag_cb)(const char *tag, void *payload);
 
+/*
+ * Called once per chunk of content by lade_target_fetch_stream, in order.
+ * A non-zero return stops the transfer and is returned as is.
+ */
+typedef int (*lade_stream_cb)(const void *data, size_t len, void *payload);
+
+/* Called once per descriptor by lade_target_referrers; non-zero stops (returned as is). */
+typedef int (*lade_descriptor_cb)(const lade_descriptor *desc, void *payload);
+
 /* Progress of a blob job: bytes so far of desc->size. Called often; keep it cheap. */
 typedef void (*lade_progress_cb)(const lade_blob_job *job, uint64_t done, void *payload);
 
@@ -67,6 +76,34 @@ LADE_EXTERN int lade_target_fetch_manifest(lade_target *t, const char *reference
 LADE_EXTERN int lade_target_tag(lade_target *t, const lade_descriptor *desc, const void *data, size_t len,
 				const char *tag);
 LADE_EXTERN int lade_target_list_tags(lade_target *t, lade_tag_cb cb, void *payload);
+/*
+ * Content streamed to cb in chunks as it arrives, nothing kept whole: a
+ * copy between targets reads one and writes the other. Verified at the
+ * end: LADE_EDIGEST after the last chunk when size or digest is wrong, so
+ * what cb received counts only once this returned 0.
+ */
+LADE_EXTERN int lade_target_fetch_stream(lade_target *t, const lade_descriptor *desc, lade_stream_cb cb, void *payload);
+/*
+ * Make a blob of another repository on the same store available here
+ * without sending it (a registry's cross-repository mount). *mounted is
+ * 1, or 0 when the store declined and the caller must copy.
+ */
+LADE_EXTERN int lade_target_mount(lade_target *t, const lade_descriptor *desc, const char *from_repository,
+				  int *mounted);
+/*
+ * Remove a manifest (by digest: every tag naming it goes too) or a blob.
+ * LADE_ENOTFOUND when absent; LADE_EUNSUPPORTED where the store refuses.
+ */
+LADE_EXTERN int lade_target_delete(lade_target *t, const lade_descriptor *desc);
+/* Remove a tag, keeping the manifest. LADE_ENOTFOUND when there is no such tag. */
+LADE_EXTERN int lade_target_untag(lade_target *t, const char *tag);
+/*
+ * The manifests whose subject is subject's digest, one descriptor each
+ * (artifactType and annotations as the referrers index lists them);
+ * artifact_type, when not NULL, keeps only that type.
+ */
+LADE_EXTERN int lade_target_referrers(lade_target *t, const lade_descriptor *subject, const char *artifact_type,
+				      lade_descriptor_cb cb, void *payload);
 
 /* The target's kind: "oci-layout", "registry", or what its implementer named it. Static storage. */
 LADE_EXTERN const char *lade_target_kind(const lade_target *t);

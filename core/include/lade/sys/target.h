@@ -21,7 +21,7 @@
 extern "C" {
 #endif
 
-#define LADE_TARGET_OPS_VERSION 1
+#define LADE_TARGET_OPS_VERSION 2
 
 /*
  * The operations. Every function returns 0 or a negative lade_error_code
@@ -68,6 +68,13 @@ typedef struct lade_target_ops {
 	int (*list_tags)(lade_target *t, lade_tag_cb cb, void *payload);
 	/* Release the target and what it owns. Required. */
 	void (*free)(lade_target *t);
+	/* version 2: what copy, delete and discover need (lade/target.h says what each does) */
+	int (*fetch_stream)(lade_target *t, const lade_descriptor *desc, lade_stream_cb cb, void *payload);
+	int (*mount)(lade_target *t, const lade_descriptor *desc, const char *from_repository, int *mounted);
+	int (*delete_content)(lade_target *t, const lade_descriptor *desc);
+	int (*untag)(lade_target *t, const char *tag);
+	int (*referrers)(lade_target *t, const lade_descriptor *subject, const char *artifact_type,
+			 lade_descriptor_cb cb, void *payload);
 } lade_target_ops;
 
 /* Implementations embed this as their first member and set it with lade_target_init. */
