@@ -52,9 +52,7 @@ static int blob_push(int argc, char **argv, target_opts *topts, const char *medi
 		    lade_target_push_files(ot.target, &job, 1) < 0)
 			goto failed;
 	}
-	printf("{\"mediaType\":\"%s\",\"digest\":\"%s\",\"size\":%llu}\n", media_type, desc.digest.str,
-	       (unsigned long long)desc.size);
-	rc = EXIT_OK;
+	rc = print_descriptor(&desc) < 0 ? fail() : EXIT_OK;
 	goto done;
 failed:
 	rc = fail();
@@ -122,9 +120,7 @@ int cmd_blob(int argc, char **argv)
 		goto done;
 	}
 	if (descriptor) {
-		printf("{\"mediaType\":\"application/octet-stream\",\"digest\":\"%s\",\"size\":%llu}\n",
-		       desc.digest.str, (unsigned long long)desc.size);
-		rc = EXIT_OK;
+		rc = print_descriptor(&desc) < 0 ? fail() : EXIT_OK;
 		goto done;
 	}
 	if (strcmp(output, "-") == 0) {

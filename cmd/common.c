@@ -354,6 +354,17 @@ static const char *hint_for(const lade_error *e)
 	return NULL;
 }
 
+int print_descriptor(const lade_descriptor *d)
+{
+	lade_buf line;
+	int err;
+	lade_buf_init(&line, 64 * 1024);
+	if ((err = lade_descriptor_encode(&line, d)) == 0)
+		printf("%s\n", line.ptr);
+	lade_buf_dispose(&line);
+	return err;
+}
+
 int fail(void)
 {
 	const lade_error *e = lade_error_last();

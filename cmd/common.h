@@ -135,6 +135,9 @@ int open_failed(const opened_target *ot);
 /* Print "lade: <message>" for the last library error and return 1. */
 int fail(void);
 
+/* Print a descriptor as one JSON line (lade_descriptor_encode). 0, or the error with its message set. */
+int print_descriptor(const lade_descriptor *d);
+
 /* Print "lade: <message>" to stderr and return EXIT_USAGE. */
 int usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

@@ -72,10 +72,12 @@ int cmd_manifest(int argc, char **argv)
 		return fail();
 	}
 	if (descriptor) {
-		char line[512];
-		int n = snprintf(line, sizeof(line), "{\"mediaType\":\"%s\",\"digest\":\"%s\",\"size\":%llu}\n",
-				 desc.media_type, desc.digest.str, (unsigned long long)desc.size);
-		rc = write_all(output, line, (size_t)n);
+		lade_buf line;
+		lade_buf_init(&line, 64 * 1024);
+		rc = lade_descriptor_encode(&line, &desc) < 0 || lade_buf_puts(&line, "\n") < 0
+			 ? fail()
+			 : write_all(output, line.ptr, line.size);
+		lade_buf_dispose(&line);
 	} else {
 		rc = write_all(output, bytes.ptr, bytes.size);
 	}

@@ -184,6 +184,17 @@ void lade_descriptor_dispose(lade_descriptor *d)
 	memset(d, 0, sizeof(*d));
 }
 
+int lade_descriptor_encode(lade_buf *out, const lade_descriptor *d)
+{
+	cJSON *json = lade__descriptor_to_json(d);
+	int err;
+	if (!json)
+		return lade_error_set_oom();
+	err = lade_json_print(out, json);
+	cJSON_Delete(json);
+	return err;
+}
+
 int lade_descriptor_copy(lade_descriptor *dst, const lade_descriptor *src)
 {
 	memset(dst, 0, sizeof(*dst));

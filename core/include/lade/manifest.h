@@ -121,6 +121,13 @@ LADE_EXTERN int lade_descriptor_copy(lade_descriptor *dst, const lade_descriptor
 /* Release what the descriptor owns. */
 LADE_EXTERN void lade_descriptor_dispose(lade_descriptor *d);
 
+/*
+ * Append d as JSON, as it appears in a manifest: compact, Go's escaping,
+ * annotations sorted, fields lade does not model written back as read
+ * (what `lade manifest fetch --descriptor` and `lade blob push` print).
+ */
+LADE_EXTERN int lade_descriptor_encode(lade_buf *out, const lade_descriptor *d);
+
 /* Fill d as the 2-byte "{}" empty descriptor (with data "e30="). */
 LADE_EXTERN int lade_descriptor_empty(lade_descriptor *d);
 
