@@ -401,6 +401,7 @@ static const lade_target_ops layout_ops = {
     .fetch_stream = layout_fetch_stream,
     .delete_content = layout_delete,
     .untag = lade__layout_untag,
+    .referrers = lade__layout_referrers,
 };
 
 static int check_own_folders(const layout *l);

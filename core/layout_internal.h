@@ -52,6 +52,8 @@ int lade__layout_resolve(lade_target *t, const char *reference, lade_descriptor 
 int lade__layout_tag(lade_target *t, const lade_descriptor *desc, const void *data, size_t len, const char *tag);
 int lade__layout_list_tags(lade_target *t, lade_tag_cb cb, void *payload);
 int lade__layout_untag(lade_target *t, const char *tag);
+int lade__layout_referrers(lade_target *t, const lade_descriptor *subject, const char *artifact_type,
+			   lade_descriptor_cb cb, void *payload);
 /* Drop every index.json entry of desc's digest, tagged or not; *gone counts them. */
 int lade__layout_forget(layout *l, const lade_descriptor *desc, size_t *gone);
 

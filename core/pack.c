@@ -339,10 +339,11 @@ int lade_push(lade_target *target, const lade_push_options *opts, lade_push_resu
 	memset(&art, 0, sizeof(art));
 	lade_buf_init(&art.config, LADE_SMALL_BLOB_MAX);
 	lade_buf_init(&res.manifest_bytes, LADE_MANIFEST_LIMIT);
-	if (opts->version == 1) {
-		/* Built against version 1: its fields, the later ones at their defaults. */
+	if (opts->version == 1 || opts->version == 2) {
+		/* Built against an older version: its fields, the later ones at their defaults. */
 		v1 = defaults;
-		memcpy(&v1, opts, offsetof(lade_push_options, probe));
+		memcpy(&v1, opts,
+		       opts->version == 1 ? offsetof(lade_push_options, probe) : offsetof(lade_push_options, subject));
 		v1.version = LADE_PUSH_OPTIONS_VERSION;
 		opts = &v1;
 	}
@@ -422,15 +423,46 @@ int lade_push(lade_target *target, const lade_push_options *opts, lade_push_resu
 	if (opts->created && !from_kind && !lade_annotations_get(&m.annotations, LADE_ANNOTATION_CREATED) &&
 	    (err = lade_annotations_set(&m.annotations, LADE_ANNOTATION_CREATED, opts->created)) < 0)
 		goto done;
+	if (opts->subject) {
+		if (!lade_mediatype_is_manifest(opts->subject->media_type)) {
+			err = lade__error(LADE_EINVALID, "a subject must be a manifest or an index, not %s (%s)",
+					  opts->subject->digest.str, opts->subject->media_type);
+			goto done;
+		}
+		/* The subject's identity only: its media type, digest and size, as ORAS writes it. */
+		if (!(m.subject = calloc(1, sizeof(*m.subject)))) {
+			err = lade_error_set_oom();
+			goto done;
+		}
+		m.subject->digest = opts->subject->digest;
+		m.subject->size = opts->subject->size;
+		if (!(m.subject->media_type = lade_strdup(opts->subject->media_type))) {
+			err = LADE_ENOMEM;
+			goto done;
+		}
+	}
 	if (!art.omit_manifest_media_type && !(m.media_type = lade_strdup(LADE_MEDIATYPE_MANIFEST))) {
 		err = LADE_ENOMEM;
 		goto done;
+	}
+	if (!m.layer_count) {
+		/*
+		 * Nothing to carry (a signature made of annotations): one empty
+		 * layer, as image-spec's artifact guidance says and ORAS writes.
+		 */
+		if (!(m.layers = calloc(1, sizeof(*m.layers))) || lade_descriptor_empty(&m.layers[0]) < 0) {
+			err = m.layers ? LADE_ENOMEM : lade_error_set_oom();
+			goto done;
+		}
+		m.layer_count = 1;
+		if ((err = lade_target_push_bytes(target, &m.layers[0], "{}", 2)) < 0)
+			goto done;
 	}
 	if ((err = lade_manifest_encode(&res.manifest_bytes, &m)) < 0)
 		goto done;
 
 	/* Blobs first, several at once; the manifest only once they are all there. */
-	for (i = 0; i < m.layer_count; i++) {
+	for (i = 0; i < nfiles; i++) {
 		if (!from_kind && is_stdin(&opts->files[i])) {
 			res.blobs_pushed++; /* sent while it was read */
 			res.bytes_pushed += m.layers[i].size;

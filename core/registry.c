@@ -182,7 +182,13 @@ static int put_manifest(registry *r, const lade_descriptor *desc, const void *da
 {
 	request rq;
 	char url[URL_MAX], scope[600], what[300];
+	lade_descriptor *subject = NULL;
 	int err;
+
+	/* A manifest with a subject, the first time this target sends it: the referrers side first. */
+	if (!lade_digest_equal(&r->indexed, &desc->digest) &&
+	    (err = lade__reg_subject_check(r, desc, data, len, &subject)) < 0)
+		return err;
 
 	snprintf(what, sizeof(what), "cannot push manifest to '%s/%s:%s'", r->host, r->repository, reference);
 	lade__reg_scope_for(r, scope, sizeof(scope), 1);
@@ -200,10 +206,25 @@ static int put_manifest(registry *r, const lade_descriptor *desc, const void *da
 		err = lade__reg_request_error(&rq, CURLE_OK, what);
 		goto done;
 	}
-	if (rq.docker_digest[0] && strcmp(rq.docker_digest, desc->digest.str) != 0)
+	if (rq.docker_digest[0] && strcmp(rq.docker_digest, desc->digest.str) != 0) {
 		err = lade__error(LADE_EDIGEST, "%s: registry stored it as %s, expected %s", what, rq.docker_digest,
 				  desc->digest.str);
+		goto done;
+	}
+	if (subject && rq.oci_subject) {
+		r->referrers_api = 1; /* the registry lists it itself */
+	} else if (subject && r->referrers_mode != LADE_REFERRERS_API) {
+		/* No OCI-Subject: the client keeps the subject's fallback index (DIST "Pushing Manifests with Subject"). */
+		if ((err = lade__reg_index_referrer(r, subject, desc, data, len)) < 0)
+			goto done;
+	}
+	if (subject)
+		r->indexed = desc->digest;
 done:
+	if (subject) {
+		lade_descriptor_dispose(subject);
+		free(subject);
+	}
 	lade__reg_request_dispose(&rq);
 	return err;
 }
@@ -378,73 +399,32 @@ static int tag_one(const char *text, size_t len, const cJSON *item, size_t index
 	return cJSON_IsString(item) ? w->cb(item->valuestring, w->payload) : 0;
 }
 
+/* A page of the tag list: a million short tags would be a tree of a hundred megabytes, so one tag at a time. */
+static int tag_page(request *rq, void *payload)
+{
+	lade__json_split page;
+	int err;
+	if ((err = lade__json_split_parse(rq->body.ptr, rq->body.size, TAGS_PAGE_MAX, "tag list", &page)) < 0)
+		return err;
+	err = cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(page.rest, "tags"))
+		  ? lade__json_split_each(&page, "tags", "tag list", tag_one, payload)
+		  : 0; /* no tags: an empty repository */
+	cJSON_Delete(page.rest);
+	return err;
+}
+
 static int reg_list_tags(lade_target *t, lade_tag_cb cb, void *payload)
 {
 	registry *r = (registry *)t;
-	request rq;
 	char url[URL_MAX], scope[600], what[300];
-	lade_digest *seen = NULL; /* the pages asked for, by the digest of their URL */
-	size_t nseen = 0, i;
-	int err, pages = 0;
+	tag_walk walk = {cb, payload};
+	int err;
 
 	snprintf(what, sizeof(what), "cannot list tags of '%s/%s'", r->host, r->repository);
 	lade__reg_scope_for(r, scope, sizeof(scope), 0);
-	if ((err = lade__reg_url_for(r, url, sizeof(url), "/v2/%s/tags/list%s", "")) < 0 ||
-	    (err = lade__reg_request_init(&rq, r)) < 0)
+	if ((err = lade__reg_url_for(r, url, sizeof(url), "/v2/%s/tags/list%s", "")) < 0)
 		return err;
-	for (;;) {
-		lade__json_split page;
-		tag_walk walk = {cb, payload};
-		if (++pages > 10000) {
-			err = lade__error(LADE_EPROTOCOL, "%s: more than 10000 pages", what);
-			break;
-		}
-		if ((err = lade__reg_run(&rq, M_GET, url, NULL, TAGS_PAGE_MAX, 0, scope, what)) < 0)
-			break;
-		if (rq.status != 200) {
-			err = lade__reg_request_error(&rq, CURLE_OK, what);
-			break;
-		}
-		/* A page of a million short tags would be a tree of a hundred megabytes: one tag at a time. */
-		if ((err = lade__json_split_parse(rq.body.ptr, rq.body.size, TAGS_PAGE_MAX, "tag list", &page)) < 0)
-			break;
-		err = cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(page.rest, "tags"))
-			  ? lade__json_split_each(&page, "tags", "tag list", tag_one, &walk)
-			  : 0; /* no tags: an empty repository */
-		cJSON_Delete(page.rest);
-		if (err != 0)
-			break;
-		if ((err = lade__link_next(r->base_url, rq.link, url, sizeof(url))) <= 0) {
-			if (err < 0)
-				err = lade__error(err, "%s: %s", what, lade_error_last()->message);
-			break;
-		}
-		/* A Link back to a page already read would go round for ever, repeating its tags. */
-		if (!(nseen & (nseen + 1))) {
-			lade_digest *grown = realloc(seen, (nseen + 1) * 2 * sizeof(*seen));
-			if (!grown) {
-				err = lade_error_set_oom();
-				break;
-			}
-			seen = grown;
-		}
-		if ((err = lade_digest_buffer(&seen[nseen], LADE_DIGEST_SHA256, rq.url, strlen(rq.url))) < 0)
-			break;
-		nseen++;
-		if ((err = lade_digest_buffer(&seen[nseen], LADE_DIGEST_SHA256, url, strlen(url))) < 0)
-			break;
-		for (i = 0; i < nseen && !lade_digest_equal(&seen[i], &seen[nseen]); i++)
-			;
-		if (i < nseen) {
-			err = lade__error(LADE_EPROTOCOL,
-					  "%s: the registry's next page '%s' was already read (a Link loop)", what,
-					  url);
-			break;
-		}
-	}
-	free(seen);
-	lade__reg_request_dispose(&rq);
-	return err;
+	return lade__reg_pages(r, url, NULL, TAGS_PAGE_MAX, scope, what, tag_page, &walk);
 }
 
 static void reg_free(lade_target *t)
@@ -475,6 +455,7 @@ static const lade_target_ops registry_ops = {
     .mount = lade_registry_mount,
     .delete_content = reg_delete,
     .untag = reg_untag,
+    .referrers = lade__reg_referrers,
 };
 
 int lade__reg_is_registry(const lade_target *t)
@@ -496,10 +477,12 @@ int lade_registry_open(lade_target **out, const lade_ref *ref, const lade_regist
 
 	if (!opts)
 		opts = &defaults;
-	if (opts->version == 1) {
-		/* Built against version 1: its fields, the later ones at their defaults. */
+	if (opts->version == 1 || opts->version == 2) {
+		/* Built against an older version: its fields, the later ones at their defaults. */
 		v1 = defaults;
-		memcpy(&v1, opts, offsetof(lade_registry_options, timeout));
+		memcpy(&v1, opts,
+		       opts->version == 1 ? offsetof(lade_registry_options, timeout)
+					  : offsetof(lade_registry_options, referrers));
 		v1.version = LADE_REGISTRY_OPTIONS_VERSION;
 		opts = &v1;
 	}
@@ -542,6 +525,12 @@ int lade_registry_open(lade_target **out, const lade_ref *ref, const lade_regist
 		r->deadline_ms = lade__reg_now_ms() + (long)opts->timeout * 1000;
 	r->debug = opts->debug;
 	r->debug_payload = opts->debug_payload;
+	if (opts->referrers < LADE_REFERRERS_AUTO || opts->referrers > LADE_REFERRERS_TAG) {
+		err = lade__error(LADE_EINVALID, "registry options: referrers mode %d is not known", opts->referrers);
+		goto fail;
+	}
+	r->referrers_mode = opts->referrers;
+	r->referrers_api = -1;
 	for (size_t i = 0; i < opts->resolve_count; i++) {
 		struct curl_slist *l = curl_slist_append(r->resolve, opts->resolve[i]);
 		if (!l) {

@@ -209,3 +209,62 @@ int lade__reg_run(request *rq, enum method method, const char *url, const char *
 		return 0;
 	}
 }
+
+#define PAGES_MAX 10000
+
+int lade__reg_pages(registry *r, const char *first, const char *accept, size_t page_max, const char *scope,
+		    const char *what, lade__reg_page_cb page, void *payload)
+{
+	request rq;
+	char url[URL_MAX];
+	lade_digest *seen = NULL; /* the pages asked for, by the digest of their URL */
+	size_t nseen = 0, i;
+	int err, pages = 0;
+
+	if ((err = lade_snprintf(url, sizeof(url), "%s", first)) < 0 || (err = lade__reg_request_init(&rq, r)) < 0)
+		return err;
+	for (;;) {
+		if (++pages > PAGES_MAX) {
+			err = lade__error(LADE_EPROTOCOL, "%s: more than %d pages", what, PAGES_MAX);
+			break;
+		}
+		if ((err = lade__reg_run(&rq, M_GET, url, accept, page_max, 0, scope, what)) < 0)
+			break;
+		if (rq.status != 200) {
+			err = lade__reg_request_error(&rq, CURLE_OK, what);
+			break;
+		}
+		if ((err = page(&rq, payload)) != 0)
+			break;
+		if ((err = lade__link_next(r->base_url, rq.link, url, sizeof(url))) <= 0) {
+			if (err < 0)
+				err = lade__error(err, "%s: %s", what, lade_error_last()->message);
+			break;
+		}
+		/* A Link back to a page already read would go round for ever, repeating what it lists. */
+		if (!(nseen & (nseen + 1))) {
+			lade_digest *grown = realloc(seen, (nseen + 1) * 2 * sizeof(*seen));
+			if (!grown) {
+				err = lade_error_set_oom();
+				break;
+			}
+			seen = grown;
+		}
+		if ((err = lade_digest_buffer(&seen[nseen], LADE_DIGEST_SHA256, rq.url, strlen(rq.url))) < 0)
+			break;
+		nseen++;
+		if ((err = lade_digest_buffer(&seen[nseen], LADE_DIGEST_SHA256, url, strlen(url))) < 0)
+			break;
+		for (i = 0; i < nseen && !lade_digest_equal(&seen[i], &seen[nseen]); i++)
+			;
+		if (i < nseen) {
+			err = lade__error(LADE_EPROTOCOL,
+					  "%s: the registry's next page '%s' was already read (a Link loop)", what,
+					  url);
+			break;
+		}
+	}
+	free(seen);
+	lade__reg_request_dispose(&rq);
+	return err;
+}

@@ -39,6 +39,8 @@ static size_t header_cb(char *data, size_t size, size_t nitems, void *userdata)
 		rq->retry_after = -1;
 		rq->body_seen = 0;
 		rq->upload_range[0] = '\0';
+		rq->filters_applied[0] = '\0';
+		rq->oci_subject = 0;
 		rq->chunk_min = 0;
 		return len;
 	}
@@ -68,6 +70,11 @@ static size_t header_cb(char *data, size_t size, size_t nitems, void *userdata)
 	} else if (HEADER_IS("Range")) {
 		dst = rq->upload_range;
 		dstlen = sizeof(rq->upload_range);
+	} else if (HEADER_IS("OCI-Subject")) {
+		rq->oci_subject = 1;
+	} else if (HEADER_IS("OCI-Filters-Applied")) {
+		dst = rq->filters_applied;
+		dstlen = sizeof(rq->filters_applied);
 	} else if (HEADER_IS("OCI-Chunk-Min-Length")) {
 		rq->chunk_min = strtoull(colon + 1, NULL, 10);
 	} else if (HEADER_IS("Retry-After")) {

@@ -101,12 +101,14 @@ typedef struct request {
 	int body_seen;            /* the current response has started its body */
 	long retry_after;         /* seconds from Retry-After, -1 when absent */
 	char content_range[128];
-	char upload_range[64]; /* the Range header of an upload reply: "0-<last byte>" */
-	uint64_t chunk_min;    /* OCI-Chunk-Min-Length, 0 when absent */
-	char send_range[64];   /* Content-Range to send with a PATCH, "" for none */
-	long rate_start_ms;    /* --limit-rate on downloads: when the body began, */
-	uint64_t rate_bytes;   /* how much of it was taken, */
-	long paused_until_ms;  /* and until when the transfer waits (0: not paused) */
+	char upload_range[64];     /* the Range header of an upload reply: "0-<last byte>" */
+	uint64_t chunk_min;        /* OCI-Chunk-Min-Length, 0 when absent */
+	int oci_subject;           /* the reply had OCI-Subject: the registry processed the manifest's subject */
+	char filters_applied[128]; /* OCI-Filters-Applied of a referrers reply */
+	char send_range[64];       /* Content-Range to send with a PATCH, "" for none */
+	long rate_start_ms;        /* --limit-rate on downloads: when the body began, */
+	uint64_t rate_bytes;       /* how much of it was taken, */
+	long paused_until_ms;      /* and until when the transfer waits (0: not paused) */
 	char errbuf[CURL_ERROR_SIZE];
 	int done;             /* finished while another request drove the multi handle (lade__reg_drive), */
 	CURLcode done_result; /* with this result: the scheduler takes it from here */
@@ -143,6 +145,9 @@ struct registry {
 	lade_debug_cb debug;
 	void *debug_payload;
 	lade_registry_stats stats;
+	int referrers_mode;  /* LADE_REFERRERS_AUTO, _API or _TAG (distribution-spec 1.1 §2.10-2.11) */
+	int referrers_api;   /* learnt: 1 the registry has the referrers API, 0 it has not, -1 not known yet */
+	lade_digest indexed; /* the last manifest whose subject's fallback index this target brought up to date */
 };
 
 /* Stalled transfers are retried this often in all, whatever the retry count: a server that
@@ -159,6 +164,21 @@ int lade__reg_request_init(request *rq, registry *r);
 void lade__reg_request_dispose(request *rq);
 int lade__reg_request_setup(request *rq, enum method method, const char *url, const char *accept, size_t body_max);
 int lade__reg_past_deadline(const registry *r);
+/*
+ * GET url and the pages its Link headers lead to (bounded, a loop
+ * refused), calling page for each 200 reply; a page's non-zero answer
+ * stops the walk and is returned. Other statuses are errors.
+ */
+typedef int (*lade__reg_page_cb)(request *rq, void *payload);
+int lade__reg_pages(registry *r, const char *url, const char *accept, size_t page_max, const char *scope,
+		    const char *what, lade__reg_page_cb page, void *payload);
+/* Referrers (registry_referrers.c): the op, and the fallback index kept up to date after a manifest PUT. */
+int lade__reg_referrers(lade_target *t, const lade_descriptor *subject, const char *artifact_type,
+			lade_descriptor_cb cb, void *payload);
+int lade__reg_subject_check(registry *r, const lade_descriptor *desc, const void *data, size_t len,
+			    lade_descriptor **subject);
+int lade__reg_index_referrer(registry *r, const lade_descriptor *subject, const lade_descriptor *desc, const void *data,
+			     size_t len);
 long lade__reg_retry_delay(const registry *r, CURLcode cc, long status, long retry_after, int *attempt, int *stalls);
 int lade__reg_request_error(const request *rq, CURLcode cc, const char *what);
 void lade__reg_unpause_due(request *rq, long now, long *timeout);

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The target operations copy, delete and discover are built on (streaming
-# read, delete, untag; mount and referrers where a store lacks them),
+# read, delete, untag, referrers; mount where a store lacks it),
 # through the public dispatchers: on an OCI layout, on docker-registry, and
 # on docker-registry with token auth (deletes need the "delete" action).
 source "$(dirname "$0")/../harness/lib.sh"

@@ -42,7 +42,7 @@ typedef int (*lade_push_probe_cb)(lade_kind_input *in, const lade_kind **kind, c
 				  void *payload);
 
 /* Version 2 added probe; a version 1 struct is still accepted. */
-#define LADE_PUSH_OPTIONS_VERSION 2
+#define LADE_PUSH_OPTIONS_VERSION 3
 
 typedef struct lade_push_options {
 	unsigned int version;        /* LADE_PUSH_OPTIONS_VERSION */
@@ -64,6 +64,14 @@ typedef struct lade_push_options {
 	 */
 	lade_push_probe_cb probe;
 	void *probe_payload;
+	/* version 3 */
+	/*
+	 * The manifest this artifact refers to (attach): written as the
+	 * manifest's "subject", so the artifact is listed among the subject's
+	 * referrers (the target keeps a registry's fallback index where it has
+	 * no referrers API). Borrowed; NULL for none.
+	 */
+	const lade_descriptor *subject;
 } lade_push_options;
 
 #define LADE_PUSH_OPTIONS_INIT                                                                                         \

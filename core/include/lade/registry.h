@@ -47,7 +47,12 @@ typedef int (*lade_auth_cb)(void *payload, const char *host, const char *challen
 typedef void (*lade_debug_cb)(void *payload, const char *line);
 
 /* Version 2 added timeout and stall_timeout; a version 1 struct is still accepted. */
-#define LADE_REGISTRY_OPTIONS_VERSION 2
+#define LADE_REGISTRY_OPTIONS_VERSION 3
+
+/* How referrers are read and kept (distribution-spec 1.1 §2.10-2.11). */
+#define LADE_REFERRERS_AUTO 0 /* the referrers API where the registry has it, else the tag schema */
+#define LADE_REFERRERS_API 1  /* the API only (ORAS --distribution-spec v1.1-referrers-api) */
+#define LADE_REFERRERS_TAG 2  /* the sha256-<hex> tag schema only (v1.1-referrers-tag) */
 
 typedef struct lade_registry_options {
 	unsigned int version;     /* LADE_REGISTRY_OPTIONS_VERSION */
@@ -81,6 +86,8 @@ typedef struct lade_registry_options {
 	unsigned int stall_timeout; /* seconds under 1 KiB/s before a transfer is cut; 0 means 30. A stall
 				       is retried once in all, so a server that dribbles bytes costs about
 				       two stall times, not one per retry */
+	/* version 3 */
+	int referrers; /* LADE_REFERRERS_AUTO (0), _API or _TAG */
 } lade_registry_options;
 
 #define LADE_REGISTRY_OPTIONS_INIT                                                                                     \

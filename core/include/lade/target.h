@@ -105,6 +105,14 @@ LADE_EXTERN int lade_target_untag(lade_target *t, const char *tag);
 LADE_EXTERN int lade_target_referrers(lade_target *t, const lade_descriptor *subject, const char *artifact_type,
 				      lade_descriptor_cb cb, void *payload);
 
+/*
+ * The tag a registry without the referrers API keeps a subject's
+ * referrers index under: "<alg>-<encoded>", the algorithm cut to 32
+ * characters and the encoded part to 64, any other character '-'
+ * (sha256-<64 hex>). out needs LADE_REF_TAG_MAX bytes.
+ */
+LADE_EXTERN int lade_referrers_tag(const lade_digest *d, char *out, size_t outlen);
+
 /* The target's kind: "oci-layout", "registry", or what its implementer named it. Static storage. */
 LADE_EXTERN const char *lade_target_kind(const lade_target *t);
 

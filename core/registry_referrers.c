@@ -1,0 +1,436 @@
+/*
+ * Referrers on a registry (distribution-spec 1.1 §2.10-2.11, formats.md):
+ * read through the referrers API (pages followed by Link, filtered here
+ * when the registry did not apply the filter), or through the tag schema
+ * (an image index under the tag "<alg>-<hex>") where the registry has no
+ * API; and, when a manifest with a subject was PUT and the registry did
+ * not process the subject (no OCI-Subject), that index kept up to date:
+ * read, append, write, then read again after a pause longer than the
+ * exchange took, so that two writers at once both end up in it.
+ */
+#include "registry_internal.h"
+
+#include <time.h>
+
+/* Attempts at bringing the fallback index up to date before giving up. */
+#define INDEX_ATTEMPTS 10
+/* The pause before a written index is read back: at least this, and four times the exchange. */
+#define SETTLE_MIN_MS 150
+
+int lade_referrers_tag(const lade_digest *d, char *out, size_t outlen)
+{
+	const char *hex = lade_digest_hex(d);
+	size_t alg = (size_t)(hex - 1 - d->str), enc = strlen(hex), i;
+	/* distribution-spec main: the algorithm cut to 32 characters, the encoded part to 64 */
+	if (alg > 32)
+		alg = 32;
+	if (enc > 64)
+		enc = 64;
+	if (alg + 1 + enc + 1 > outlen)
+		return lade__error(LADE_ETOOLARGE, "no room for the referrers tag of %s", d->str);
+	memcpy(out, d->str, alg);
+	out[alg] = '-';
+	memcpy(out + alg + 1, hex, enc);
+	out[alg + 1 + enc] = '\0';
+	/* every character a tag may not hold becomes '-' */
+	for (i = 0; out[i]; i++)
+		if (!isalnum((unsigned char)out[i]) && out[i] != '_' && out[i] != '.' && out[i] != '-')
+			out[i] = '-';
+	return 0;
+}
+
+/* One referrers index read: its entries filtered and handed on. */
+typedef struct referring {
+	registry *r;
+	const char *artifact_type; /* NULL: all */
+	int filtered;              /* the registry applied the artifactType filter */
+	int doubt_types;           /* a fallback index: an entry's artifactType may be wrong (GHCR) */
+	lade_descriptor_cb cb;
+	void *payload;
+	const char *what;
+} referring;
+
+/* The artifactType a referrer manifest itself declares (else its config's media type), into out. */
+static int declared_type(registry *r, const lade_descriptor *d, char *out, size_t outlen)
+{
+	lade_buf bytes;
+	lade_manifest m;
+	lade_index idx;
+	const char *at = NULL;
+	int err;
+	out[0] = '\0';
+	lade_buf_init(&bytes, LADE_MANIFEST_MAX);
+	if ((err = lade_target_fetch_bytes(&r->base, d, LADE_MANIFEST_MAX, &bytes)) < 0)
+		return err;
+	if (!strcmp(d->media_type, LADE_MEDIATYPE_INDEX)) {
+		if ((err = lade_index_parse(&idx, bytes.ptr, bytes.size)) == 0) {
+			snprintf(out, outlen, "%s", idx.artifact_type ? idx.artifact_type : "");
+			lade_index_dispose(&idx);
+		}
+	} else if ((err = lade_manifest_parse(&m, bytes.ptr, bytes.size)) == 0) {
+		at = m.artifact_type ? m.artifact_type : m.config.media_type;
+		snprintf(out, outlen, "%s", at ? at : "");
+		lade_manifest_dispose(&m);
+	}
+	lade_buf_dispose(&bytes);
+	return err;
+}
+
+static int referrer_entry(const char *text, size_t len, const cJSON *item, size_t index, void *payload)
+{
+	referring *rf = payload;
+	lade_descriptor d;
+	char real[256];
+	const char *at;
+	int err;
+	(void)text;
+	(void)len;
+	(void)index;
+	if ((err = lade__descriptor_from_json(&d, item, rf->what)) < 0)
+		return err;
+	at = d.artifact_type;
+	/* GHCR's fallback indexes may say the empty type for what is a signature: the manifest says better. */
+	if (rf->doubt_types && (!at || !strcmp(at, LADE_MEDIATYPE_EMPTY)) && lade_mediatype_is_manifest(d.media_type)) {
+		if ((err = declared_type(rf->r, &d, real, sizeof(real))) < 0) {
+			lade_descriptor_dispose(&d);
+			return err;
+		}
+		if (real[0]) {
+			free(d.artifact_type);
+			if (!(d.artifact_type = lade_strdup(real))) {
+				lade_descriptor_dispose(&d);
+				return LADE_ENOMEM;
+			}
+			at = d.artifact_type;
+		}
+	}
+	if (!rf->artifact_type || rf->filtered || (at && !strcmp(at, rf->artifact_type)))
+		err = rf->cb(&d, rf->payload);
+	lade_descriptor_dispose(&d);
+	return err;
+}
+
+/* The entries of one referrers index document (an API page or the fallback tag's index). */
+static int referrers_document(referring *rf, const char *data, size_t size)
+{
+	lade__json_split sp;
+	int err;
+	if ((err = lade__json_split_parse(data, size, LADE_MANIFEST_MAX, rf->what, &sp)) < 0)
+		return err;
+	err = cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(sp.rest, "manifests"))
+		  ? lade__json_split_each(&sp, "manifests", rf->what, referrer_entry, rf)
+		  : lade__error(LADE_EPROTOCOL, "%s: not an image index (no \"manifests\" array)", rf->what);
+	cJSON_Delete(sp.rest);
+	return err;
+}
+
+static int referrers_page(request *rq, void *payload)
+{
+	referring *rf = payload;
+	rf->filtered = rf->artifact_type && strstr(rq->filters_applied, "artifactType") != NULL;
+	return referrers_document(rf, rq->body.ptr, rq->body.size);
+}
+
+static int api_referrers(referring *rf, const lade_descriptor *subject)
+{
+	registry *r = rf->r;
+	char url[URL_MAX], scope[600];
+	lade__reg_scope_for(r, scope, sizeof(scope), 0);
+	if (lade__reg_url_for(r, url, sizeof(url), "/v2/%s/referrers/%s", subject->digest.str) < 0)
+		return lade_error_last()->code;
+	if (rf->artifact_type) {
+		size_t n = strlen(url);
+		char *esc = curl_easy_escape(NULL, rf->artifact_type, 0);
+		int err = esc ? lade_snprintf(url + n, sizeof(url) - n, "?artifactType=%s", esc) : LADE_ENOMEM;
+		curl_free(esc);
+		if (err < 0)
+			return err;
+	}
+	return lade__reg_pages(r, url, "Accept: " LADE_MEDIATYPE_INDEX, LADE_MANIFEST_MAX, scope, rf->what,
+			       referrers_page, rf);
+}
+
+/*
+ * The fallback tag's index into *bytes and *desc (*found 0 when the tag is
+ * not there). Anything but an image index there is refused: it is not
+ * lade's to overwrite.
+ */
+static int fallback_index(registry *r, const char *tag, lade_buf *bytes, lade_descriptor *desc, int *found)
+{
+	char mt[256];
+	int err;
+	*found = 0;
+	lade_buf_clear(bytes);
+	if ((err = lade_target_fetch_manifest(&r->base, tag, LADE_MANIFEST_MAX, desc, bytes)) < 0) {
+		if (err != LADE_ENOTFOUND)
+			return err;
+		lade_error_clear();
+		return 0;
+	}
+	*found = 1;
+	if ((err = lade_manifest_sniff_media_type(bytes->ptr, bytes->size, mt, sizeof(mt))) < 0 ||
+	    strcmp(mt, LADE_MEDIATYPE_INDEX) != 0) {
+		lade_descriptor_dispose(desc);
+		return lade__error(LADE_EINVALID,
+				   "'%s/%s:%s' holds %s, not the image index of referrers that tag is for; "
+				   "leaving it as it is",
+				   r->host, r->repository, tag, err < 0 || !mt[0] ? "something else" : mt);
+	}
+	return 0;
+}
+
+static int tag_referrers(referring *rf, const lade_descriptor *subject)
+{
+	char tag[LADE_REF_TAG_MAX + 1];
+	lade_descriptor desc;
+	lade_buf bytes;
+	int found, err;
+	if ((err = lade_referrers_tag(&subject->digest, tag, sizeof(tag))) < 0)
+		return err;
+	lade_buf_init(&bytes, LADE_MANIFEST_MAX);
+	if ((err = fallback_index(rf->r, tag, &bytes, &desc, &found)) == 0 && found) {
+		rf->doubt_types = 1;
+		rf->filtered = 0;
+		err = referrers_document(rf, bytes.ptr, bytes.size);
+		lade_descriptor_dispose(&desc);
+	}
+	lade_buf_dispose(&bytes);
+	return err;
+}
+
+int lade__reg_referrers(lade_target *t, const lade_descriptor *subject, const char *artifact_type,
+			lade_descriptor_cb cb, void *payload)
+{
+	registry *r = (registry *)t;
+	char what[300];
+	referring rf;
+	int err;
+
+	snprintf(what, sizeof(what), "cannot list the referrers of %s in '%s/%s'", subject->digest.str, r->host,
+		 r->repository);
+	memset(&rf, 0, sizeof(rf));
+	rf.r = r;
+	rf.artifact_type = artifact_type && *artifact_type ? artifact_type : NULL;
+	rf.cb = cb;
+	rf.payload = payload;
+	rf.what = what;
+	if (r->referrers_mode == LADE_REFERRERS_TAG || (r->referrers_mode == LADE_REFERRERS_AUTO && !r->referrers_api))
+		return tag_referrers(&rf, subject);
+	err = api_referrers(&rf, subject);
+	/* 404 means no referrers API (a repository that is not there says NAME_UNKNOWN instead). */
+	if (err == LADE_ENOTFOUND && strcmp(lade_error_last()->registry_code, "NAME_UNKNOWN") != 0) {
+		if (r->referrers_mode == LADE_REFERRERS_API)
+			return lade__error(LADE_EUNSUPPORTED, "%s: the registry has no referrers API", what);
+		r->referrers_api = 0;
+		lade_error_clear();
+		return tag_referrers(&rf, subject);
+	}
+	if (err == 0)
+		r->referrers_api = 1;
+	return err;
+}
+
+int lade__reg_subject_check(registry *r, const lade_descriptor *desc, const void *data, size_t len,
+			    lade_descriptor **subject)
+{
+	const lade_descriptor *found = NULL;
+	lade_manifest m;
+	lade_index idx;
+	lade_descriptor old;
+	lade_buf bytes;
+	char tag[LADE_REF_TAG_MAX + 1];
+	int parsed_index = 0, there, err;
+
+	*subject = NULL;
+	if (!memmem(data, len, "\"subject\"", 9))
+		return 0;
+	if (!strcmp(desc->media_type, LADE_MEDIATYPE_INDEX)) {
+		if ((err = lade_index_parse(&idx, data, len)) < 0)
+			return err;
+		parsed_index = 1;
+		found = idx.subject;
+	} else if (!strcmp(desc->media_type, LADE_MEDIATYPE_MANIFEST)) {
+		if ((err = lade_manifest_parse(&m, data, len)) < 0)
+			return err;
+		found = m.subject;
+	} else {
+		return 0;
+	}
+	if (found && !(*subject = calloc(1, sizeof(**subject))))
+		err = lade_error_set_oom();
+	else if (found)
+		err = lade_descriptor_copy(*subject, found);
+	if (parsed_index)
+		lade_index_dispose(&idx);
+	else
+		lade_manifest_dispose(&m);
+	if (err < 0 || !*subject || r->referrers_mode == LADE_REFERRERS_API || r->referrers_api == 1)
+		return err;
+	/* Before anything is sent: a fallback tag that holds something else stops the push here. */
+	lade_buf_init(&bytes, LADE_MANIFEST_MAX);
+	if ((err = lade_referrers_tag(&(*subject)->digest, tag, sizeof(tag))) == 0 &&
+	    (err = fallback_index(r, tag, &bytes, &old, &there)) == 0 && there)
+		lade_descriptor_dispose(&old);
+	lade_buf_dispose(&bytes);
+	return err;
+}
+
+/* What the referrers index lists for a manifest: its type and all its annotations (DIST §2.8 step 5). */
+static int entry_for(const lade_descriptor *desc, const void *data, size_t len, lade_descriptor *out)
+{
+	lade_manifest m;
+	lade_index idx;
+	const lade_annotations *ann;
+	const char *at;
+	size_t i;
+	int is_index = !strcmp(desc->media_type, LADE_MEDIATYPE_INDEX), err;
+
+	memset(out, 0, sizeof(*out));
+	if ((err = is_index ? lade_index_parse(&idx, data, len) : lade_manifest_parse(&m, data, len)) < 0)
+		return err;
+	at = is_index ? idx.artifact_type : m.artifact_type ? m.artifact_type : m.config.media_type;
+	ann = is_index ? &idx.annotations : &m.annotations;
+	out->size = desc->size;
+	out->digest = desc->digest;
+	if (!(out->media_type = lade_strdup(desc->media_type)) || (at && !(out->artifact_type = lade_strdup(at))))
+		err = LADE_ENOMEM;
+	for (i = 0; err == 0 && i < ann->count; i++)
+		err = lade_annotations_set(&out->annotations, ann->keys[i], ann->values[i]);
+	if (is_index)
+		lade_index_dispose(&idx);
+	else
+		lade_manifest_dispose(&m);
+	if (err < 0)
+		lade_descriptor_dispose(out);
+	return err;
+}
+
+static int lists(const lade_index *idx, const lade_digest *d)
+{
+	size_t i;
+	for (i = 0; i < idx->manifest_count; i++)
+		if (lade_digest_equal(&idx->manifests[i].digest, d))
+			return 1;
+	return 0;
+}
+
+/* Read the fallback index (an empty one when the tag is not there); *listed when it names d. */
+static int read_index(registry *r, const char *tag, lade_index *idx, lade_descriptor *at, int *there,
+		      const lade_digest *d, int *listed)
+{
+	lade_buf bytes;
+	int err;
+	lade_buf_init(&bytes, LADE_MANIFEST_MAX);
+	memset(idx, 0, sizeof(*idx));
+	*listed = 0;
+	if ((err = fallback_index(r, tag, &bytes, at, there)) == 0) {
+		if (*there) {
+			if ((err = lade_index_parse(idx, bytes.ptr, bytes.size)) < 0)
+				lade_descriptor_dispose(at);
+			else
+				*listed = lists(idx, d);
+		} else {
+			idx->schema_version = 2;
+			err = (idx->media_type = lade_strdup(LADE_MEDIATYPE_INDEX)) ? 0 : LADE_ENOMEM;
+		}
+	}
+	lade_buf_dispose(&bytes);
+	return err;
+}
+
+static long now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+}
+
+/* The superseded index goes where the registry allows it (ORAS leaves it); refused or not, no matter. */
+static void remove_superseded(registry *r, const lade_descriptor *old, const char *tag)
+{
+	lade_descriptor now;
+	lade_buf bytes;
+	int there;
+	lade_error kept = *lade_error_last();
+	lade_buf_init(&bytes, LADE_MANIFEST_MAX);
+	/* Deleting by digest takes the tags naming it along: only while the tag names another. */
+	if (fallback_index(r, tag, &bytes, &now, &there) == 0 && there) {
+		if (!lade_digest_equal(&now.digest, &old->digest))
+			lade_target_delete(&r->base, old);
+		lade_descriptor_dispose(&now);
+	}
+	lade_buf_dispose(&bytes);
+	*(lade_error *)lade_error_last() = kept;
+}
+
+int lade__reg_index_referrer(registry *r, const lade_descriptor *subject, const lade_descriptor *desc, const void *data,
+			     size_t len)
+{
+	char tag[LADE_REF_TAG_MAX + 1];
+	lade_descriptor entry, old, fresh;
+	lade_index idx;
+	lade_buf out;
+	int attempt, there = 0, listed, err;
+	long started, settle;
+
+	if ((err = lade_referrers_tag(&subject->digest, tag, sizeof(tag))) < 0 ||
+	    (err = entry_for(desc, data, len, &entry)) < 0)
+		return err;
+	lade_buf_init(&out, LADE_MANIFEST_MAX);
+	for (attempt = 0; attempt < INDEX_ATTEMPTS; attempt++) {
+		int wrote = 0;
+		started = now_ms();
+		if ((err = read_index(r, tag, &idx, &old, &there, &desc->digest, &listed)) < 0)
+			break;
+		if (!listed) {
+			/* Appended as a copy: the index owns its entries. */
+			lade_descriptor *grown = realloc(idx.manifests, (idx.manifest_count + 1) * sizeof(*grown));
+			if (!grown) {
+				err = lade_error_set_oom();
+			} else {
+				idx.manifests = grown;
+				if ((err = lade_descriptor_copy(&idx.manifests[idx.manifest_count], &entry)) == 0)
+					idx.manifest_count++;
+			}
+			lade_buf_clear(&out);
+			memset(&fresh, 0, sizeof(fresh));
+			fresh.media_type = LADE_MEDIATYPE_INDEX;
+			if (err == 0 && (err = lade_index_encode(&out, &idx)) == 0 &&
+			    (err = lade_digest_buffer(&fresh.digest, LADE_DIGEST_SHA256, out.ptr, out.size)) == 0) {
+				fresh.size = out.size;
+				err = lade_target_tag(&r->base, &fresh, out.ptr, out.size, tag);
+				wrote = err == 0;
+			}
+		}
+		lade_index_dispose(&idx);
+		if (wrote) {
+			/* Read it back once a writer that read before this write has had the time to write too. */
+			lade_descriptor back;
+			lade_index check;
+			int back_there;
+			settle = 4 * (now_ms() - started);
+			if (settle < SETTLE_MIN_MS)
+				settle = SETTLE_MIN_MS;
+			lade__reg_sleep_ms(settle + rand() % (settle / 2 + 1));
+			if ((err = read_index(r, tag, &check, &back, &back_there, &desc->digest, &listed)) == 0) {
+				lade_index_dispose(&check);
+				if (back_there)
+					lade_descriptor_dispose(&back);
+			}
+			if (err == 0 && listed && there)
+				remove_superseded(r, &old, tag);
+		}
+		if (there)
+			lade_descriptor_dispose(&old);
+		if (err < 0 || listed)
+			break;
+	}
+	if (err == 0 && !listed)
+		err = lade__error(LADE_EPROTOCOL,
+				  "'%s/%s:%s': other writers kept replacing the referrers index; %s is pushed but "
+				  "not listed after %d attempts",
+				  r->host, r->repository, tag, desc->digest.str, INDEX_ATTEMPTS);
+	lade_descriptor_dispose(&entry);
+	lade_buf_dispose(&out);
+	return err;
+}
