@@ -30,6 +30,8 @@ const char TARGET_OPTIONS_HELP[] =
     "      --chunk-size BYTES    upload in PATCH chunks of this size (e.g. 16M)\n"
     "      --timeout SECONDS     give up when the whole command takes longer\n"
     "      --stall-timeout SECONDS  cut a transfer under 1 KiB/s for this long (30)\n"
+    "      --distribution-spec S referrers through the API only (v1.1-referrers-api) or the\n"
+    "                            sha256-<hex> tag schema only (v1.1-referrers-tag); default: detect\n"
     "      --debug               trace every request and response (secrets redacted)\n"
     "  -h, --help                show this help\n";
 
@@ -55,6 +57,7 @@ void target_opts_registry(const target_opts *o, lade_registry_options *ro)
 	ro->chunk_size = o->chunk_size;
 	ro->timeout = o->timeout;
 	ro->stall_timeout = o->stall_timeout;
+	ro->referrers = o->referrers;
 	if (o->debug)
 		ro->debug = print_debug;
 }
@@ -149,6 +152,19 @@ int target_opts_handle(target_opts *o, int opt, const char *arg)
 		*(opt == OPT_LIMIT_RATE ? &o->limit_rate : &o->chunk_size) = bytes;
 		return 1;
 	}
+	case OPT_DISTRIBUTION_SPEC:
+		/* ORAS's names for the two ways referrers are kept (distribution-spec 1.1) */
+		if (!strcmp(arg, "v1.1-referrers-api"))
+			o->referrers = LADE_REFERRERS_API;
+		else if (!strcmp(arg, "v1.1-referrers-tag"))
+			o->referrers = LADE_REFERRERS_TAG;
+		else {
+			fprintf(stderr,
+				"lade: --distribution-spec takes v1.1-referrers-api or v1.1-referrers-tag, not '%s'\n",
+				arg);
+			return -1;
+		}
+		return 1;
 	case OPT_TIMEOUT:
 	case OPT_STALL_TIMEOUT: {
 		unsigned long seconds;
@@ -411,4 +427,47 @@ const char *human_size(uint64_t bytes, char *buf, size_t len)
 	else
 		snprintf(buf, len, "%.1f %s", v, units[u]);
 	return buf;
+}
+
+int resolve_subject(opened_target *ot, const char *reference, const char *platform, lade_descriptor *out)
+{
+	lade_buf bytes;
+	lade_index idx;
+	lade_platform want;
+	char wanted[128];
+	size_t i;
+	int err;
+
+	lade_buf_init(&bytes, 4 * 1024 * 1024);
+	if ((err = lade_manifest_fetch(ot->target, reference, out, &bytes)) < 0) {
+		lade_buf_dispose(&bytes);
+		return err;
+	}
+	if (!platform || strcmp(out->media_type, LADE_MEDIATYPE_INDEX) != 0) {
+		lade_buf_dispose(&bytes);
+		return 0;
+	}
+	/* --platform: the index's manifest for it is the subject, as ORAS picks it. */
+	memset(&want, 0, sizeof(want));
+	if ((err = lade_platform_parse(&want, platform)) < 0 ||
+	    (err = lade_index_parse(&idx, bytes.ptr, bytes.size)) < 0)
+		goto done;
+	for (i = 0; i < idx.manifest_count; i++)
+		if (idx.manifests[i].platform && lade_platform_match(&want, idx.manifests[i].platform))
+			break;
+	if (i < idx.manifest_count) {
+		lade_descriptor_dispose(out);
+		err = lade_descriptor_copy(out, &idx.manifests[i]);
+	} else {
+		lade_platform_format(&want, wanted, sizeof(wanted));
+		err = lade_error_set(LADE_ENOTFOUND, "'%s' is an image index with no manifest for %s", reference,
+				     wanted);
+	}
+	lade_index_dispose(&idx);
+done:
+	lade_platform_dispose(&want);
+	lade_buf_dispose(&bytes);
+	if (err < 0)
+		lade_descriptor_dispose(out);
+	return err;
 }

@@ -37,6 +37,7 @@ typedef struct target_opts {
 	unsigned int timeout;       /* --timeout: seconds for the whole command, 0 for none */
 	unsigned int stall_timeout; /* --stall-timeout */
 	int debug;
+	int referrers; /* --distribution-spec: LADE_REFERRERS_AUTO, _API or _TAG */
 	char password_buf[4096];
 } target_opts;
 
@@ -71,6 +72,10 @@ enum {
 	OPT_PLATFORM,
 	OPT_TIMEOUT,
 	OPT_STALL_TIMEOUT,
+	OPT_DISTRIBUTION_SPEC,
+	OPT_SUBJECT,
+	OPT_DEPTH,
+	OPT_FORMAT,
 	OPT_HELP
 };
 
@@ -88,6 +93,7 @@ enum {
 	    {"header", required_argument, NULL, 'H'}, {"limit-rate", required_argument, NULL, OPT_LIMIT_RATE},         \
 	    {"debug", no_argument, NULL, OPT_DEBUG}, {"chunk-size", required_argument, NULL, OPT_CHUNK_SIZE},          \
 	    {"timeout", required_argument, NULL, OPT_TIMEOUT},                                                         \
+	    {"distribution-spec", required_argument, NULL, OPT_DISTRIBUTION_SPEC},                                     \
 	{                                                                                                              \
 		"stall-timeout", required_argument, NULL, OPT_STALL_TIMEOUT                                            \
 	}
@@ -119,6 +125,12 @@ typedef struct opened_target {
 	int bad_reference;      /* open failed because the reference is malformed */
 	lade_credential stored; /* credentials found in a config file, owned */
 } opened_target;
+
+/*
+ * The descriptor reference (tag or digest) names in ot, for a referrer's
+ * subject; with platform, an index's manifest for it. Caller disposes out.
+ */
+int resolve_subject(opened_target *ot, const char *reference, const char *platform, lade_descriptor *out);
 
 /* Parse ref and open the layout or registry it names. create: make a missing layout. */
 int open_target(opened_target *out, const char *ref, const target_opts *o, int create);
@@ -158,6 +170,8 @@ int parse_bytes(const char *arg, uint64_t *out);
 const char *human_size(uint64_t bytes, char *buf, size_t len);
 
 int cmd_push(int argc, char **argv);
+int cmd_attach(int argc, char **argv);
+int cmd_discover(int argc, char **argv);
 int cmd_pull(int argc, char **argv);
 int cmd_resolve(int argc, char **argv);
 int cmd_manifest(int argc, char **argv);

@@ -10,6 +10,8 @@ static const char MAIN_HELP[] = "Usage: lade <command> [options]\n"
 				"Commands:\n"
 				"  push       push files as one artifact\n"
 				"  pull       pull an artifact's files\n"
+				"  attach     attach files to what is already there (a referrer)\n"
+				"  discover   list what refers to a manifest\n"
 				"  resolve    print the digest a tag points to\n"
 				"  manifest   fetch a manifest (manifest fetch)\n"
 				"  blob       fetch a blob (blob fetch)\n"
@@ -28,7 +30,7 @@ static const struct {
 } commands[] = {
     {"push", cmd_push},   {"pull", cmd_pull},     {"resolve", cmd_resolve}, {"manifest", cmd_manifest},
     {"blob", cmd_blob},   {"repo", cmd_repo},     {"version", cmd_version}, {"kinds", cmd_kinds},
-    {"login", cmd_login}, {"logout", cmd_logout},
+    {"login", cmd_login}, {"logout", cmd_logout}, {"attach", cmd_attach},   {"discover", cmd_discover},
 };
 
 int main(int argc, char **argv)

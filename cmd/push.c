@@ -29,7 +29,26 @@ static const char PUSH_HELP[] =
     "helm push does; any chart or wasm reference without a tag takes the\n"
     "version ('+' written '_').\n";
 
+static const char ATTACH_HELP[] =
+    "Usage: lade attach [options] --artifact-type TYPE <subject> [<file>[:mediatype]...]\n"
+    "\n"
+    "Attach files to what is already there: push an artifact whose subject is\n"
+    "the manifest <subject> names (a tag or a digest), so it is listed among\n"
+    "that manifest's referrers (lade discover). The subject's tags and digest\n"
+    "do not change. With no files, the artifact is its annotations alone (a\n"
+    "signature, an attestation). Where the registry has no referrers API the\n"
+    "subject's sha256-<hex> index tag is kept up to date instead.\n"
+    "\n"
+    "Options:\n"
+    "      --artifact-type TYPE  the referrer's artifactType (required)\n"
+    "  -a, --annotation KEY=VAL  manifest annotation (repeatable)\n"
+    "      --annotation-file F   JSON: {\"$manifest\":{..}, \"$config\":{..}, \"<file>\":{..}}\n"
+    "      --config F[:TYPE]     use F as the config blob (default: the empty config)\n"
+    "      --export-manifest F   also write the pushed manifest to F\n"
+    "      --platform P          the subject is an index: attach to its manifest for P\n";
+
 typedef struct push_state {
+	int attach; /* lade attach: files are layers whatever they look like */
 	lade_annotations manifest_annotations;
 	lade_annotations config_annotations;
 	lade_annotations *file_annotations; /* one per file */
@@ -170,6 +189,12 @@ static int probe_file(lade_kind_input *in, const lade_kind **kind, const char *p
 	/* What lade_push does for a library user too; libmagic's early answer, when there is one, is not asked again. */
 	if (lade_kinds_push_probe(in, kind, path, media_type ? media_type : early, NULL) < 0)
 		return lade_error_last()->code;
+	/* An attached chart or wasm binary is a file among the referrer's layers, not an artifact of its own. */
+	if (st && st->attach && *kind && (*kind)->artifact) {
+		*kind = lade_kinds_find("file");
+		if (!early && !media_type)
+			lade_kinds_probe_mime(in);
+	}
 	if (early && !media_type)
 		snprintf(in->mime, sizeof(in->mime), "%s", early);
 	return 0;
@@ -202,7 +227,45 @@ static void push_state_dispose(push_state *st)
 	cJSON_Delete(st->annotation_file);
 }
 
-int cmd_push(int argc, char **argv)
+/* The subject --subject names: a tag or digest of the repository pushed to, or a whole reference to it. */
+static int subject_reference(const opened_target *ot, const char *arg, const target_opts *topts, char *out,
+			     size_t outlen)
+{
+	opened_target probe;
+	const char *at = strrchr(arg, '@'), *slash = strrchr(arg, '/'), *colon = strrchr(arg, ':');
+	if (!slash) {
+		snprintf(out, outlen, "%s", arg);
+		return 0;
+	}
+	(void)at;
+	(void)colon;
+	/* A whole reference: parsed as the target's, and it must be the same repository. */
+	memset(&probe, 0, sizeof(probe));
+	if (topts->oci_layout) {
+		lade_layout_ref lr;
+		if (lade_layout_ref_parse(&lr, arg) < 0)
+			return -1;
+		if (strcmp(lr.path, ot->repository) != 0)
+			goto elsewhere;
+		snprintf(out, outlen, "%s", lr.digest[0] ? lr.digest : lr.tag);
+	} else {
+		lade_ref r;
+		char display[sizeof(probe.display)];
+		if (lade_ref_parse(&r, arg) < 0)
+			return -1;
+		snprintf(display, sizeof(display), "%s/%s", r.registry, r.repository);
+		if (strcmp(display, ot->display) != 0)
+			goto elsewhere;
+		snprintf(out, outlen, "%s", r.digest[0] ? r.digest : r.tag);
+	}
+	return 0;
+elsewhere:
+	lade_error_set(LADE_EINVALID, "the subject '%s' is not in '%s': a referrer lives in its subject's repository",
+		       arg, ot->display);
+	return -1;
+}
+
+static int push_main(int argc, char **argv, int attach)
 {
 	static const struct option long_options[] = {
 	    TARGET_LONG_OPTIONS,
@@ -212,8 +275,13 @@ int cmd_push(int argc, char **argv)
 	    {"config", required_argument, NULL, OPT_CONFIG},
 	    {"export-manifest", required_argument, NULL, OPT_EXPORT_MANIFEST},
 	    {"kind", required_argument, NULL, OPT_KIND},
+	    {"subject", required_argument, NULL, OPT_SUBJECT},
+	    {"platform", required_argument, NULL, OPT_PLATFORM},
 	    {NULL, 0, NULL, 0},
 	};
+	const char *cmd = attach ? "attach" : "push", *subject_arg = NULL, *platform = NULL;
+	lade_descriptor subject;
+	int have_subject = 0;
 	target_opts topts;
 	push_state st;
 	lade_push_options popts = LADE_PUSH_OPTIONS_INIT;
@@ -229,6 +297,8 @@ int cmd_push(int argc, char **argv)
 
 	memset(&st, 0, sizeof(st));
 	memset(&ot, 0, sizeof(ot));
+	memset(&subject, 0, sizeof(subject));
+	st.attach = attach;
 	lade_buf_init(&implied_tag, 256);
 	target_opts_init(&topts);
 	/* "-:TYPE" is standard input with a media type, but getopt would read it
@@ -249,9 +319,17 @@ int cmd_push(int argc, char **argv)
 			continue;
 		switch (opt) {
 		case 'h':
-			printf("%s\n%s", PUSH_HELP, TARGET_OPTIONS_HELP);
+			printf("%s\n%s", attach ? ATTACH_HELP : PUSH_HELP, TARGET_OPTIONS_HELP);
 			rc = EXIT_OK;
 			goto done;
+		case OPT_SUBJECT:
+			if (attach)
+				goto usage;
+			subject_arg = optarg;
+			break;
+		case OPT_PLATFORM:
+			platform = optarg;
+			break;
 		case OPT_ARTIFACT_TYPE:
 			popts.artifact_type = optarg;
 			break;
@@ -269,6 +347,8 @@ int cmd_push(int argc, char **argv)
 			export_manifest = optarg;
 			break;
 		case OPT_KIND:
+			if (attach)
+				goto usage;
 			if (!(forced_kind = lade_kinds_find(optarg))) {
 				rc = usage_error("push", "unknown kind '%s' (see 'lade kinds')", optarg);
 				goto done;
@@ -283,7 +363,15 @@ int cmd_push(int argc, char **argv)
 			if (argv[k] == stdin_typed[i])
 				argv[k]--;
 	if (argc - optind < 1) {
-		rc = usage_error("push", "push needs a reference");
+		rc = usage_error(cmd, attach ? "attach needs a subject" : "push needs a reference");
+		goto done;
+	}
+	if (attach && !popts.artifact_type) {
+		rc = usage_error(cmd, "attach needs --artifact-type: what the referrer is (an SBOM, a signature...)");
+		goto done;
+	}
+	if (!attach && platform && !subject_arg) {
+		rc = usage_error(cmd, "--platform chooses a subject's manifest: it goes with --subject");
 		goto done;
 	}
 	if (annotation_file && st.manifest_annotations.count) {
@@ -293,10 +381,15 @@ int cmd_push(int argc, char **argv)
 	if (target_opts_finish(&topts) < 0)
 		goto usage;
 	/* oci://host/ns is Helm's form: the chart's name is appended once the chart is read. */
-	if ((rc = copy_reference("push", argv[optind], &topts, refbuf, sizeof(refbuf), &helm_style)) != 0)
+	if ((rc = copy_reference(cmd, argv[optind], &topts, refbuf, sizeof(refbuf), &helm_style)) != 0)
 		goto done;
 	rc = EXIT_FAILURE_;
-	ntags = split_tags(refbuf, &tags);
+	if (attach && helm_style) {
+		rc = usage_error(cmd, "the subject is a reference, not an oci:// chart repository");
+		goto done;
+	}
+	/* attach: the reference is the subject's, and nothing is tagged */
+	ntags = attach ? 0 : split_tags(refbuf, &tags);
 	for (i = 0; i < (size_t)ntags; i++) {
 		if (lade_ref_validate_tag(tags[i]) < 0) {
 			failf("invalid reference '%s': %s", argv[optind], lade_error_last()->message);
@@ -349,7 +442,7 @@ int cmd_push(int argc, char **argv)
 			continue;
 		}
 		/* One file may be a chart or wasm binary that names the repository: look at it now. */
-		if (probe_file(st.inputs, &st.files[i].kind, path, type, NULL) < 0) {
+		if (probe_file(st.inputs, &st.files[i].kind, path, type, attach ? &st : NULL) < 0) {
 			rc = fail();
 			goto done;
 		}
@@ -385,7 +478,7 @@ int cmd_push(int argc, char **argv)
 	popts.annotations = &st.manifest_annotations;
 	popts.config_annotations = &st.config_annotations;
 	/* The repository and default tag an artifact kind implies (Helm's naming policy), the library's rule. */
-	if (st.file_count == 1 && st.files[0].kind) {
+	if (st.file_count == 1 && st.files[0].kind && !attach) {
 		lade_buf target_ref;
 		lade_buf_init(&target_ref, sizeof(refbuf));
 		if (lade_kinds_push_reference(st.files[0].kind, &st.inputs[0], refbuf, helm_style, &target_ref,
@@ -401,18 +494,36 @@ int cmd_push(int argc, char **argv)
 				 st.file_count ? st.files[0].path : "(nothing)");
 		goto done;
 	}
-	{
+	if (!attach) {
 		const char *at = strrchr(refbuf, '@'), *slash = strrchr(refbuf, '/');
 		if (at && (!slash || at > slash)) {
 			rc = usage_error("push", "push takes tags, not a digest: '%s'", argv[optind]);
 			goto done;
 		}
 	}
-	if (open_target(&ot, refbuf, &topts, 1) < 0) {
+	if (open_target(&ot, refbuf, &topts, !attach) < 0) {
 		rc = open_failed(&ot);
 		goto done;
 	}
-	if (!ntags && !ot.reference[0] && implied_tag.size) {
+	if (attach || subject_arg) {
+		char subject_ref[sizeof(ot.reference) + 8];
+		if (attach)
+			snprintf(subject_ref, sizeof(subject_ref), "%s", ot.reference[0] ? ot.reference : "latest");
+		else if (subject_reference(&ot, subject_arg, &topts, subject_ref, sizeof(subject_ref)) < 0) {
+			rc = usage_error(cmd, "--subject '%s': %s", subject_arg, lade_error_last()->message);
+			goto done;
+		}
+		if (resolve_subject(&ot, subject_ref, platform, &subject) < 0) {
+			rc = failf("the subject %s: %s", attach ? argv[optind] : subject_arg,
+				   lade_error_last()->message);
+			goto done;
+		}
+		have_subject = 1;
+		popts.subject = &subject;
+	}
+	if (attach) {
+		/* a referrer is found through its subject, not by a tag */
+	} else if (!ntags && !ot.reference[0] && implied_tag.size) {
 		static const char *implied[1];
 		implied[0] = implied_tag.ptr;
 		popts.tags = implied;
@@ -445,10 +556,16 @@ int cmd_push(int argc, char **argv)
 			goto done;
 		}
 	}
-	printf("Pushed %s", ot.display);
-	for (i = 0; i < popts.tag_count; i++)
-		printf("%c%s", i ? ',' : ':', popts.tags[i]);
-	printf("\nKind: %s\n", st.file_count == 1 && st.files[0].kind ? st.files[0].kind->name : "files");
+	if (attach) {
+		printf("Attached to %s@%s\n", ot.is_layout ? ot.repository : ot.display, subject.digest.str);
+	} else {
+		printf("Pushed %s", ot.display);
+		for (i = 0; i < popts.tag_count; i++)
+			printf("%c%s", i ? ',' : ':', popts.tags[i]);
+		printf("\nKind: %s\n", st.file_count == 1 && st.files[0].kind ? st.files[0].kind->name : "files");
+		if (have_subject)
+			printf("Subject: %s\n", subject.digest.str);
+	}
 	if (result.manifest.artifact_type)
 		printf("ArtifactType: %s\n", result.manifest.artifact_type);
 	printf("Blobs: %zu pushed (%s), %zu already present\n", result.blobs_pushed,
@@ -458,12 +575,23 @@ int cmd_push(int argc, char **argv)
 	rc = EXIT_OK;
 	goto done;
 usage:
-	rc = usage_error("push", "bad arguments");
+	rc = usage_error(cmd, "bad arguments");
 done:
+	lade_descriptor_dispose(&subject);
 	opened_target_dispose(&ot);
 	free(tags);
 	free(stdin_typed);
 	push_state_dispose(&st);
 	lade_buf_dispose(&implied_tag);
 	return rc;
+}
+
+int cmd_push(int argc, char **argv)
+{
+	return push_main(argc, argv, 0);
+}
+
+int cmd_attach(int argc, char **argv)
+{
+	return push_main(argc, argv, 1);
 }

@@ -211,9 +211,10 @@ static int put_manifest(registry *r, const lade_descriptor *desc, const void *da
 				  desc->digest.str);
 		goto done;
 	}
-	if (subject && rq.oci_subject) {
+	if (subject && rq.oci_subject)
 		r->referrers_api = 1; /* the registry lists it itself */
-	} else if (subject && r->referrers_mode != LADE_REFERRERS_API) {
+	if (subject && (r->referrers_mode == LADE_REFERRERS_TAG ||
+			(r->referrers_mode == LADE_REFERRERS_AUTO && r->referrers_api != 1))) {
 		/* No OCI-Subject: the client keeps the subject's fallback index (DIST "Pushing Manifests with Subject"). */
 		if ((err = lade__reg_index_referrer(r, subject, desc, data, len)) < 0)
 			goto done;

@@ -192,6 +192,9 @@ static size_t write_cb(char *data, size_t size, size_t nmemb, void *userdata)
 		return len;
 	}
 	if ((err = lade_buf_put(&rq->body, data, len)) < 0) {
+		if (err == LADE_ETOOLARGE)
+			err = lade__error(LADE_ETOOLARGE, "the reply to '%s' is over the %zu-byte limit for it",
+					  rq->url, rq->body.max);
 		stop_with(rq, err);
 		return 0;
 	}

@@ -230,6 +230,31 @@ int lade__reg_referrers(lade_target *t, const lade_descriptor *subject, const ch
 	return err;
 }
 
+/*
+ * Does the registry have the referrers API? Asked once per target, as
+ * oras-go does: GET the subject's referrers; 200 with an index says yes,
+ * 404 says no (NAME_UNKNOWN is a real error), anything else stays unknown.
+ */
+static void probe_api(registry *r, const lade_descriptor *subject)
+{
+	request rq;
+	char url[URL_MAX], scope[600];
+	lade_error kept = *lade_error_last();
+	lade__reg_scope_for(r, scope, sizeof(scope), 0);
+	if (lade__reg_url_for(r, url, sizeof(url), "/v2/%s/referrers/%s", subject->digest.str) == 0 &&
+	    lade__reg_request_init(&rq, r) == 0) {
+		if (lade__reg_run(&rq, M_GET, url, "Accept: " LADE_MEDIATYPE_INDEX, LADE_MANIFEST_MAX, 0, scope,
+				  "referrers API probe") == 0) {
+			if (rq.status == 200 && !strcmp(rq.content_type_reply, LADE_MEDIATYPE_INDEX))
+				r->referrers_api = 1;
+			else if (rq.status == 404 && !memmem(rq.body.ptr, rq.body.size, "NAME_UNKNOWN", 12))
+				r->referrers_api = 0;
+		}
+		lade__reg_request_dispose(&rq);
+	}
+	*(lade_error *)lade_error_last() = kept;
+}
+
 int lade__reg_subject_check(registry *r, const lade_descriptor *desc, const void *data, size_t len,
 			    lade_descriptor **subject)
 {
@@ -264,8 +289,12 @@ int lade__reg_subject_check(registry *r, const lade_descriptor *desc, const void
 		lade_index_dispose(&idx);
 	else
 		lade_manifest_dispose(&m);
-	if (err < 0 || !*subject || r->referrers_mode == LADE_REFERRERS_API || r->referrers_api == 1)
+	if (err < 0 || !*subject || r->referrers_mode == LADE_REFERRERS_API)
 		return err;
+	if (r->referrers_mode == LADE_REFERRERS_AUTO && r->referrers_api < 0)
+		probe_api(r, *subject);
+	if (r->referrers_api == 1 && r->referrers_mode == LADE_REFERRERS_AUTO)
+		return 0; /* the registry keeps the list itself */
 	/* Before anything is sent: a fallback tag that holds something else stops the push here. */
 	lade_buf_init(&bytes, LADE_MANIFEST_MAX);
 	if ((err = lade_referrers_tag(&(*subject)->digest, tag, sizeof(tag))) == 0 &&

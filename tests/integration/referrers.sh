@@ -1,0 +1,191 @@
+#!/usr/bin/env bash
+# Attach and discover: an SBOM and a signature (annotations only) hung on a
+# pushed chart, a signature on the SBOM; the tree, the JSON, the filter; on
+# an OCI layout, on docker-registry (no referrers API: the sha256-<hex> tag
+# schema) in plain and token modes, and on the scripted server speaking the
+# referrers API. Ten attaches at once all end up in the fallback index; an
+# independent reader (curl + python, formats.md §2.11) finds what lade
+# wrote, and lade finds what curl wrote. Bad subjects change nothing.
+source "$(dirname "$0")/../harness/lib.sh"
+cd "$WORK"
+
+SBOM=application/spdx+json
+SIG=application/vnd.example.signature
+mkdir -p chart/demo/templates
+printf 'apiVersion: v2\nname: demo\nversion: 1.2.3\n' > chart/demo/Chart.yaml
+printf 'replicas: 1\n' > chart/demo/values.yaml
+(cd chart && tar -czf ../demo-1.2.3.tgz demo)
+printf '{"spdxVersion":"SPDX-2.3","name":"demo"}\n' > sbom.spdx.json
+
+# attach_all LADE_ARGS... REF: the chart's SBOM, its signature, and a signature on the SBOM.
+# Sets SUBJECT, SBOM_DIGEST, SIG1, SIG2.
+attach_all() {
+  local ref=${*: -1} args=("${@:1:$#-1}") out
+  "$LADE" push "${args[@]}" "$ref" demo-1.2.3.tgz > push.out || fail "push the chart: $(cat push.out)"
+  SUBJECT=$(sed -n 's/^Digest: //p' push.out)
+  out=$("$LADE" attach "${args[@]}" --artifact-type "$SBOM" "$ref" sbom.spdx.json) || fail "attach the SBOM"
+  SBOM_DIGEST=$(echo "$out" | sed -n 's/^Digest: //p')
+  out=$("$LADE" attach "${args[@]}" --artifact-type "$SIG" -a org.example.signer=ci "$ref") ||
+    fail "attach a signature made of annotations"
+  SIG1=$(echo "$out" | sed -n 's/^Digest: //p')
+  out=$("$LADE" attach "${args[@]}" --artifact-type "$SIG" "${ref%[:@]*}@$SBOM_DIGEST") ||
+    fail "attach a signature to the SBOM"
+  SIG2=$(echo "$out" | sed -n 's/^Digest: //p')
+  [ -n "$SUBJECT" ] && [ -n "$SBOM_DIGEST" ] && [ -n "$SIG1" ] && [ -n "$SIG2" ] || fail "a digest is missing"
+}
+
+# check_discovery LADE_ARGS... REF: the tree to depth 2, the JSON, the filter.
+check_discovery() {
+  local ref=${*: -1} args=("${@:1:$#-1}")
+  "$LADE" discover "${args[@]}" --depth 2 "$ref" > tree.out || fail "discover --depth 2"
+  grep -q "@$SUBJECT\$" tree.out || fail "the tree does not start at the subject: $(cat tree.out)"
+  grep -q "^├── $SBOM  $SBOM_DIGEST\|^└── $SBOM  $SBOM_DIGEST" tree.out || fail "no SBOM in the tree: $(cat tree.out)"
+  grep -q "^│   └── $SIG  $SIG2\|^    └── $SIG  $SIG2" tree.out || fail "the SBOM's signature is not below it: $(cat tree.out)"
+  grep -q "── $SIG  $SIG1" tree.out || fail "no signature in the tree: $(cat tree.out)"
+  [ "$(wc -l < tree.out)" = 4 ] || fail "the tree has other lines: $(cat tree.out)"
+  "$LADE" discover "${args[@]}" --depth 1 "$ref" | grep -q "$SIG2" && fail "--depth 1 went below the first level"
+  "$LADE" discover "${args[@]}" --format json "$ref" > discover.json || fail "discover --format json"
+  python3 - discover.json "$SUBJECT" "$SBOM_DIGEST" "$SIG1" "$SIG2" "$SBOM" "$SIG" <<'PY' || fail "discover JSON"
+import json, sys
+d = json.load(open(sys.argv[1]))
+subject, sbom, sig1, sig2, SBOM, SIG = sys.argv[2:]
+assert d["digest"] == subject, d
+direct = {m["digest"]: m for m in d["manifests"]}
+assert set(direct) == {sbom, sig1}, direct                     # exactly the referrers
+assert direct[sbom]["artifactType"] == SBOM and direct[sig1]["artifactType"] == SIG, direct
+assert direct[sig1]["annotations"]["org.example.signer"] == "ci", direct[sig1]
+tree = {m["digest"]: m for m in d["referrers"]}
+assert [r["digest"] for r in tree[sbom]["referrers"]] == [sig2], tree
+assert tree[sig1]["referrers"] == [] and tree[sbom]["reference"].endswith("@" + sbom), tree
+PY
+  "$LADE" discover "${args[@]}" --artifact-type "$SIG" --format json "$ref" > sigs.json || fail "discover --artifact-type"
+  python3 -c "
+import json,sys; d=json.load(open('sigs.json'))
+assert [m['digest'] for m in d['manifests']] == ['$SIG1'], d['manifests']
+assert [r['digest'] for r in d['referrers'][0]['referrers']] == [], d" || fail "the artifact-type filter"
+}
+
+# --- the embedded default: an OCI layout, no server
+attach_all --oci-layout "$WORK/store:1.2.3"
+check_discovery --oci-layout "$WORK/store:1.2.3"
+[ "$("$LADE" resolve --oci-layout "$WORK/store:1.2.3")" = "$SUBJECT" ] || fail "attaching moved the layout's tag"
+oci-image-tool validate --type imageIndex "$WORK/store/index.json" > /dev/null || fail "index.json is no longer valid"
+"$LADE" manifest fetch --oci-layout "$WORK/store@$SBOM_DIGEST" > referrer.json
+oci-image-tool validate --type manifest referrer.json > /dev/null || fail "oci-image-tool rejects the referrer's manifest"
+pass "layout: attach (SBOM, signature of annotations, signature on the SBOM), discover tree, JSON, filter"
+
+# --- docker-registry: no referrers API, the tag schema
+start_registry plain
+R="$REGISTRY/team/demo"
+attach_all --plain-http "$R:1.2.3"
+check_discovery --plain-http "$R:1.2.3"
+[ "$("$LADE" resolve --plain-http "$R:1.2.3")" = "$SUBJECT" ] || fail "attaching moved the subject's tag"
+tags=$("$LADE" repo tags --plain-http "$R" | sort | tr '\n' ' ')
+want=$(printf '%s\n' 1.2.3 "sha256-${SUBJECT#sha256:}" "sha256-${SBOM_DIGEST#sha256:}" | sort | tr '\n' ' ')
+[ "$tags" = "$want" ] || fail "tags after attaching: $tags (wanted $want)"
+pass "docker-registry: the same through the sha256-<hex> fallback; the subject's tag and digest unchanged"
+
+# An independent reader of the fallback schema finds what lade wrote (formats.md §2.11, not lade's code).
+python3 - "http://$R" "$SUBJECT" "$SBOM_DIGEST" "$SIG1" "$SBOM" <<'PY' || fail "curl + python did not find lade's referrers"
+import json, subprocess, sys
+base, subject, sbom, sig1, SBOM = sys.argv[1:]
+tag = subject.replace(":", "-")
+out = subprocess.run(["curl", "-sf", "-H", "Accept: application/vnd.oci.image.index.v1+json",
+                      "-D", "/dev/stderr", f"{base.replace('/team/demo', '')}/v2/team/demo/manifests/{tag}"],
+                     capture_output=True, check=True)
+assert b"application/vnd.oci.image.index.v1+json" in out.stderr, out.stderr
+idx = json.loads(out.stdout)
+assert idx["schemaVersion"] == 2 and idx["mediaType"] == "application/vnd.oci.image.index.v1+json", idx
+found = {m["digest"]: m for m in idx["manifests"]}
+assert set(found) == {sbom, sig1}, found
+assert found[sbom]["artifactType"] == SBOM and found[sbom]["mediaType"] == "application/vnd.oci.image.manifest.v1+json"
+m = json.loads(subprocess.run(["curl", "-sf", "-H", "Accept: application/vnd.oci.image.manifest.v1+json",
+                               f"{base.replace('/team/demo', '')}/v2/team/demo/manifests/{sbom}"],
+                              capture_output=True, check=True).stdout)
+assert m["subject"]["digest"] == subject and m["artifactType"] == SBOM, m
+PY
+
+# ... and lade finds a referrer that curl wrote in the fallback format.
+python3 - "$REGISTRY" "$SUBJECT" > curl-referrer.out <<'PY' || fail "writing a referrer with curl"
+import hashlib, json, subprocess, sys
+reg, subject = sys.argv[1:]
+def put(path, body, ctype):
+    subprocess.run(["curl", "-sf", "-X", "PUT", "-H", f"Content-Type: {ctype}", "--data-binary", "@-",
+                    f"http://{reg}{path}"], input=body, check=True)
+base = f"/v2/team/demo"
+subj = json.loads(subprocess.run(["curl", "-sf", "-H", "Accept: application/vnd.oci.image.manifest.v1+json",
+                                  f"http://{reg}{base}/manifests/{subject}"], capture_output=True, check=True).stdout)
+sub_bytes = subprocess.run(["curl", "-sf", "-H", "Accept: application/vnd.oci.image.manifest.v1+json",
+                            f"http://{reg}{base}/manifests/{subject}"], capture_output=True, check=True).stdout
+empty = "sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a"
+# the empty blob, monolithic: POST then PUT
+loc = subprocess.run(["curl", "-sf", "-X", "POST", "-D", "-", "-o", "/dev/null", f"http://{reg}{base}/blobs/uploads/"],
+                     capture_output=True, check=True, text=True).stdout
+loc = [l.split(": ", 1)[1].strip() for l in loc.splitlines() if l.lower().startswith("location:")][0]
+subprocess.run(["curl", "-sf", "-X", "PUT", "-H", "Content-Type: application/octet-stream", "--data-binary", "{}",
+                f"{loc}&digest={empty}"], check=True)
+ref = json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
+                  "artifactType": "application/vnd.example.curl",
+                  "config": {"mediaType": "application/vnd.oci.empty.v1+json", "digest": empty, "size": 2},
+                  "layers": [{"mediaType": "application/vnd.oci.empty.v1+json", "digest": empty, "size": 2}],
+                  "subject": {"mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": subject,
+                              "size": len(sub_bytes)}}).encode()
+rd = "sha256:" + hashlib.sha256(ref).hexdigest()
+put(f"{base}/manifests/{rd}", ref, "application/vnd.oci.image.manifest.v1+json")
+tag = subject.replace(":", "-")
+idx = json.loads(subprocess.run(["curl", "-sf", "-H", "Accept: application/vnd.oci.image.index.v1+json",
+                                 f"http://{reg}{base}/manifests/{tag}"], capture_output=True, check=True).stdout)
+idx["manifests"].append({"mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": rd, "size": len(ref),
+                         "artifactType": "application/vnd.example.curl"})
+put(f"{base}/manifests/{tag}", json.dumps(idx).encode(), "application/vnd.oci.image.index.v1+json")
+print(rd)
+PY
+"$LADE" discover --plain-http --depth 1 "$R:1.2.3" | grep -q "application/vnd.example.curl  $(cat curl-referrer.out)" ||
+  fail "lade discover did not find the referrer curl wrote: $("$LADE" discover --plain-http "$R:1.2.3")"
+pass "interop: curl + python read lade's fallback index; lade discovers a referrer curl wrote"
+
+# Ten attaches at once to one subject: all ten in the fallback index afterwards.
+"$LADE" push --plain-http "$REGISTRY/team/busy:v1" sbom.spdx.json > /dev/null || fail "push the busy subject"
+pids=()
+for i in $(seq 10); do
+  "$LADE" attach --plain-http --artifact-type "$SIG" -a "n=$i" "$REGISTRY/team/busy:v1" > "attach-$i.out" 2>&1 &
+  pids+=($!)
+done
+for pid in "${pids[@]}"; do wait "$pid" || fail "a concurrent attach failed: $(cat attach-*.out)"; done
+n=$("$LADE" discover --plain-http --format json "$REGISTRY/team/busy:v1" |
+  python3 -c 'import json,sys; print(len({m["digest"] for m in json.load(sys.stdin)["manifests"]}))')
+[ "$n" = 10 ] || fail "$n of 10 concurrent attaches are in the referrers index"
+pass "10 concurrent attaches to one subject: all 10 in the fallback index"
+
+# Bad subjects: a clear message, exit 1, nothing changed at the registry.
+before=$("$LADE" repo tags --plain-http "$R" | sort | tr '\n' ' ')
+expect_fail 1 "the subject .*:nosuch.*not found|MANIFEST_UNKNOWN" -- "$LADE" attach --plain-http --artifact-type "$SIG" "$R:nosuch"
+blob=$(python3 -c "import json,sys; print(json.load(open('discover.json'))['digest'])")
+layer=$("$LADE" manifest fetch --plain-http "$R:1.2.3" | python3 -c 'import json,sys; print(json.load(sys.stdin)["layers"][0]["digest"])')
+expect_fail 1 "the subject .*$layer" -- "$LADE" attach --plain-http --artifact-type "$SIG" "$R@$layer"
+"$LADE" push --plain-http "$REGISTRY/team/other:v1" sbom.spdx.json > /dev/null
+expect_fail 1 "the subject .*not found|MANIFEST_UNKNOWN" -- "$LADE" attach --plain-http --artifact-type "$SIG" "$REGISTRY/team/other@$SUBJECT"
+expect_fail 2 "needs --artifact-type" -- "$LADE" attach --plain-http "$R:1.2.3"
+# a fallback tag that holds an image manifest: left alone, the attach refused before anything is sent
+"$LADE" push --plain-http "$REGISTRY/team/squat:v1" sbom.spdx.json > squat.out
+squat=$(sed -n 's/^Digest: //p' squat.out)
+"$LADE" push --plain-http "$REGISTRY/team/squat:sha256-${squat#sha256:}" demo-1.2.3.tgz > /dev/null 2>&1 ||
+  "$LADE" push --plain-http --kind file "$REGISTRY/team/squat:sha256-${squat#sha256:}" demo-1.2.3.tgz > /dev/null
+held=$("$LADE" resolve --plain-http "$REGISTRY/team/squat:sha256-${squat#sha256:}")
+expect_fail 1 "holds application/vnd.oci.image.manifest.v1\+json, not the image index of referrers" -- \
+  "$LADE" attach --plain-http --artifact-type "$SIG" -a x=1 "$REGISTRY/team/squat:v1"
+[ "$("$LADE" resolve --plain-http "$REGISTRY/team/squat:sha256-${squat#sha256:}")" = "$held" ] || fail "the squatting tag changed"
+expect_fail 1 "holds application/vnd.oci.image.manifest.v1\+json" -- "$LADE" discover --plain-http "$REGISTRY/team/squat:v1"
+after=$("$LADE" repo tags --plain-http "$R" | sort | tr '\n' ' ')
+[ "$before" = "$after" ] || fail "a refused attach changed the tags: $before -> $after"
+pass "bad subjects: a missing tag, a blob digest, another repository's manifest, a squatted fallback tag: exit 1, nothing changed"
+
+# --- token auth: the fallback tag is pushed with the subject repository's pull,push scope
+start_registry token
+T="$REGISTRY/team/tok"
+auth=(--plain-http -u "$REG_USER" -p "$REG_PASS")
+attach_all "${auth[@]}" "$T:1.2.3"
+check_discovery "${auth[@]}" "$T:1.2.3"
+grep -q 'repository:team/tok:pull,push' "$TOKEN_LOG" || fail "no token was asked for team/tok with pull,push"
+pass "token auth: attach and discover through the fallback with repository:<subject's>:pull,push"
+echo "referrers: all passed"
