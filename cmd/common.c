@@ -318,6 +318,15 @@ int open_target(opened_target *out, const char *ref, const target_opts *o, int c
 		snprintf(out->display, sizeof(out->display), "%s/%s", r.registry, r.repository);
 		snprintf(out->repository, sizeof(out->repository), "%s", r.repository);
 		target_opts_registry(o, &ro);
+		/* What lade learns of a registry (its referrers API) is kept for the next command. */
+		{
+			const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
+			if (xdg && *xdg)
+				snprintf(out->cache_dir, sizeof(out->cache_dir), "%s/lade", xdg);
+			else if (home && *home)
+				snprintf(out->cache_dir, sizeof(out->cache_dir), "%s/.cache/lade", home);
+			ro.cache_dir = out->cache_dir[0] ? out->cache_dir : NULL;
+		}
 		ro.username = o->username;
 		ro.password = o->password;
 		ro.identity_token = o->identity_token;

@@ -124,6 +124,7 @@ typedef struct opened_target {
 	int is_layout;
 	int bad_reference;      /* open failed because the reference is malformed */
 	lade_credential stored; /* credentials found in a config file, owned */
+	char cache_dir[4096];   /* where the registry target keeps what it learns between runs */
 } opened_target;
 
 /*

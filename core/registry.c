@@ -212,7 +212,9 @@ static int put_manifest(registry *r, const lade_descriptor *desc, const void *da
 		goto done;
 	}
 	if (subject && rq.oci_subject)
-		r->referrers_api = 1; /* the registry lists it itself */
+		lade__reg_referrers_learnt(r, 1); /* the registry lists it itself */
+	else if (subject && r->referrers_api == 1 && r->referrers_cached)
+		lade__reg_referrers_recheck(r, subject); /* a day-old answer that this PUT contradicts */
 	if (subject && (r->referrers_mode == LADE_REFERRERS_TAG ||
 			(r->referrers_mode == LADE_REFERRERS_AUTO && r->referrers_api != 1))) {
 		/* No OCI-Subject: the client keeps the subject's fallback index (DIST "Pushing Manifests with Subject"). */
@@ -532,6 +534,8 @@ int lade_registry_open(lade_target **out, const lade_ref *ref, const lade_regist
 	}
 	r->referrers_mode = opts->referrers;
 	r->referrers_api = -1;
+	if (opts->cache_dir && (err = lade_snprintf(r->cache_dir, sizeof(r->cache_dir), "%s", opts->cache_dir)) < 0)
+		goto fail;
 	for (size_t i = 0; i < opts->resolve_count; i++) {
 		struct curl_slist *l = curl_slist_append(r->resolve, opts->resolve[i]);
 		if (!l) {

@@ -147,6 +147,8 @@ struct registry {
 	lade_registry_stats stats;
 	int referrers_mode;  /* LADE_REFERRERS_AUTO, _API or _TAG (distribution-spec 1.1 §2.10-2.11) */
 	int referrers_api;   /* learnt: 1 the registry has the referrers API, 0 it has not, -1 not known yet */
+	int referrers_cached; /* referrers_api came from the cache folder, not from this run */
+	char cache_dir[512];  /* "" when nothing is kept between runs */
 	lade_digest indexed; /* the last manifest whose subject's fallback index this target brought up to date */
 };
 
@@ -177,6 +179,10 @@ int lade__reg_referrers(lade_target *t, const lade_descriptor *subject, const ch
 			lade_descriptor_cb cb, void *payload);
 int lade__reg_subject_check(registry *r, const lade_descriptor *desc, const void *data, size_t len,
 			    lade_descriptor **subject);
+/* What lade learnt of the referrers API (1 has it, 0 has not), kept in the cache folder when there is one. */
+void lade__reg_referrers_learnt(registry *r, int has_api);
+/* Ask the registry again, whatever the cache said. */
+void lade__reg_referrers_recheck(registry *r, const lade_descriptor *subject);
 int lade__reg_index_referrer(registry *r, const lade_descriptor *subject, const lade_descriptor *desc, const void *data,
 			     size_t len);
 long lade__reg_retry_delay(const registry *r, CURLcode cc, long status, long retry_after, int *attempt, int *stalls);

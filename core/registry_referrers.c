@@ -10,7 +10,11 @@
  */
 #include "registry_internal.h"
 
+#include <sys/stat.h>
 #include <time.h>
+
+/* How long a registry's answer about the referrers API is believed without asking again. */
+#define CACHE_SECONDS (24 * 3600)
 
 /* Attempts at bringing the fallback index up to date before giving up. */
 #define INDEX_ATTEMPTS 10
@@ -37,6 +41,50 @@ int lade_referrers_tag(const lade_digest *d, char *out, size_t outlen)
 		if (!isalnum((unsigned char)out[i]) && out[i] != '_' && out[i] != '.' && out[i] != '-')
 			out[i] = '-';
 	return 0;
+}
+
+/* cache_dir/referrers-<host>: "api" or "tag", believed for CACHE_SECONDS after it was written. */
+static int cache_path(const registry *r, char *out, size_t outlen)
+{
+	size_t i, n;
+	if (!r->cache_dir[0] || lade_snprintf(out, outlen, "%s/referrers-%s", r->cache_dir, r->host) < 0)
+		return -1;
+	for (i = strlen(r->cache_dir) + 1, n = strlen(out); i < n; i++)
+		if (out[i] == '/' || out[i] == ':')
+			out[i] = '_';
+	return 0;
+}
+
+/* What an earlier run learnt, when the cache folder says it and the answer is under a day old. */
+static void cache_read(registry *r)
+{
+	char path[PATH_MAX], text[8] = "";
+	struct stat st;
+	FILE *f;
+	if (r->referrers_api >= 0 || cache_path(r, path, sizeof(path)) < 0 || lstat(path, &st) < 0 ||
+	    !S_ISREG(st.st_mode) || st.st_mtime + CACHE_SECONDS < time(NULL) || !(f = fopen(path, "r")))
+		return;
+	if (fgets(text, sizeof(text), f)) {
+		if (!strncmp(text, "api", 3))
+			r->referrers_api = 1;
+		else if (!strncmp(text, "tag", 3))
+			r->referrers_api = 0;
+		r->referrers_cached = r->referrers_api >= 0;
+	}
+	fclose(f);
+}
+
+void lade__reg_referrers_learnt(registry *r, int has_api)
+{
+	char path[PATH_MAX];
+	lade_error kept = *lade_error_last();
+	int was = r->referrers_api;
+	r->referrers_api = has_api;
+	r->referrers_cached = 0;
+	/* Best effort: a cache that cannot be written costs a probe next time, nothing more. */
+	if (was != has_api && cache_path(r, path, sizeof(path)) == 0 && lade__mkdirs(r->cache_dir, 0700) == 0)
+		lade__write_file_atomic(path, has_api ? "api\n" : "tag\n", 4, 0600);
+	*(lade_error *)lade_error_last() = kept;
 }
 
 /* One referrers index read: its entries filtered and handed on. */
@@ -214,6 +262,8 @@ int lade__reg_referrers(lade_target *t, const lade_descriptor *subject, const ch
 	rf.cb = cb;
 	rf.payload = payload;
 	rf.what = what;
+	if (r->referrers_mode == LADE_REFERRERS_AUTO)
+		cache_read(r);
 	if (r->referrers_mode == LADE_REFERRERS_TAG || (r->referrers_mode == LADE_REFERRERS_AUTO && !r->referrers_api))
 		return tag_referrers(&rf, subject);
 	err = api_referrers(&rf, subject);
@@ -221,12 +271,15 @@ int lade__reg_referrers(lade_target *t, const lade_descriptor *subject, const ch
 	if (err == LADE_ENOTFOUND && strcmp(lade_error_last()->registry_code, "NAME_UNKNOWN") != 0) {
 		if (r->referrers_mode == LADE_REFERRERS_API)
 			return lade__error(LADE_EUNSUPPORTED, "%s: the registry has no referrers API", what);
-		r->referrers_api = 0;
+		/* Learnt only when not known from this run: an API that answered here once is not forgotten
+		   for one odd 404 (a registry that says so for a digest it does not know). */
+		if (r->referrers_api != 1 || r->referrers_cached)
+			lade__reg_referrers_learnt(r, 0);
 		lade_error_clear();
 		return tag_referrers(&rf, subject);
 	}
-	if (err == 0)
-		r->referrers_api = 1;
+	if (err == 0 && r->referrers_mode == LADE_REFERRERS_AUTO && r->referrers_api != 1)
+		lade__reg_referrers_learnt(r, 1);
 	return err;
 }
 
@@ -246,13 +299,20 @@ static void probe_api(registry *r, const lade_descriptor *subject)
 		if (lade__reg_run(&rq, M_GET, url, "Accept: " LADE_MEDIATYPE_INDEX, LADE_MANIFEST_MAX, 0, scope,
 				  "referrers API probe") == 0) {
 			if (rq.status == 200 && !strcmp(rq.content_type_reply, LADE_MEDIATYPE_INDEX))
-				r->referrers_api = 1;
+				lade__reg_referrers_learnt(r, 1);
 			else if (rq.status == 404 && !memmem(rq.body.ptr, rq.body.size, "NAME_UNKNOWN", 12))
-				r->referrers_api = 0;
+				lade__reg_referrers_learnt(r, 0);
 		}
 		lade__reg_request_dispose(&rq);
 	}
 	*(lade_error *)lade_error_last() = kept;
+}
+
+void lade__reg_referrers_recheck(registry *r, const lade_descriptor *subject)
+{
+	r->referrers_api = -1;
+	r->referrers_cached = 0;
+	probe_api(r, subject);
 }
 
 int lade__reg_subject_check(registry *r, const lade_descriptor *desc, const void *data, size_t len,
@@ -291,6 +351,8 @@ int lade__reg_subject_check(registry *r, const lade_descriptor *desc, const void
 		lade_manifest_dispose(&m);
 	if (err < 0 || !*subject || r->referrers_mode == LADE_REFERRERS_API)
 		return err;
+	if (r->referrers_mode == LADE_REFERRERS_AUTO && r->referrers_api < 0)
+		cache_read(r);
 	if (r->referrers_mode == LADE_REFERRERS_AUTO && r->referrers_api < 0)
 		probe_api(r, *subject);
 	if (r->referrers_api == 1 && r->referrers_mode == LADE_REFERRERS_AUTO)

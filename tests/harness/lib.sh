@@ -10,8 +10,12 @@ set -euo pipefail
 HARNESS_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/lade-test.XXXXXX")
 PIDS=()
+# What lade keeps between runs (which registry has the referrers API) stays with this test:
+# ports are reused from test to test, and a registry on one must not answer for another's.
+export XDG_CACHE_HOME="$WORK/cache"
 
 cleanup() {
+  [ -n "${KEEP_WORK:-}" ] && return 0
   local pid
   for pid in "${PIDS[@]:-}"; do
     [ -n "$pid" ] || continue

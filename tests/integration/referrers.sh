@@ -85,6 +85,13 @@ want=$(printf '%s\n' 1.2.3 "sha256-${SUBJECT#sha256:}" "sha256-${SBOM_DIGEST#sha
 [ "$tags" = "$want" ] || fail "tags after attaching: $tags (wanted $want)"
 pass "docker-registry: the same through the sha256-<hex> fallback; the subject's tag and digest unchanged"
 
+# Learnt once, kept a day: the next command does not ask the registry for its referrers API again.
+[ "$(cat "$XDG_CACHE_HOME/lade/referrers-${REGISTRY//:/_}")" = tag ] || fail "the registry's answer was not kept"
+"$LADE" discover --plain-http --debug "$R:1.2.3" 2> debug.err > /dev/null || fail "discover with --debug"
+grep -q 'GET /v2/team/demo/referrers/' debug.err && fail "the referrers API was asked again despite the cache"
+grep -q "GET /v2/team/demo/manifests/sha256-" debug.err || fail "the fallback tag was not read"
+pass "the registry's lack of a referrers API is kept between commands (XDG_CACHE_HOME/lade), not asked again"
+
 # An independent reader of the fallback schema finds what lade wrote (formats.md §2.11, not lade's code).
 python3 - "http://$R" "$SUBJECT" "$SBOM_DIGEST" "$SIG1" "$SBOM" <<'PY' || fail "curl + python did not find lade's referrers"
 import json, subprocess, sys

@@ -63,6 +63,9 @@ rules += [
     {"method": "PUT", "path": "^/v2/api/app/manifests/sha256:[0-9a-f]{64}$", "status": 201,
      "headers": {"OCI-Subject": subj_digest}},
 ]
+# a registry with the API answers for any digest: the referrers of the referrers are none
+rules.append({"method": "GET", "path": "^/v2/api/[a-z]+/referrers/sha256:[0-9a-f]{64}(\\?.*)?$", "status": 200,
+              "headers": ctype, "body": index([])})
 json.dump({"rules": rules}, open(f"{work}/api.json", "w"))
 open(f"{work}/subject", "w").write(subj_digest)
 PY

@@ -88,6 +88,12 @@ typedef struct lade_registry_options {
 				       two stall times, not one per retry */
 	/* version 3 */
 	int referrers; /* LADE_REFERRERS_AUTO (0), _API or _TAG */
+	/*
+	 * A folder where what lade learns of a registry is kept between runs:
+	 * whether the host has the referrers API, for a day, so the next
+	 * command does not ask again. Borrowed; NULL keeps nothing.
+	 */
+	const char *cache_dir;
 } lade_registry_options;
 
 #define LADE_REGISTRY_OPTIONS_INIT                                                                                     \
