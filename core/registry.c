@@ -158,12 +158,33 @@ static int reg_delete_path(registry *r, const char *endpoint, const char *refere
 	return err;
 }
 
+/*
+ * A manifest with a subject leaves its subject's fallback index too, once
+ * it is deleted (distribution-spec 1.1: the client keeps that index).
+ */
 static int reg_delete(lade_target *t, const lade_descriptor *desc)
 {
 	registry *r = (registry *)t;
 	char what[256];
+	lade_buf bytes;
+	lade_descriptor *subject = NULL;
+	int err;
 	snprintf(what, sizeof(what), "cannot delete %s", desc->digest.str);
-	return reg_delete_path(r, lade__reg_endpoint_for(desc), desc->digest.str, what);
+	lade_buf_init(&bytes, LADE_MANIFEST_MAX);
+	if (lade_mediatype_is_manifest(desc->media_type) && reg_fetch_bytes(t, desc, LADE_MANIFEST_MAX, &bytes) == 0 &&
+	    (err = lade__reg_subject_of(desc, bytes.ptr, bytes.size, &subject)) < 0) {
+		lade_buf_dispose(&bytes);
+		return err;
+	}
+	lade_buf_dispose(&bytes);
+	lade_error_clear(); /* a manifest that cannot be read is for the DELETE to report */
+	if ((err = reg_delete_path(r, lade__reg_endpoint_for(desc), desc->digest.str, what)) == 0 && subject)
+		err = lade__reg_unindex_referrer(r, subject, desc);
+	if (subject) {
+		lade_descriptor_dispose(subject);
+		free(subject);
+	}
+	return err;
 }
 
 /* Deleting a tag alone: distribution-spec 1.1 lets a registry take DELETE /manifests/<tag>; many refuse it. */

@@ -145,11 +145,11 @@ struct registry {
 	lade_debug_cb debug;
 	void *debug_payload;
 	lade_registry_stats stats;
-	int referrers_mode;  /* LADE_REFERRERS_AUTO, _API or _TAG (distribution-spec 1.1 §2.10-2.11) */
-	int referrers_api;   /* learnt: 1 the registry has the referrers API, 0 it has not, -1 not known yet */
+	int referrers_mode;   /* LADE_REFERRERS_AUTO, _API or _TAG (distribution-spec 1.1 §2.10-2.11) */
+	int referrers_api;    /* learnt: 1 the registry has the referrers API, 0 it has not, -1 not known yet */
 	int referrers_cached; /* referrers_api came from the cache folder, not from this run */
 	char cache_dir[512];  /* "" when nothing is kept between runs */
-	lade_digest indexed; /* the last manifest whose subject's fallback index this target brought up to date */
+	lade_digest indexed;  /* the last manifest whose subject's fallback index this target brought up to date */
 };
 
 /* Stalled transfers are retried this often in all, whatever the retry count: a server that
@@ -177,12 +177,19 @@ int lade__reg_pages(registry *r, const char *url, const char *accept, size_t pag
 /* Referrers (registry_referrers.c): the op, and the fallback index kept up to date after a manifest PUT. */
 int lade__reg_referrers(lade_target *t, const lade_descriptor *subject, const char *artifact_type,
 			lade_descriptor_cb cb, void *payload);
+/* One referrers index document's entries, filtered by artifact_type (NULL: all), to cb: for the fuzz target. */
+int lade__referrers_parse(const char *data, size_t size, const char *artifact_type, lade_descriptor_cb cb,
+			  void *payload);
+/* The subject of a manifest or index (its bytes), copied into *subject (NULL when none); caller frees. */
+int lade__reg_subject_of(const lade_descriptor *desc, const void *data, size_t len, lade_descriptor **subject);
 int lade__reg_subject_check(registry *r, const lade_descriptor *desc, const void *data, size_t len,
 			    lade_descriptor **subject);
 /* What lade learnt of the referrers API (1 has it, 0 has not), kept in the cache folder when there is one. */
 void lade__reg_referrers_learnt(registry *r, int has_api);
 /* Ask the registry again, whatever the cache said. */
 void lade__reg_referrers_recheck(registry *r, const lade_descriptor *subject);
+/* A manifest with subject was deleted: where the registry has no referrers API, drop it from the fallback index. */
+int lade__reg_unindex_referrer(registry *r, const lade_descriptor *subject, const lade_descriptor *desc);
 int lade__reg_index_referrer(registry *r, const lade_descriptor *subject, const lade_descriptor *desc, const void *data,
 			     size_t len);
 long lade__reg_retry_delay(const registry *r, CURLcode cc, long status, long retry_after, int *attempt, int *stalls);

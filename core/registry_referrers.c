@@ -172,6 +172,18 @@ static int referrers_document(referring *rf, const char *data, size_t size)
 	return err;
 }
 
+int lade__referrers_parse(const char *data, size_t size, const char *artifact_type, lade_descriptor_cb cb,
+			  void *payload)
+{
+	referring rf;
+	memset(&rf, 0, sizeof(rf));
+	rf.artifact_type = artifact_type;
+	rf.cb = cb;
+	rf.payload = payload;
+	rf.what = "referrers index";
+	return referrers_document(&rf, data, size);
+}
+
 static int referrers_page(request *rq, void *payload)
 {
 	referring *rf = payload;
@@ -315,16 +327,12 @@ void lade__reg_referrers_recheck(registry *r, const lade_descriptor *subject)
 	probe_api(r, subject);
 }
 
-int lade__reg_subject_check(registry *r, const lade_descriptor *desc, const void *data, size_t len,
-			    lade_descriptor **subject)
+int lade__reg_subject_of(const lade_descriptor *desc, const void *data, size_t len, lade_descriptor **subject)
 {
 	const lade_descriptor *found = NULL;
 	lade_manifest m;
 	lade_index idx;
-	lade_descriptor old;
-	lade_buf bytes;
-	char tag[LADE_REF_TAG_MAX + 1];
-	int parsed_index = 0, there, err;
+	int parsed_index = 0, err;
 
 	*subject = NULL;
 	if (!memmem(data, len, "\"subject\"", 9))
@@ -343,13 +351,27 @@ int lade__reg_subject_check(registry *r, const lade_descriptor *desc, const void
 	}
 	if (found && !(*subject = calloc(1, sizeof(**subject))))
 		err = lade_error_set_oom();
-	else if (found)
-		err = lade_descriptor_copy(*subject, found);
+	else if (found && (err = lade_descriptor_copy(*subject, found)) < 0) {
+		free(*subject);
+		*subject = NULL;
+	}
 	if (parsed_index)
 		lade_index_dispose(&idx);
 	else
 		lade_manifest_dispose(&m);
-	if (err < 0 || !*subject || r->referrers_mode == LADE_REFERRERS_API)
+	return err;
+}
+
+int lade__reg_subject_check(registry *r, const lade_descriptor *desc, const void *data, size_t len,
+			    lade_descriptor **subject)
+{
+	lade_descriptor old;
+	lade_buf bytes;
+	char tag[LADE_REF_TAG_MAX + 1];
+	int there, err;
+
+	if ((err = lade__reg_subject_of(desc, data, len, subject)) < 0 || !*subject ||
+	    r->referrers_mode == LADE_REFERRERS_API)
 		return err;
 	if (r->referrers_mode == LADE_REFERRERS_AUTO && r->referrers_api < 0)
 		cache_read(r);
@@ -363,6 +385,11 @@ int lade__reg_subject_check(registry *r, const lade_descriptor *desc, const void
 	    (err = fallback_index(r, tag, &bytes, &old, &there)) == 0 && there)
 		lade_descriptor_dispose(&old);
 	lade_buf_dispose(&bytes);
+	if (err < 0) {
+		lade_descriptor_dispose(*subject);
+		free(*subject);
+		*subject = NULL;
+	}
 	return err;
 }
 
@@ -454,48 +481,73 @@ static void remove_superseded(registry *r, const lade_descriptor *old, const cha
 	*(lade_error *)lade_error_last() = kept;
 }
 
-int lade__reg_index_referrer(registry *r, const lade_descriptor *subject, const lade_descriptor *desc, const void *data,
-			     size_t len)
+/* The index with d added (entry) or taken out (entry NULL), written under tag; *wrote when it was. */
+static int write_changed(registry *r, const char *tag, lade_index *idx, const lade_digest *d,
+			 const lade_descriptor *entry, lade_buf *out, int *wrote)
+{
+	lade_descriptor fresh;
+	size_t i, kept = 0;
+	int err = 0;
+	*wrote = 0;
+	if (entry) {
+		/* Appended as a copy: the index owns its entries. */
+		lade_descriptor *grown = realloc(idx->manifests, (idx->manifest_count + 1) * sizeof(*grown));
+		if (!grown)
+			return lade_error_set_oom();
+		idx->manifests = grown;
+		if ((err = lade_descriptor_copy(&idx->manifests[idx->manifest_count], entry)) < 0)
+			return err;
+		idx->manifest_count++;
+	} else {
+		for (i = 0; i < idx->manifest_count; i++) {
+			if (lade_digest_equal(&idx->manifests[i].digest, d))
+				lade_descriptor_dispose(&idx->manifests[i]);
+			else
+				idx->manifests[kept++] = idx->manifests[i];
+		}
+		idx->manifest_count = kept;
+	}
+	lade_buf_clear(out);
+	memset(&fresh, 0, sizeof(fresh));
+	fresh.media_type = LADE_MEDIATYPE_INDEX;
+	if ((err = lade_index_encode(out, idx)) == 0 &&
+	    (err = lade_digest_buffer(&fresh.digest, LADE_DIGEST_SHA256, out->ptr, out->size)) == 0) {
+		fresh.size = out->size;
+		err = lade_target_tag(&r->base, &fresh, out->ptr, out->size, tag);
+		*wrote = err == 0;
+	}
+	return err;
+}
+
+/*
+ * Bring subject's fallback index to list desc (entry set) or not to list it
+ * (entry NULL): read, change, write, read back after a pause four times the
+ * exchange (a writer that read before this write has written by then), and
+ * again when another writer's index replaced this one.
+ */
+static int keep_index(registry *r, const lade_descriptor *subject, const lade_digest *d, const lade_descriptor *entry)
 {
 	char tag[LADE_REF_TAG_MAX + 1];
-	lade_descriptor entry, old, fresh;
+	lade_descriptor old;
 	lade_index idx;
 	lade_buf out;
-	int attempt, there = 0, listed, err;
+	int attempt, there = 0, listed, done = 0, err;
 	long started, settle;
 
-	if ((err = lade_referrers_tag(&subject->digest, tag, sizeof(tag))) < 0 ||
-	    (err = entry_for(desc, data, len, &entry)) < 0)
+	if ((err = lade_referrers_tag(&subject->digest, tag, sizeof(tag))) < 0)
 		return err;
 	lade_buf_init(&out, LADE_MANIFEST_MAX);
-	for (attempt = 0; attempt < INDEX_ATTEMPTS; attempt++) {
+	for (attempt = 0; attempt < INDEX_ATTEMPTS && !done; attempt++) {
 		int wrote = 0;
 		started = now_ms();
-		if ((err = read_index(r, tag, &idx, &old, &there, &desc->digest, &listed)) < 0)
+		if ((err = read_index(r, tag, &idx, &old, &there, d, &listed)) < 0)
 			break;
-		if (!listed) {
-			/* Appended as a copy: the index owns its entries. */
-			lade_descriptor *grown = realloc(idx.manifests, (idx.manifest_count + 1) * sizeof(*grown));
-			if (!grown) {
-				err = lade_error_set_oom();
-			} else {
-				idx.manifests = grown;
-				if ((err = lade_descriptor_copy(&idx.manifests[idx.manifest_count], &entry)) == 0)
-					idx.manifest_count++;
-			}
-			lade_buf_clear(&out);
-			memset(&fresh, 0, sizeof(fresh));
-			fresh.media_type = LADE_MEDIATYPE_INDEX;
-			if (err == 0 && (err = lade_index_encode(&out, &idx)) == 0 &&
-			    (err = lade_digest_buffer(&fresh.digest, LADE_DIGEST_SHA256, out.ptr, out.size)) == 0) {
-				fresh.size = out.size;
-				err = lade_target_tag(&r->base, &fresh, out.ptr, out.size, tag);
-				wrote = err == 0;
-			}
-		}
+		if (listed == !!entry || (!entry && !there))
+			done = 1; /* already as wanted */
+		else
+			err = write_changed(r, tag, &idx, d, entry, &out, &wrote);
 		lade_index_dispose(&idx);
 		if (wrote) {
-			/* Read it back once a writer that read before this write has had the time to write too. */
 			lade_descriptor back;
 			lade_index check;
 			int back_there;
@@ -503,25 +555,46 @@ int lade__reg_index_referrer(registry *r, const lade_descriptor *subject, const 
 			if (settle < SETTLE_MIN_MS)
 				settle = SETTLE_MIN_MS;
 			lade__reg_sleep_ms(settle + rand() % (settle / 2 + 1));
-			if ((err = read_index(r, tag, &check, &back, &back_there, &desc->digest, &listed)) == 0) {
+			if ((err = read_index(r, tag, &check, &back, &back_there, d, &listed)) == 0) {
 				lade_index_dispose(&check);
 				if (back_there)
 					lade_descriptor_dispose(&back);
+				done = listed == !!entry;
 			}
-			if (err == 0 && listed && there)
+			if (err == 0 && done && there)
 				remove_superseded(r, &old, tag);
 		}
 		if (there)
 			lade_descriptor_dispose(&old);
-		if (err < 0 || listed)
+		if (err < 0)
 			break;
 	}
-	if (err == 0 && !listed)
+	if (err == 0 && !done)
 		err = lade__error(LADE_EPROTOCOL,
-				  "'%s/%s:%s': other writers kept replacing the referrers index; %s is pushed but "
-				  "not listed after %d attempts",
-				  r->host, r->repository, tag, desc->digest.str, INDEX_ATTEMPTS);
-	lade_descriptor_dispose(&entry);
+				  "'%s/%s:%s': other writers kept replacing the referrers index; %s is %s after %d "
+				  "attempts",
+				  r->host, r->repository, tag, d->str, entry ? "pushed but not listed" : "still listed",
+				  INDEX_ATTEMPTS);
 	lade_buf_dispose(&out);
 	return err;
+}
+
+int lade__reg_index_referrer(registry *r, const lade_descriptor *subject, const lade_descriptor *desc, const void *data,
+			     size_t len)
+{
+	lade_descriptor entry;
+	int err;
+	if ((err = entry_for(desc, data, len, &entry)) < 0)
+		return err;
+	err = keep_index(r, subject, &desc->digest, &entry);
+	lade_descriptor_dispose(&entry);
+	return err;
+}
+
+int lade__reg_unindex_referrer(registry *r, const lade_descriptor *subject, const lade_descriptor *desc)
+{
+	if (r->referrers_mode == LADE_REFERRERS_API ||
+	    (r->referrers_mode == LADE_REFERRERS_AUTO && (cache_read(r), r->referrers_api == 1)))
+		return 0; /* the registry drops it from its list itself */
+	return keep_index(r, subject, &desc->digest, NULL);
 }

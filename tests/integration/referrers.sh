@@ -151,6 +151,18 @@ PY
   fail "lade discover did not find the referrer curl wrote: $("$LADE" discover --plain-http "$R:1.2.3")"
 pass "interop: curl + python read lade's fallback index; lade discovers a referrer curl wrote"
 
+# Deleting a referrer takes it out of its subject's referrers too (the fallback index is the client's to keep).
+"$LADE" manifest delete --plain-http --force "$R@$SIG1" > delete.out || fail "manifest delete of a referrer: $(cat delete.out)"
+"$LADE" discover --plain-http --format json "$R:1.2.3" > after-delete.json
+python3 -c "
+import json; d=json.load(open('after-delete.json'))
+assert [m['digest'] for m in d['manifests'] if m['digest'] == '$SIG1'] == [], d['manifests']
+assert '$SBOM_DIGEST' in [m['digest'] for m in d['manifests']], d['manifests']" || fail "the deleted referrer is still listed"
+[ "$("$LADE" resolve --plain-http "$R:1.2.3")" = "$SUBJECT" ] || fail "deleting a referrer touched the subject"
+"$LADE" manifest delete --oci-layout --force "$WORK/store@$SIG1" > /dev/null || fail "manifest delete in a layout"
+"$LADE" discover --oci-layout --depth 1 "$WORK/store:1.2.3" | grep -q "$SIG1" && fail "the layout still lists the deleted referrer"
+pass "manifest delete of a referrer: gone from its subject's referrers (registry fallback index, layout); the subject untouched"
+
 # Ten attaches at once to one subject: all ten in the fallback index afterwards.
 "$LADE" push --plain-http "$REGISTRY/team/busy:v1" sbom.spdx.json > /dev/null || fail "push the busy subject"
 pids=()
