@@ -215,8 +215,21 @@ int cmd_discover(int argc, char **argv)
 		return open_failed(&ot);
 	ds.ot = &ot;
 	if (resolve_subject(&ot, ot.reference[0] ? ot.reference : "latest", platform, &subject) < 0) {
-		rc = failf("the subject %s: %s", argv[optind], lade_error_last()->message);
-		goto done;
+		/*
+		 * A subject deleted since: its referrers may still be there, found by its digest (the
+		 * registry's list, or the fallback tag named after the digest).
+		 */
+		if (lade_error_last()->code != LADE_ENOTFOUND || strncmp(ot.reference, "sha256:", 7) != 0 ||
+		    lade_digest_parse(&subject.digest, ot.reference) < 0) {
+			rc = failf("the subject %s: %s", argv[optind], lade_error_last()->message);
+			goto done;
+		}
+		fprintf(stderr, "lade: warning: %s is not there any more; listing what still refers to it\n",
+			ot.reference);
+		if (!(subject.media_type = strdup(LADE_MEDIATYPE_MANIFEST))) {
+			rc = fail();
+			goto done;
+		}
 	}
 	if (ds.json) {
 		cJSON *root = descriptor_json(&subject), *tree = cJSON_CreateArray(), *direct = cJSON_CreateArray();

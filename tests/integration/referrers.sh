@@ -163,6 +163,11 @@ assert '$SBOM_DIGEST' in [m['digest'] for m in d['manifests']], d['manifests']" 
 "$LADE" discover --oci-layout --depth 1 "$WORK/store:1.2.3" | grep -q "$SIG1" && fail "the layout still lists the deleted referrer"
 pass "manifest delete of a referrer: gone from its subject's referrers (registry fallback index, layout); the subject untouched"
 
+# A referrer pulls like any artifact.
+"$LADE" pull --plain-http "$R@$SBOM_DIGEST" -o pulled > /dev/null || fail "pull of a referrer"
+cmp sbom.spdx.json pulled/sbom.spdx.json || fail "the pulled SBOM differs"
+pass "a referrer pulls like any artifact"
+
 # Ten attaches at once to one subject: all ten in the fallback index afterwards.
 "$LADE" push --plain-http "$REGISTRY/team/busy:v1" sbom.spdx.json > /dev/null || fail "push the busy subject"
 pids=()
@@ -198,6 +203,23 @@ expect_fail 1 "holds application/vnd.oci.image.manifest.v1\+json" -- "$LADE" dis
 after=$("$LADE" repo tags --plain-http "$R" | sort | tr '\n' ' ')
 [ "$before" = "$after" ] || fail "a refused attach changed the tags: $before -> $after"
 pass "bad subjects: a missing tag, a blob digest, another repository's manifest, a squatted fallback tag: exit 1, nothing changed"
+
+# The subject deleted: its referrers are still found by its digest.
+"$LADE" push --plain-http "$REGISTRY/team/gone:v1" sbom.spdx.json > gone.out
+gone=$(sed -n 's/^Digest: //p' gone.out)
+"$LADE" attach --plain-http --artifact-type "$SIG" -a x=1 "$REGISTRY/team/gone:v1" > gone-ref.out
+"$LADE" manifest delete --plain-http --force "$REGISTRY/team/gone@$gone" > /dev/null || fail "delete the subject"
+"$LADE" discover --plain-http "$REGISTRY/team/gone@$gone" > gone-tree.out 2> gone.err || fail "discover of a deleted subject"
+grep -q "$(sed -n 's/^Digest: //p' gone-ref.out)" gone-tree.out || fail "the referrer of a deleted subject is lost"
+grep -q 'not there any more' gone.err || fail "no word that the subject is gone"
+pass "a deleted subject's referrers are still discovered by its digest"
+
+# --- basic auth
+start_registry basic
+B="$REGISTRY/team/basic"
+attach_all --plain-http -u "$REG_USER" -p "$REG_PASS" "$B:1.2.3"
+check_discovery --plain-http -u "$REG_USER" -p "$REG_PASS" "$B:1.2.3"
+pass "basic auth: attach and discover through the fallback"
 
 # --- token auth: the fallback tag is pushed with the subject repository's pull,push scope
 start_registry token
