@@ -3,7 +3,9 @@
 # server: pages joined by Link, a filter the registry applied (trusted) and
 # one it did not (applied by lade), an empty index, a reply that is not JSON
 # or too big, and a manifest PUT answered with OCI-Subject (then no fallback
-# tag is read or written). The server records what lade asked.
+# tag is read or written). The server records what lade asked. Last, the
+# whole attach-and-discover scenario on the server's registry mode, a small
+# in-memory registry with the referrers API.
 source "$(dirname "$0")/../harness/lib.sh"
 cd "$WORK"
 
@@ -113,4 +115,14 @@ puts = [r for r in reqs if r["method"] == "PUT" and "/manifests/" in r["path"]]
 assert len(puts) == 1, [r["path"] for r in puts]
 PY
 pass "attach where the registry answers OCI-Subject: the manifest alone, no fallback tag read or written"
+# The whole scenario on a registry that has the referrers API (the scripted server's registry mode):
+# nothing is written or read under a sha256-<hex> tag, and discover reads the API's pages.
+echo '{"rules": [], "registry": {"page_size": 1, "apply_filter": true}}' > registry.json
+start_fault_server "$WORK/registry.json"
+source "$HARNESS_DIR/referrers.sh"
+attach_all --plain-http "$FAULT/team/demo:1.2.3"
+check_discovery --plain-http "$FAULT/team/demo:1.2.3"
+grep -q 'sha256-' "$FAULT_LOG" && fail "a registry with the referrers API got fallback tag requests"
+grep -q "/v2/team/demo/referrers/$SUBJECT?page=1" "$FAULT_LOG" || fail "the API's second page was not read"
+pass "attach, discover --depth 2, JSON and filter on a registry with the referrers API: no fallback tag"
 echo "referrers_api: all passed"
