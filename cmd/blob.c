@@ -9,6 +9,7 @@
 
 static const char BLOB_HELP[] = "Usage: lade blob fetch [options] <ref>@<digest> (-o FILE | -o -)\n"
 				"       lade blob push [options] <ref> <file|->\n"
+				"       lade blob delete [options] <ref>@<digest>\n"
 				"\n"
 				"push sends one blob and prints its digest; '-' reads standard input of\n"
 				"any size, hashed as it is sent (POST, one streaming PATCH, PUT).\n"
@@ -21,7 +22,8 @@ static const char BLOB_HELP[] = "Usage: lade blob fetch [options] <ref>@<digest>
 				"Options:\n"
 				"  -o, --output FILE|-       where to write (fetch; required)\n"
 				"      --media-type TYPE     the blob's media type in the printed descriptor (push)\n"
-				"      --descriptor          print the blob's descriptor instead\n";
+				"      --descriptor          print the blob's descriptor instead\n"
+				"  -f, --force               delete: do not ask first on a terminal\n";
 
 enum { OPT_DESCRIPTOR = 2201 };
 
@@ -68,6 +70,7 @@ int cmd_blob(int argc, char **argv)
 	    {"output", required_argument, NULL, 'o'},
 	    {"descriptor", no_argument, NULL, OPT_DESCRIPTOR},
 	    {"media-type", required_argument, NULL, OPT_MEDIA_TYPE},
+	    {"force", no_argument, NULL, 'f'},
 	    {NULL, 0, NULL, 0},
 	};
 	target_opts topts;
@@ -75,10 +78,10 @@ int cmd_blob(int argc, char **argv)
 	lade_descriptor desc;
 	lade_blob_job job;
 	const char *output = NULL, *media_type = "application/octet-stream";
-	int opt, handled, rc = EXIT_FAILURE_, descriptor = 0;
+	int opt, handled, rc = EXIT_FAILURE_, descriptor = 0, force = 0, deleting;
 
 	target_opts_init(&topts);
-	while ((opt = getopt_long(argc, argv, TARGET_SHORT_OPTIONS "o:", long_options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, TARGET_SHORT_OPTIONS "o:f", long_options, NULL)) != -1) {
 		if ((handled = target_opts_handle(&topts, opt, optarg)) < 0)
 			return usage_error("blob", "bad arguments");
 		if (handled)
@@ -92,17 +95,21 @@ int cmd_blob(int argc, char **argv)
 			descriptor = 1;
 		} else if (opt == OPT_MEDIA_TYPE) {
 			media_type = optarg;
+		} else if (opt == 'f') {
+			force = 1;
 		} else {
 			return usage_error("blob", "bad arguments");
 		}
 	}
-	if (argc - optind < 1 || (strcmp(argv[optind], "fetch") != 0 && strcmp(argv[optind], "push") != 0))
-		return usage_error("blob", "blob takes a subcommand: fetch or push");
-	if (strcmp(argv[optind++], "push") == 0)
-		return blob_push(argc - optind, argv + optind, &topts, media_type);
+	if (argc - optind < 1 || (strcmp(argv[optind], "fetch") != 0 && strcmp(argv[optind], "push") != 0 &&
+				  strcmp(argv[optind], "delete") != 0))
+		return usage_error("blob", "blob takes a subcommand: fetch, push or delete");
+	if (strcmp(argv[optind], "push") == 0)
+		return blob_push(argc - optind - 1, argv + optind + 1, &topts, media_type);
+	deleting = !strcmp(argv[optind++], "delete");
 	if (argc - optind != 1)
-		return usage_error("blob", "blob fetch takes exactly one reference");
-	if (!output && !descriptor)
+		return usage_error("blob", "blob %s takes exactly one reference", deleting ? "delete" : "fetch");
+	if (!deleting && !output && !descriptor)
 		return usage_error("blob", "say where the blob goes: -o FILE, or -o - for standard output");
 	if (target_opts_finish(&topts) < 0)
 		return usage_error("blob", "bad credentials options");
@@ -121,6 +128,21 @@ int cmd_blob(int argc, char **argv)
 	}
 	if (descriptor) {
 		rc = print_descriptor(&desc) < 0 ? fail() : EXIT_OK;
+		goto done;
+	}
+	if (deleting) {
+		char what[LADE_DIGEST_STRLEN + 16];
+		snprintf(what, sizeof(what), "the blob %s", desc.digest.str);
+		if (!force && !confirmed(what)) {
+			fprintf(stderr, "lade: %s kept\n", desc.digest.str);
+			goto done;
+		}
+		if (lade_target_delete(ot.target, &desc) < 0) {
+			rc = fail();
+			goto done;
+		}
+		printf("Deleted %s@%s\n", ot.is_layout ? ot.repository : ot.display, desc.digest.str);
+		rc = EXIT_OK;
 		goto done;
 	}
 	if (strcmp(output, "-") == 0) {

@@ -480,3 +480,15 @@ done:
 		lade_descriptor_dispose(out);
 	return err;
 }
+
+/* Ask on a terminal, as ORAS does; anything but y or yes keeps the manifest. */
+int confirmed(const char *what)
+{
+	char answer[16];
+	if (!isatty(STDIN_FILENO))
+		return 1;
+	fprintf(stderr, "Are you sure you want to delete %s and all tags naming it? [y/N] ", what);
+	if (!fgets(answer, sizeof(answer), stdin))
+		return 0;
+	return !strcmp(answer, "y\n") || !strcmp(answer, "yes\n") || !strcmp(answer, "Y\n");
+}

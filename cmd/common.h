@@ -145,6 +145,9 @@ int read_secret(const char *prompt, char *out, size_t outlen, int echo);
 /* Print why open_target failed; 2 for a malformed reference, else 1. */
 int open_failed(const opened_target *ot);
 
+/* On a terminal, ask whether what (a manifest, a blob) may be deleted; 1 yes. Not a terminal: yes. */
+int confirmed(const char *what);
+
 /* Print "lade: <message>" for the last library error and return 1. */
 int fail(void);
 
@@ -173,6 +176,7 @@ const char *human_size(uint64_t bytes, char *buf, size_t len);
 int cmd_push(int argc, char **argv);
 int cmd_attach(int argc, char **argv);
 int cmd_discover(int argc, char **argv);
+int cmd_tag(int argc, char **argv);
 int cmd_pull(int argc, char **argv);
 int cmd_resolve(int argc, char **argv);
 int cmd_manifest(int argc, char **argv);

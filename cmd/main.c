@@ -12,10 +12,11 @@ static const char MAIN_HELP[] = "Usage: lade <command> [options]\n"
 				"  pull       pull an artifact's files\n"
 				"  attach     attach files to what is already there (a referrer)\n"
 				"  discover   list what refers to a manifest\n"
+				"  tag        tag a manifest that is there (or --delete tags)\n"
 				"  resolve    print the digest a tag points to\n"
-				"  manifest   fetch a manifest (manifest fetch)\n"
-				"  blob       fetch a blob (blob fetch)\n"
-				"  repo       list a repository's tags (repo tags)\n"
+				"  manifest   fetch, push or delete a manifest\n"
+				"  blob       fetch, push or delete a blob\n"
+				"  repo       list a repository's tags, or a registry's repositories\n"
 				"  kinds      list the kinds of artifact lade recognises\n"
 				"  login      check and store credentials for a registry\n"
 				"  logout     forget them\n"
@@ -31,6 +32,7 @@ static const struct {
     {"push", cmd_push},   {"pull", cmd_pull},     {"resolve", cmd_resolve}, {"manifest", cmd_manifest},
     {"blob", cmd_blob},   {"repo", cmd_repo},     {"version", cmd_version}, {"kinds", cmd_kinds},
     {"login", cmd_login}, {"logout", cmd_logout}, {"attach", cmd_attach},   {"discover", cmd_discover},
+    {"tag", cmd_tag},
 };
 
 int main(int argc, char **argv)

@@ -451,6 +451,47 @@ static int reg_list_tags(lade_target *t, lade_tag_cb cb, void *payload)
 	return lade__reg_pages(r, url, NULL, TAGS_PAGE_MAX, scope, what, tag_page, &walk);
 }
 
+/* A page of the catalog: {"repositories": [...]}, capped like a tag list page. */
+typedef struct catalog_walk {
+	const char *prefix;
+	lade_tag_cb cb;
+	void *payload;
+} catalog_walk;
+
+static int catalog_page(request *rq, void *payload)
+{
+	catalog_walk *w = payload;
+	cJSON *page, *repos, *item;
+	int err = 0;
+	if ((err = lade_json_parse(&page, rq->body.ptr, rq->body.size, TAGS_PAGE_MAX, "the registry's catalog")) < 0)
+		return err;
+	repos = cJSON_GetObjectItemCaseSensitive(page, "repositories");
+	cJSON_ArrayForEach (item, repos) {
+		if (!cJSON_IsString(item))
+			continue;
+		if (w->prefix && strncmp(item->valuestring, w->prefix, strlen(w->prefix)) != 0)
+			continue;
+		if ((err = w->cb(item->valuestring, w->payload)) != 0)
+			break;
+	}
+	cJSON_Delete(page);
+	return err;
+}
+
+int lade_registry_catalog(lade_target *t, const char *prefix, lade_tag_cb cb, void *payload)
+{
+	registry *r = (registry *)t;
+	char url[URL_MAX], what[300];
+	catalog_walk walk = {prefix && *prefix ? prefix : NULL, cb, payload};
+	int err;
+	if (!lade__reg_is_registry(t))
+		return lade__error(LADE_EINVALID, "not a registry target");
+	snprintf(what, sizeof(what), "cannot list the repositories of '%s'", r->host);
+	if ((err = lade_snprintf(url, sizeof(url), "%s/v2/_catalog", r->base_url)) < 0)
+		return err;
+	return lade__reg_pages(r, url, NULL, TAGS_PAGE_MAX, "registry:catalog:*", what, catalog_page, &walk);
+}
+
 static void reg_free(lade_target *t)
 {
 	registry *r = (registry *)t;

@@ -125,6 +125,14 @@ LADE_EXTERN int lade_registry_ping(lade_target *t);
 LADE_EXTERN int lade_registry_mount(lade_target *t, const lade_descriptor *desc, const char *from_repository,
 				    int *mounted);
 
+/*
+ * The repositories the registry t talks to lists (GET /v2/_catalog, pages
+ * followed through Link), cb called for each whose name starts with
+ * prefix (NULL: all), in the registry's order. t's own repository does
+ * not matter. Token scope registry:catalog:*.
+ */
+LADE_EXTERN int lade_registry_catalog(lade_target *t, const char *prefix, lade_tag_cb cb, void *payload);
+
 /* Counters of what a registry target sent and received. */
 typedef struct lade_registry_stats {
 	uint64_t requests;       /* HTTP requests sent */
