@@ -443,8 +443,8 @@ int resolve_subject(opened_target *ot, const char *reference, const char *platfo
 	lade_buf bytes;
 	lade_index idx;
 	lade_platform want;
+	const lade_descriptor *chosen;
 	char wanted[128];
-	size_t i;
 	int err;
 
 	lade_buf_init(&bytes, 4 * 1024 * 1024);
@@ -461,12 +461,9 @@ int resolve_subject(opened_target *ot, const char *reference, const char *platfo
 	if ((err = lade_platform_parse(&want, platform)) < 0 ||
 	    (err = lade_index_parse(&idx, bytes.ptr, bytes.size)) < 0)
 		goto done;
-	for (i = 0; i < idx.manifest_count; i++)
-		if (idx.manifests[i].platform && lade_platform_match(&want, idx.manifests[i].platform))
-			break;
-	if (i < idx.manifest_count) {
+	if ((chosen = lade_index_platform(&idx, &want))) {
 		lade_descriptor_dispose(out);
-		err = lade_descriptor_copy(out, &idx.manifests[i]);
+		err = lade_descriptor_copy(out, chosen);
 	} else {
 		lade_platform_format(&want, wanted, sizeof(wanted));
 		err = lade_error_set(LADE_ENOTFOUND, "'%s' is an image index with no manifest for %s", reference,
@@ -491,4 +488,25 @@ int confirmed(const char *what)
 	if (!fgets(answer, sizeof(answer), stdin))
 		return 0;
 	return !strcmp(answer, "y\n") || !strcmp(answer, "yes\n") || !strcmp(answer, "Y\n");
+}
+
+/* "ref:t1,t2" -> "ref:t1" plus the tag list; returns the count of tags. */
+int split_tags(char *ref, char ***tags_out)
+{
+	char *slash = strrchr(ref, '/'), *colon = strrchr(ref, ':'), *save = NULL, *t;
+	char **tags = NULL;
+	int n = 0;
+	*tags_out = NULL;
+	if (strchr(ref, '@') || !colon || (slash && colon < slash))
+		return 0;
+	for (t = strtok_r(colon + 1, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		char **grown = realloc(tags, (size_t)(n + 1) * sizeof(*tags));
+		if (!grown)
+			break;
+		tags = grown;
+		tags[n++] = t;
+	}
+	*colon = '\0';
+	*tags_out = tags;
+	return n;
 }

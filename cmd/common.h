@@ -145,6 +145,9 @@ int read_secret(const char *prompt, char *out, size_t outlen, int echo);
 /* Print why open_target failed; 2 for a malformed reference, else 1. */
 int open_failed(const opened_target *ot);
 
+/* "ref:t1,t2" -> "ref" plus the tag list (malloc'd, pointing into ref); returns the count of tags. */
+int split_tags(char *ref, char ***tags_out);
+
 /* On a terminal, ask whether what (a manifest, a blob) may be deleted; 1 yes. Not a terminal: yes. */
 int confirmed(const char *what);
 
@@ -177,6 +180,7 @@ int cmd_push(int argc, char **argv);
 int cmd_attach(int argc, char **argv);
 int cmd_discover(int argc, char **argv);
 int cmd_tag(int argc, char **argv);
+int cmd_copy(int argc, char **argv);
 int cmd_pull(int argc, char **argv);
 int cmd_resolve(int argc, char **argv);
 int cmd_manifest(int argc, char **argv);

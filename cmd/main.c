@@ -13,6 +13,7 @@ static const char MAIN_HELP[] = "Usage: lade <command> [options]\n"
 				"  attach     attach files to what is already there (a referrer)\n"
 				"  discover   list what refers to a manifest\n"
 				"  tag        tag a manifest that is there (or --delete tags)\n"
+				"  copy, cp   copy an artifact, image or index (-r: with its referrers)\n"
 				"  resolve    print the digest a tag points to\n"
 				"  manifest   fetch, push or delete a manifest\n"
 				"  blob       fetch, push or delete a blob\n"
@@ -32,7 +33,7 @@ static const struct {
     {"push", cmd_push},   {"pull", cmd_pull},     {"resolve", cmd_resolve}, {"manifest", cmd_manifest},
     {"blob", cmd_blob},   {"repo", cmd_repo},     {"version", cmd_version}, {"kinds", cmd_kinds},
     {"login", cmd_login}, {"logout", cmd_logout}, {"attach", cmd_attach},   {"discover", cmd_discover},
-    {"tag", cmd_tag},
+    {"tag", cmd_tag},     {"copy", cmd_copy},     {"cp", cmd_copy},
 };
 
 int main(int argc, char **argv)

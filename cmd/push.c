@@ -145,27 +145,6 @@ static void split_file_arg(char *arg, const char **path, const char **type)
 	}
 }
 
-/* "ref:t1,t2" -> "ref:t1" plus the tag list; returns the count of tags. */
-static int split_tags(char *ref, char ***tags_out)
-{
-	char *slash = strrchr(ref, '/'), *colon = strrchr(ref, ':'), *save = NULL, *t;
-	char **tags = NULL;
-	int n = 0;
-	*tags_out = NULL;
-	if (strchr(ref, '@') || !colon || (slash && colon < slash))
-		return 0;
-	for (t = strtok_r(colon + 1, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-		char **grown = realloc(tags, (size_t)(n + 1) * sizeof(*tags));
-		if (!grown)
-			break;
-		tags = grown;
-		tags[n++] = t;
-	}
-	*colon = '\0';
-	*tags_out = tags;
-	return n;
-}
-
 /*
  * Describe one input and choose its kind (lade_push_options.probe): for a
  * single file now, for many files as the packager reaches each, so only

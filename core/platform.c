@@ -152,3 +152,13 @@ void lade_platform_format(const lade_platform *p, char *out, size_t outlen)
 	snprintf(out, outlen, "%s/%s%s%s", p->os ? p->os : "", p->architecture ? p->architecture : "",
 		 empty(p->variant) ? "" : "/", empty(p->variant) ? "" : p->variant);
 }
+
+const lade_descriptor *lade_index_platform(const lade_index *idx, const lade_platform *want)
+{
+	size_t i;
+	for (i = 0; i < idx->manifest_count; i++)
+		if (idx->manifests[i].platform && lade_platform_match(want, idx->manifests[i].platform) &&
+		    lade_mediatype_is_manifest(idx->manifests[i].media_type))
+			return &idx->manifests[i];
+	return NULL;
+}

@@ -231,17 +231,11 @@ typedef struct pull_state {
 /* An index: follow the one manifest for the platform wanted (the first that serves it, as ORAS and crane do). */
 static int choose_platform(pull_state *ps, const lade_walk_node *node)
 {
+	const lade_descriptor *chosen = lade_index_platform(node->index, &ps->want);
 	char wanted[128];
-	size_t i, chosen = node->child_count;
-	for (i = 0; i < node->child_count; i++) {
-		const lade_descriptor *d = &node->index->manifests[i];
-		if (chosen == node->child_count && d->platform && lade_platform_match(&ps->want, d->platform) &&
-		    lade_mediatype_is_manifest(d->media_type))
-			chosen = i;
-		node->follow[i] = 0;
-	}
-	if (chosen < node->child_count) {
-		node->follow[chosen] = 1;
+	memset(node->follow, 0, node->child_count);
+	if (chosen) {
+		node->follow[chosen - node->index->manifests] = 1;
 		return 0;
 	}
 	lade_platform_format(&ps->want, wanted, sizeof(wanted));

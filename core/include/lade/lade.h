@@ -16,5 +16,6 @@
 #include "lade/registry.h"
 #include "lade/target.h"
 #include "lade/graph.h"
+#include "lade/copy.h"
 
 #endif

@@ -181,6 +181,12 @@ LADE_EXTERN int lade_index_parse(lade_index *out, const char *data, size_t len);
 /* Encode to compact JSON in out (appended). */
 LADE_EXTERN int lade_index_encode(lade_buf *out, const lade_index *idx);
 
+/*
+ * The first manifest of idx whose platform serves want (lade_platform_match),
+ * as ORAS and crane choose; NULL when none does. Borrowed from idx.
+ */
+LADE_EXTERN const lade_descriptor *lade_index_platform(const lade_index *idx, const lade_platform *want);
+
 LADE_EXTERN void lade_index_dispose(lade_index *idx);
 
 /*

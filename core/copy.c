@@ -1,0 +1,323 @@
+/*
+ * Copy (lade/copy.h): a visit over the graph walk. A manifest's blobs are
+ * copied when the walk reaches it (skipped, mounted, or streamed source to
+ * destination); the manifest itself, and an index after its manifests, are
+ * written when the walk leaves them, byte for byte; referrers follow their
+ * subject; the tags come last.
+ */
+#include "internal.h"
+#include "lade/copy.h"
+#include "lade/graph.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+/* Blobs up to this size go through memory (fetched whole, verified, sent); larger ones stream. */
+#define SMALL_COPY ((size_t)4 << 20)
+/* Referrers of referrers, and how many in all: a hostile source cannot make a copy endless. */
+#define REFERRER_DEPTH 8
+#define REFERRERS_MAX 10000
+
+typedef struct copying {
+	lade_target *src, *dst;
+	const lade_copy_options *opts;
+	lade_copy_result *res;
+	size_t depth; /* of referrers below the root */
+} copying;
+
+/* The source's side of a streamed blob: a thread that fetches into a socket the destination reads. */
+typedef struct feeder {
+	lade_target *src;
+	const lade_descriptor *desc;
+	int fd;
+	int err;
+	lade_error message;
+} feeder;
+
+static int feed(const void *data, size_t len, void *payload)
+{
+	feeder *f = payload;
+	const char *p = data;
+	while (len) {
+		/* MSG_NOSIGNAL: a destination that gave up closes its end; that is an error here, not SIGPIPE. */
+		ssize_t n = send(f->fd, p, len, MSG_NOSIGNAL);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return lade__error(LADE_EIO, "the destination stopped reading %s: %s", f->desc->digest.str,
+					   strerror(errno));
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+static void *feeder_main(void *arg)
+{
+	feeder *f = arg;
+	if ((f->err = lade_target_fetch_stream(f->src, f->desc, feed, f)) < 0)
+		f->message = *lade_error_last();
+	/* The end of the stream: the destination's read sees it. A failed fetch ends it early. */
+	shutdown(f->fd, SHUT_WR);
+	close(f->fd);
+	return NULL;
+}
+
+/* A large blob, source to destination through a socket pair: never whole in memory or on disk. */
+static int stream_blob(copying *c, const lade_descriptor *d)
+{
+	feeder f;
+	pthread_t thread;
+	lade_descriptor got;
+	int fds[2], err;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) < 0)
+		return lade__error(LADE_EIO, "cannot make a socket pair: %s", strerror(errno));
+	memset(&f, 0, sizeof(f));
+	f.src = c->src;
+	f.desc = d;
+	f.fd = fds[1];
+	if ((err = pthread_create(&thread, NULL, feeder_main, &f)) != 0) {
+		close(fds[0]);
+		close(fds[1]);
+		return lade__error(LADE_ERROR, "cannot start a thread: %s", strerror(err));
+	}
+	memset(&got, 0, sizeof(got));
+	got.media_type = d->media_type;
+	err = lade_target_push_stream(c->dst, fds[0], d->digest.str, &got);
+	close(fds[0]); /* a feeder still sending gets EPIPE now, not a wait */
+	pthread_join(thread, NULL);
+	if (f.err < 0) {
+		/* The source's word first: it is why the stream ended. */
+		*(lade_error *)lade_error_last() = f.message;
+		return f.err;
+	}
+	if (err < 0)
+		return err;
+	if (got.size != d->size || !lade_digest_equal(&got.digest, &d->digest))
+		return lade__error(LADE_EDIGEST, "the source's %s is %llu bytes with digest %s", d->digest.str,
+				   (unsigned long long)got.size, got.digest.str);
+	return 0;
+}
+
+static int copy_blob(copying *c, const lade_descriptor *d)
+{
+	lade_buf bytes;
+	int found = 0, mounted = 0, err;
+
+	if ((err = lade_target_exists(c->dst, d, &found)) < 0)
+		return err;
+	if (found) {
+		c->res->blobs_skipped++;
+		return 0;
+	}
+	/* Within one registry the blob is linked, not sent; a registry that declines gets it sent. */
+	if (c->opts->mount_from && lade_target_mount(c->dst, d, c->opts->mount_from, &mounted) == 0 && mounted) {
+		c->res->blobs_mounted++;
+		return 0;
+	}
+	lade_error_clear();
+	if (d->size <= SMALL_COPY) {
+		lade_buf_init(&bytes, SMALL_COPY);
+		if ((err = lade_target_fetch_bytes(c->src, d, SMALL_COPY, &bytes)) == 0)
+			err = lade_target_push_bytes(c->dst, d, bytes.ptr, bytes.size);
+		lade_buf_dispose(&bytes);
+	} else {
+		err = stream_blob(c, d);
+	}
+	if (err < 0)
+		return err;
+	c->res->blobs_copied++;
+	c->res->bytes_copied += d->size;
+	return 0;
+}
+
+static int copy_visit(const lade_walk_node *node, void *payload)
+{
+	copying *c = payload;
+	size_t i;
+	int err;
+	if (!node->manifest)
+		return 0; /* an index: the walk goes on to its manifests */
+	/* A manifest's blobs, before the manifest is written; the walk need not visit them one by one. */
+	if ((err = copy_blob(c, &node->manifest->config)) < 0)
+		return err;
+	for (i = 0; i < node->manifest->layer_count; i++)
+		if ((err = copy_blob(c, &node->manifest->layers[i])) < 0)
+			return err;
+	memset(node->follow, 0, node->child_count);
+	return 0;
+}
+
+static int copy_graph(copying *c, const lade_descriptor *root, const char *bytes, size_t size);
+
+typedef struct referrer_list {
+	lade_descriptor *items;
+	size_t count, cap;
+} referrer_list;
+
+static int collect(const lade_descriptor *d, void *payload)
+{
+	referrer_list *l = payload;
+	if (l->count == REFERRERS_MAX)
+		return lade__error(LADE_ETOOLARGE, "more than %d referrers of one manifest; refusing them",
+				   REFERRERS_MAX);
+	if (l->count == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 8;
+		lade_descriptor *grown = realloc(l->items, cap * sizeof(*grown));
+		if (!grown)
+			return lade_error_set_oom();
+		l->items = grown;
+		l->cap = cap;
+	}
+	if (lade_descriptor_copy(&l->items[l->count], d) < 0)
+		return lade_error_last()->code;
+	l->count++;
+	return 0;
+}
+
+/* The referrers of subject at the source, copied with their own graphs (and theirs, to a bound). */
+static int copy_referrers(copying *c, const lade_descriptor *subject)
+{
+	referrer_list l = {NULL, 0, 0};
+	size_t i;
+	int err;
+	if (c->depth >= REFERRER_DEPTH)
+		return 0;
+	if ((err = lade_target_referrers(c->src, subject, NULL, collect, &l)) == 0) {
+		c->depth++;
+		for (i = 0; i < l.count && err == 0; i++) {
+			/* A referrer's descriptor carries its artifactType and annotations; its manifest is what counts. */
+			lade_descriptor plain;
+			memset(&plain, 0, sizeof(plain));
+			plain.media_type = l.items[i].media_type;
+			plain.digest = l.items[i].digest;
+			plain.size = l.items[i].size;
+			if ((err = copy_graph(c, &plain, NULL, 0)) == 0)
+				c->res->referrers++;
+		}
+		c->depth--;
+	}
+	for (i = 0; i < l.count; i++)
+		lade_descriptor_dispose(&l.items[i]);
+	free(l.items);
+	return err;
+}
+
+static int copy_leave(const lade_walk_node *node, void *payload)
+{
+	copying *c = payload;
+	lade_descriptor desc;
+	int found = 0, err;
+	const lade_descriptor *subject = node->manifest ? node->manifest->subject
+					 : node->index  ? node->index->subject
+							: NULL;
+	if (!node->bytes)
+		return 0;
+	/* Written as read: the digest stays. Its media type is the document's own. */
+	desc = *node->desc;
+	desc.media_type = (char *)node->media_type;
+	if ((err = lade_target_exists(c->dst, &desc, &found)) < 0)
+		return err;
+	if (!found) {
+		if ((err = lade_target_push_bytes(c->dst, &desc, node->bytes, node->size)) < 0)
+			return err;
+		c->res->manifests++;
+	}
+	/* A referrer is found through its subject: a layout records it in index.json, untagged. */
+	if (subject && (err = lade_target_tag(c->dst, &desc, NULL, 0, NULL)) < 0 && err != LADE_EUNSUPPORTED)
+		return err;
+	lade_error_clear();
+	return c->opts->recursive ? copy_referrers(c, &desc) : 0;
+}
+
+static int copy_graph(copying *c, const lade_descriptor *root, const char *bytes, size_t size)
+{
+	lade_walk_options walk = LADE_WALK_OPTIONS_INIT;
+	walk.leave = copy_leave;
+	walk.root_bytes = bytes;
+	walk.root_size = size;
+	return lade_graph_walk(c->src, root, copy_visit, c, &walk);
+}
+
+/* With a platform, an index's manifest for it becomes the root (its bytes fetched in place of the index's). */
+static int pick_platform(lade_target *src, const char *platform, lade_descriptor *root, lade_buf *bytes)
+{
+	lade_platform want;
+	lade_index idx;
+	const lade_descriptor *chosen;
+	char wanted[128];
+	int err;
+	if (strcmp(root->media_type, LADE_MEDIATYPE_INDEX) != 0 &&
+	    strcmp(root->media_type, LADE_MEDIATYPE_DOCKER_LIST) != 0)
+		return 0; /* a single manifest: the platform does not choose among anything */
+	memset(&want, 0, sizeof(want));
+	if ((err = lade_platform_parse(&want, platform)) < 0)
+		return err;
+	if ((err = lade_index_parse(&idx, bytes->ptr, bytes->size)) < 0) {
+		lade_platform_dispose(&want);
+		return err;
+	}
+	if (!(chosen = lade_index_platform(&idx, &want))) {
+		lade_platform_format(&want, wanted, sizeof(wanted));
+		err = lade__error(LADE_ENOTFOUND, "the index %s has no manifest for %s", root->digest.str, wanted);
+	} else {
+		lade_descriptor_dispose(root);
+		lade_buf_clear(bytes);
+		if ((err = lade_descriptor_copy(root, chosen)) == 0)
+			err = lade_target_fetch_bytes(src, root, LADE_MANIFEST_LIMIT, bytes);
+	}
+	lade_index_dispose(&idx);
+	lade_platform_dispose(&want);
+	return err;
+}
+
+int lade_copy(lade_target *src, lade_target *dst, const char *reference, const lade_copy_options *opts,
+	      lade_copy_result *result)
+{
+	copying c;
+	lade_copy_result res;
+	lade_buf bytes;
+	size_t i;
+	int err;
+
+	if (!opts || opts->version < 1 || opts->version > LADE_COPY_OPTIONS_VERSION)
+		return lade__error(LADE_EINVALID, "copy options version %u is not 1 to %d", opts ? opts->version : 0,
+				   LADE_COPY_OPTIONS_VERSION);
+	memset(&res, 0, sizeof(res));
+	lade_buf_init(&bytes, LADE_MANIFEST_LIMIT);
+	if ((err = lade_target_fetch_manifest(src, reference, LADE_MANIFEST_LIMIT, &res.root, &bytes)) < 0)
+		goto done;
+	if (opts->platform && (err = pick_platform(src, opts->platform, &res.root, &bytes)) < 0)
+		goto done;
+	memset(&c, 0, sizeof(c));
+	c.src = src;
+	c.dst = dst;
+	c.opts = opts;
+	c.res = &res;
+	if ((err = copy_graph(&c, &res.root, bytes.ptr, bytes.size)) < 0)
+		goto done;
+	/* The tags last: a reader never sees a tag whose content is incomplete. */
+	for (i = 0; i < opts->tag_count && err == 0; i++)
+		err = lade_target_tag(dst, &res.root, bytes.ptr, bytes.size, opts->tags[i]);
+	if (!opts->tag_count && err == 0)
+		err = lade_target_tag(dst, &res.root, NULL, 0, NULL); /* a layout lists it, untagged */
+done:
+	lade_buf_dispose(&bytes);
+	if (err < 0) {
+		lade_copy_result_dispose(&res);
+		return err;
+	}
+	*result = res;
+	return 0;
+}
+
+void lade_copy_result_dispose(lade_copy_result *result)
+{
+	lade_descriptor_dispose(&result->root);
+	memset(result, 0, sizeof(*result));
+}

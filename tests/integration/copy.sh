@@ -1,0 +1,123 @@
+#!/usr/bin/env bash
+# lade copy: a multi-arch image index built here from generated layers goes
+# layout -> registry -> layout -> second registry and back, every manifest
+# digest equal at each hop (skopeo and oci-image-tool read the layouts);
+# --platform copies one image; within one registry blobs are mounted, not
+# sent; a large layer streams; an artifact with a two-level referrer tree
+# copies with -r and lade discover shows the same tree at the destination.
+# Bad input: a missing tag, a platform the index lacks, a source that lies
+# about a blob: exit 1, the destination's tag untouched.
+source "$(dirname "$0")/../harness/lib.sh"
+cd "$WORK"
+
+# An OCI layout holding an index of three platforms, each an image of two gzip layers (one of 6 MiB, to stream).
+python3 - "$WORK/src" <<'PY'
+import gzip, hashlib, io, json, os, sys, tarfile
+root = sys.argv[1]
+os.makedirs(f"{root}/blobs/sha256", exist_ok=True)
+def put(data):
+    d = hashlib.sha256(data).hexdigest()
+    open(f"{root}/blobs/sha256/{d}", "wb").write(data)
+    return {"digest": "sha256:" + d, "size": len(data)}
+def layer(name, content):
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w", format=tarfile.USTAR_FORMAT) as t:
+        info = tarfile.TarInfo(name); info.size = len(content); info.mtime = 0
+        t.addfile(info, io.BytesIO(content))
+    return dict(put(gzip.compress(buf.getvalue(), mtime=0)), mediaType="application/vnd.oci.image.layer.v1.tar+gzip")
+manifests = []
+for arch in ("amd64", "arm64", "s390x"):
+    layers = [layer(f"etc/{arch}", f"built for {arch}\n".encode()),
+              layer(f"big-{arch}.bin", os.urandom(6 << 20) if arch == "arm64" else os.urandom(1000))]
+    config = json.dumps({"architecture": arch, "os": "linux",
+                         "rootfs": {"type": "layers", "diff_ids": ["sha256:" + "0" * 64] * 2}}).encode()
+    m = json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
+                    "config": dict(put(config), mediaType="application/vnd.oci.image.config.v1+json"),
+                    "layers": layers}).encode()
+    manifests.append(dict(put(m), mediaType="application/vnd.oci.image.manifest.v1+json",
+                          platform={"architecture": arch, "os": "linux"}))
+idx = json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json",
+                  "manifests": manifests}).encode()
+top = dict(put(idx), mediaType="application/vnd.oci.image.index.v1+json",
+           annotations={"org.opencontainers.image.ref.name": "multi"})
+json.dump({"schemaVersion": 2, "manifests": [top]}, open(f"{root}/index.json", "w"))
+open(f"{root}/oci-layout", "w").write('{"imageLayoutVersion":"1.0.0"}')
+open(f"{root}/../index.digest", "w").write(top["digest"])
+open(f"{root}/../arm64.digest", "w").write(manifests[1]["digest"])
+PY
+INDEX=$(cat index.digest)
+start_registry plain
+R1=$REGISTRY
+start_registry plain
+R2=$REGISTRY
+
+digests() { # target-args... ref: the index digest and its manifests' digests, one line
+  "$LADE" manifest fetch "$@" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(" ".join(m["digest"] for m in d["manifests"]))'
+}
+want=$(digests --oci-layout "$WORK/src:multi")
+
+"$LADE" copy --from-oci-layout "$WORK/src:multi" --to-plain-http "$R1/team/multi" > c1.out || fail "layout -> registry: $(cat c1.out)"
+[ "$("$LADE" resolve --plain-http "$R1/team/multi:multi")" = "$INDEX" ] || fail "the index digest changed (layout -> registry)"
+[ "$(digests --plain-http "$R1/team/multi:multi")" = "$want" ] || fail "the manifests changed (layout -> registry)"
+"$LADE" copy --from-plain-http "$R1/team/multi:multi" --to-oci-layout "$WORK/back:multi" > c2.out || fail "registry -> layout"
+[ "$("$LADE" resolve --oci-layout "$WORK/back:multi")" = "$INDEX" ] || fail "the index digest changed (registry -> layout)"
+skopeo inspect --raw "oci:$WORK/back:multi" | python3 -c 'import json,sys; assert len(json.load(sys.stdin)["manifests"]) == 3' ||
+  fail "skopeo does not read the copied layout"
+oci-image-tool validate --type imageIndex "$WORK/back/index.json" > /dev/null || fail "oci-image-tool rejects the layout"
+skopeo copy --quiet "oci:$WORK/back:multi" "dir:$WORK/skopeo-dir" > /dev/null 2>&1 ||
+  skopeo copy --quiet --override-arch amd64 "oci:$WORK/back:multi" "dir:$WORK/skopeo-dir" > /dev/null ||
+  fail "skopeo cannot copy an image out of the layout"
+"$LADE" copy --from-oci-layout "$WORK/back:multi" --to-plain-http "$R2/mirror/multi:v1,latest" > c3.out || fail "layout -> second registry"
+[ "$("$LADE" resolve --plain-http "$R2/mirror/multi:latest")" = "$INDEX" ] || fail "the index digest changed at the second registry"
+"$LADE" copy --plain-http "$R2/mirror/multi:v1" "$R1/team/again:v1" > c4.out || fail "registry -> registry"
+grep -q 'Blobs: [1-9][0-9]* copied' c4.out || fail "between registries nothing was copied: $(cat c4.out)"
+pass "an index of 3 platforms: layout -> registry -> layout -> second registry -> first: same digests at each hop"
+
+# Within one registry: every blob mounted, none sent.
+"$LADE" copy --plain-http "$R1/team/multi:multi" "$R1/other/multi:multi" > c5.out || fail "copy within one registry"
+grep -q 'Blobs: 0 copied (0 B), [1-9][0-9]* mounted' c5.out || fail "a copy within one registry sent blobs: $(cat c5.out)"
+pass "within one registry: blobs mounted, zero bytes sent"
+
+# A rerun sends nothing that arrived.
+"$LADE" copy --from-oci-layout "$WORK/src:multi" --to-plain-http "$R1/team/multi" > c6.out || fail "rerun"
+grep -q 'Manifests: 0 written' c6.out && grep -q 'Blobs: 0 copied' c6.out || fail "a rerun sent again: $(cat c6.out)"
+pass "a rerun sends nothing the destination has"
+
+# --platform: that image alone, tagged.
+"$LADE" copy --plain-http --platform linux/arm64 "$R1/team/multi:multi" "$R2/arm/only:v1" > c7.out || fail "copy --platform"
+[ "$("$LADE" resolve --plain-http "$R2/arm/only:v1")" = "$(cat arm64.digest)" ] || fail "--platform copied something else"
+"$LADE" pull --plain-http "$R2/arm/only:v1" -o arm > /dev/null 2>&1 || true
+expect_fail 1 "no manifest for linux/ppc64le" -- "$LADE" copy --plain-http --platform linux/ppc64le "$R1/team/multi:multi" "$R2/arm/none:v1"
+pass "--platform linux/arm64 copies that image (6 MiB layer streamed) and tags it; a missing platform is named"
+
+# An artifact with a two-level referrer tree, copied with -r to another registry and into a layout.
+source "$HARNESS_DIR/referrers.sh"
+attach_all --plain-http "$R1/team/demo:1.2.3"
+"$LADE" copy -r --plain-http "$R1/team/demo:1.2.3" "$R2/team/demo:1.2.3" > c8.out || fail "copy -r: $(cat c8.out)"
+grep -q 'Referrers: 3' c8.out || fail "copy -r did not count 3 referrers: $(cat c8.out)"
+check_discovery --plain-http "$R2/team/demo:1.2.3"
+"$LADE" copy -r --from-plain-http "$R1/team/demo:1.2.3" --to-oci-layout "$WORK/tree:1.2.3" > c9.out || fail "copy -r to a layout"
+check_discovery --oci-layout "$WORK/tree:1.2.3"
+pass "copy -r: a two-level referrer tree arrives at another registry and in a layout; discover shows the same tree"
+
+# Bad input: nothing tagged at the destination.
+expect_fail 1 "not found|MANIFEST_UNKNOWN" -- "$LADE" copy --plain-http "$R1/team/multi:nosuch" "$R2/bad/one:v1"
+python3 - "$WORK" "$HARNESS_DIR" <<'PY'
+import json, sys
+work = sys.argv[1]
+sys.path.insert(0, sys.argv[2])
+from fixtures import digest, layer, manifest_rules
+rules = []
+honest = b"the real content\n"
+manifest_rules(rules, "liar/app", [layer(honest, "file.txt")])
+# the empty config is honest; the file's blob is served with other bytes than its digest says
+rules.append({"method": "GET", "path": f"^/v2/liar/app/blobs/{digest(b'{}')}$", "status": 200, "body": "{}"})
+rules.append({"method": "GET", "path": f"^/v2/liar/app/blobs/{digest(honest)}$", "status": 200, "body": "THE REAL CONTENT\n"})
+json.dump({"rules": rules}, open(f"{work}/liar.json", "w"))
+PY
+start_fault_server "$WORK/liar.json"
+expect_fail 1 "does not match|digest" -- "$LADE" copy --from-plain-http "$FAULT/liar/app:v1" --to-plain-http "$R2/bad/liar:v1"
+"$LADE" repo tags --plain-http "$R2/bad/liar" 2> /dev/null | grep -q . && fail "a lying source left a tag"
+"$LADE" repo tags --plain-http "$R2/bad/one" 2> /dev/null | grep -q . && fail "a missing source left a tag"
+pass "bad input: a missing tag, a missing platform, a source that lies about a blob: exit 1, nothing tagged"
+echo "copy: all passed"
