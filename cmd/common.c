@@ -374,6 +374,8 @@ static const char *hint_for(const lade_error *e)
 		return "without -k (--keep-old-files) existing files are replaced";
 	if (e->code == LADE_EINVALID && strstr(e->message, "leave out the scheme"))
 		return "--plain-http talks HTTP to the registry";
+	if (e->code == LADE_EUNSUPPORTED && strstr(e->message, "is a container image"))
+		return "lade copy <ref> --to-oci-layout DIR:TAG takes the image whole";
 	if (e->code == LADE_EAUTH && strstr(e->message, "requires credentials"))
 		return "give --username and --password (or --password-stdin), or run lade login first";
 	return NULL;

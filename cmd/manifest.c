@@ -1,31 +1,36 @@
 /* lade manifest fetch: print or save a manifest's exact bytes; lade manifest delete: remove one. */
 #include "common.h"
 
+#include <cjson/cJSON.h>
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
-static const char MANIFEST_HELP[] = "Usage: lade manifest fetch [options] <ref>\n"
-				    "       lade manifest delete [options] <ref>\n"
-				    "       lade manifest push [options] <ref> <file|->\n"
-				    "\n"
-				    "Fetch the manifest that ref names (tag, default latest, or digest) and\n"
-				    "write its exact bytes to standard output or a file. The bytes are\n"
-				    "checked against the digest before they are written.\n"
-				    "\n"
-				    "Options:\n"
-				    "  -o, --output FILE         write to FILE instead of standard output\n"
-				    "      --descriptor          print the manifest's descriptor instead\n"
-				    "\n"
-				    "delete removes the manifest ref names (by tag or digest) and every tag\n"
-				    "naming it; a referrer leaves its subject's referrers too. On a terminal\n"
-				    "it asks first unless --force is given.\n"
-				    "  -f, --force               delete without asking\n"
-				    "\n"
-				    "push sends a manifest or index as it is (its digest unchanged), checked\n"
-				    "first; ref's tag points at it, or without one it is stored by digest.\n"
-				    "      --media-type TYPE     its media type (default: its mediaType field)\n";
+static const char MANIFEST_HELP[] =
+    "Usage: lade manifest fetch [options] <ref>\n"
+    "       lade manifest delete [options] <ref>\n"
+    "       lade manifest push [options] <ref> <file|->\n"
+    "\n"
+    "Fetch the manifest that ref names (tag, default latest, or digest) and\n"
+    "write its exact bytes to standard output or a file. The bytes are\n"
+    "checked against the digest before they are written.\n"
+    "\n"
+    "Options:\n"
+    "  -o, --output FILE         write to FILE instead of standard output\n"
+    "      --descriptor          print the manifest's descriptor instead\n"
+    "      --platform P          an index: fetch its manifest for P instead\n"
+    "      --pretty              indent the JSON (the bytes are then not the digest's)\n"
+    "\n"
+    "delete removes the manifest ref names (by tag or digest) and every tag\n"
+    "naming it; a referrer leaves its subject's referrers too. On a terminal\n"
+    "it asks first unless --force is given.\n"
+    "  -f, --force               delete without asking\n"
+    "\n"
+    "push sends a manifest or index as it is (its digest unchanged), checked\n"
+    "first; ref's tag points at it, or without one it is stored by digest.\n"
+    "      --media-type TYPE     its media type (default: its mediaType field)\n";
 
-enum { OPT_DESCRIPTOR = 2101 };
+enum { OPT_DESCRIPTOR = 2101, OPT_PRETTY };
 
 /* lade manifest delete: the manifest by digest (its tags go with it, and a referrer leaves its subject's index). */
 static int delete_manifest(opened_target *ot, const char *arg, int force)
@@ -167,6 +172,8 @@ int cmd_manifest(int argc, char **argv)
 	    {"descriptor", no_argument, NULL, OPT_DESCRIPTOR},
 	    {"force", no_argument, NULL, 'f'},
 	    {"media-type", required_argument, NULL, OPT_MEDIA_TYPE},
+	    {"platform", required_argument, NULL, OPT_PLATFORM},
+	    {"pretty", no_argument, NULL, OPT_PRETTY},
 	    {NULL, 0, NULL, 0},
 	};
 	target_opts topts;
@@ -174,8 +181,8 @@ int cmd_manifest(int argc, char **argv)
 	lade_descriptor desc;
 	lade_buf bytes;
 	const char *output = NULL;
-	const char *media_type = NULL;
-	int opt, handled, rc, descriptor = 0, force = 0, deleting, pushing;
+	const char *media_type = NULL, *platform = NULL;
+	int opt, handled, rc, descriptor = 0, force = 0, deleting, pushing, pretty = 0;
 
 	target_opts_init(&topts);
 	while ((opt = getopt_long(argc, argv, TARGET_SHORT_OPTIONS "o:f", long_options, NULL)) != -1) {
@@ -194,6 +201,10 @@ int cmd_manifest(int argc, char **argv)
 			force = 1;
 		} else if (opt == OPT_MEDIA_TYPE) {
 			media_type = optarg;
+		} else if (opt == OPT_PLATFORM) {
+			platform = optarg;
+		} else if (opt == OPT_PRETTY) {
+			pretty = 1;
 		} else {
 			return usage_error("manifest", "bad arguments");
 		}
@@ -225,6 +236,36 @@ int cmd_manifest(int argc, char **argv)
 	if (lade_manifest_fetch(ot.target, ot.reference[0] ? ot.reference : "latest", &desc, &bytes) < 0) {
 		opened_target_dispose(&ot);
 		return fail();
+	}
+	if (platform &&
+	    (!strcmp(desc.media_type, LADE_MEDIATYPE_INDEX) || !strcmp(desc.media_type, LADE_MEDIATYPE_DOCKER_LIST))) {
+		/* The index's manifest for the platform, fetched by its digest (one more request). */
+		lade_descriptor chosen;
+		char index_digest[LADE_DIGEST_STRLEN];
+		snprintf(index_digest, sizeof(index_digest), "%s", desc.digest.str);
+		lade_buf_dispose(&bytes);
+		lade_descriptor_dispose(&desc);
+		memset(&chosen, 0, sizeof(chosen));
+		if (resolve_subject(&ot, index_digest, platform, &chosen) < 0 ||
+		    lade_manifest_fetch(ot.target, chosen.digest.str, &desc, &bytes) < 0) {
+			lade_descriptor_dispose(&chosen);
+			opened_target_dispose(&ot);
+			return fail();
+		}
+		lade_descriptor_dispose(&chosen);
+	}
+	if (pretty && !descriptor) {
+		cJSON *json = cJSON_ParseWithLength(bytes.ptr, bytes.size);
+		char *text = json ? cJSON_Print(json) : NULL;
+		rc = text ? write_all(output, text, strlen(text)) : failf("the manifest is not JSON");
+		if (text && rc == EXIT_OK)
+			rc = write_all(output, "\n", 1);
+		free(text);
+		cJSON_Delete(json);
+		lade_buf_dispose(&bytes);
+		lade_descriptor_dispose(&desc);
+		opened_target_dispose(&ot);
+		return rc;
 	}
 	if (descriptor) {
 		lade_buf line;

@@ -8,7 +8,8 @@ static const char RESOLVE_HELP[] = "Usage: lade resolve [options] <ref>\n"
 				   "Print the digest of the manifest that ref's tag (default latest) names.\n"
 				   "\n"
 				   "Options:\n"
-				   "      --full-reference      print registry/repository@digest\n";
+				   "      --full-reference      print registry/repository@digest\n"
+				   "      --platform P          an index: the digest of its manifest for P\n";
 
 enum { OPT_FULL = 2001 };
 
@@ -17,12 +18,14 @@ int cmd_resolve(int argc, char **argv)
 	static const struct option long_options[] = {
 	    TARGET_LONG_OPTIONS,
 	    {"full-reference", no_argument, NULL, OPT_FULL},
+	    {"platform", required_argument, NULL, OPT_PLATFORM},
 	    {NULL, 0, NULL, 0},
 	};
 	target_opts topts;
 	opened_target ot;
 	lade_descriptor desc;
-	int opt, handled, full = 0;
+	const char *platform = NULL;
+	int opt, handled, full = 0, err;
 
 	target_opts_init(&topts);
 	while ((opt = getopt_long(argc, argv, TARGET_SHORT_OPTIONS "", long_options, NULL)) != -1) {
@@ -38,6 +41,10 @@ int cmd_resolve(int argc, char **argv)
 			full = 1;
 			continue;
 		}
+		if (opt == OPT_PLATFORM) {
+			platform = optarg;
+			continue;
+		}
 		return usage_error("resolve", "bad arguments");
 	}
 	if (argc - optind != 1)
@@ -46,7 +53,10 @@ int cmd_resolve(int argc, char **argv)
 		return usage_error("resolve", "bad credentials options");
 	if (open_target(&ot, argv[optind], &topts, 0) < 0)
 		return open_failed(&ot);
-	if (lade_target_resolve(ot.target, ot.reference[0] ? ot.reference : "latest", &desc) < 0) {
+	/* With a platform, an index's manifest for it (resolve_subject chooses as pull and copy do). */
+	err = platform ? resolve_subject(&ot, ot.reference[0] ? ot.reference : "latest", platform, &desc)
+		       : lade_target_resolve(ot.target, ot.reference[0] ? ot.reference : "latest", &desc);
+	if (err < 0) {
 		opened_target_dispose(&ot);
 		return fail();
 	}

@@ -380,6 +380,16 @@ static int pull_manifest(pull_state *ps, const lade_walk_node *node)
 		err = lade__error(LADE_ENOTFOUND, "no layer of '%s' matches the selection", reference);
 		goto done;
 	}
+	/* A container image has layers to stack, not files to write: say so rather than skip them all. */
+	if (!nselected && m->layer_count &&
+	    (!strcmp(m->config.media_type, "application/vnd.oci.image.config.v1+json") ||
+	     !strcmp(m->config.media_type, "application/vnd.docker.container.image.v1+json"))) {
+		err = lade__error(LADE_EUNSUPPORTED,
+				  "'%s' is a container image (%zu layers to stack, none of them a file): there is "
+				  "nothing to write as files; copy it into an OCI image layout instead",
+				  reference, m->layer_count);
+		goto done;
+	}
 	if (opts->output_fd >= 0) {
 		if (nselected != 1) {
 			err = lade__error(LADE_EINVALID,

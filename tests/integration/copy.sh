@@ -86,9 +86,16 @@ pass "a rerun sends nothing the destination has"
 # --platform: that image alone, tagged.
 "$LADE" copy --plain-http --platform linux/arm64 "$R1/team/multi:multi" "$R2/arm/only:v1" > c7.out || fail "copy --platform"
 [ "$("$LADE" resolve --plain-http "$R2/arm/only:v1")" = "$(cat arm64.digest)" ] || fail "--platform copied something else"
-"$LADE" pull --plain-http "$R2/arm/only:v1" -o arm > /dev/null 2>&1 || true
+expect_fail 1 "is a container image .*copy it into an OCI image layout" -- "$LADE" pull --plain-http "$R2/arm/only:v1" -o arm
+grep -q 'lade copy <ref> --to-oci-layout' "$WORK/.err" || fail "pull of an image does not point to lade copy"
+[ "$("$LADE" resolve --plain-http --platform linux/arm64 "$R1/team/multi:multi")" = "$(cat arm64.digest)" ] ||
+  fail "resolve --platform"
+"$LADE" manifest fetch --plain-http --platform linux/arm64 "$R1/team/multi:multi" > arm.json
+[ "sha256:$(sha256sum arm.json | cut -d' ' -f1)" = "$(cat arm64.digest)" ] || fail "manifest fetch --platform"
+"$LADE" manifest fetch --plain-http --pretty "$R1/team/multi:multi" | python3 -c 'import json,sys; t=sys.stdin.read(); assert t.count("\n") > 5; json.loads(t)' ||
+  fail "manifest fetch --pretty"
 expect_fail 1 "no manifest for linux/ppc64le" -- "$LADE" copy --plain-http --platform linux/ppc64le "$R1/team/multi:multi" "$R2/arm/none:v1"
-pass "--platform linux/arm64 copies that image (6 MiB layer streamed) and tags it; a missing platform is named"
+pass "--platform linux/arm64 copies that image (6 MiB layer streamed) and tags it; resolve/manifest fetch --platform; pull of an image points to copy"
 
 # An artifact with a two-level referrer tree, copied with -r to another registry and into a layout.
 source "$HARNESS_DIR/referrers.sh"
