@@ -267,7 +267,7 @@ static int pick_platform(lade_target *src, const char *platform, lade_descriptor
 		err = lade__error(LADE_ENOTFOUND, "the index %s has no manifest for %s", root->digest.str, wanted);
 	} else {
 		lade_descriptor_dispose(root);
-		lade_buf_clear(bytes);
+		lade_buf_dispose(bytes); /* fetch_bytes hands over a buffer of its own */
 		if ((err = lade_descriptor_copy(root, chosen)) == 0)
 			err = lade_target_fetch_bytes(src, root, LADE_MANIFEST_LIMIT, bytes);
 	}
