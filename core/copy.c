@@ -35,6 +35,7 @@ typedef struct feeder {
 	const lade_descriptor *desc;
 	int fd;
 	int err;
+	int reader_gone; /* the destination closed its end first: its own error says why */
 	lade_error message;
 } feeder;
 
@@ -47,9 +48,11 @@ static int feed(const void *data, size_t len, void *payload)
 		ssize_t n = send(f->fd, p, len, MSG_NOSIGNAL);
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n < 0)
+		if (n < 0) {
+			f->reader_gone = 1;
 			return lade__error(LADE_EIO, "the destination stopped reading %s: %s", f->desc->digest.str,
 					   strerror(errno));
+		}
 		p += n;
 		len -= (size_t)n;
 	}
@@ -86,13 +89,16 @@ static int stream_blob(copying *c, const lade_descriptor *d)
 		close(fds[1]);
 		return lade__error(LADE_ERROR, "cannot start a thread: %s", strerror(err));
 	}
+	/* The content is known: a registry takes it in one PUT of that size and checks the digest itself. */
 	memset(&got, 0, sizeof(got));
 	got.media_type = d->media_type;
+	got.digest = d->digest;
+	got.size = d->size;
 	err = lade_target_push_stream(c->dst, fds[0], d->digest.str, &got);
 	close(fds[0]); /* a feeder still sending gets EPIPE now, not a wait */
 	pthread_join(thread, NULL);
-	if (f.err < 0) {
-		/* The source's word first: it is why the stream ended. */
+	if (f.err < 0 && !(f.reader_gone && err < 0)) {
+		/* The source's word first: it is why the stream ended (unless the destination gave up first). */
 		*(lade_error *)lade_error_last() = f.message;
 		return f.err;
 	}

@@ -348,6 +348,8 @@ static size_t read_cb(char *buffer, size_t size, size_t nitems, void *userdata)
 
 static int source_rewind(request *rq)
 {
+	if (rq->src.once)
+		return 0; /* a fresh request over a stream read once: nothing to rewind, and no retry sends it */
 	if (rq->src.stream) {
 		if (rq->src.pos)
 			return lade__error(LADE_EUNSUPPORTED, "cannot send '%s' again: it is a stream", rq->src.path);

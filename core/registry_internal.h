@@ -71,6 +71,7 @@ typedef struct source {
 	uint64_t pos;      /* bytes of this body sent */
 	uint64_t size;     /* bytes in this body; unknown for a stream */
 	int stream;        /* read to end of input, size unknown, not replayable */
+	int once;          /* a socket or pipe of known size: read as it comes, never rewound */
 	lade_hasher *hash; /* a stream is hashed as it is read */
 	const char *path;  /* for messages */
 } source;

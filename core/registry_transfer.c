@@ -37,6 +37,7 @@ typedef struct task {
 	const void *memory; /* push from memory instead of job->path */
 	int fd;             /* the file (or stream) pushed, -1 until opened */
 	int stream;         /* pushing a stream of unknown size: digest and size come at the end */
+	int borrowed_fd;    /* fd is the caller's stream of known content: read once, never closed here */
 	lade_hasher *stream_hash;
 	lade_descriptor *stream_desc; /* where a stream's digest and size go (job->desc, writable) */
 	int chunked;                  /* PATCH chunks, then an empty PUT */
@@ -127,6 +128,7 @@ static int task_prepare(task *tk)
 			if ((err = open_source(tk)) < 0)
 				return err;
 			rq->src.fd = tk->fd;
+			rq->src.once = tk->borrowed_fd;
 			rq->src.data = tk->memory;
 			rq->src.len = (size_t)d->size;
 			rq->src.size = d->size;
@@ -209,7 +211,7 @@ static int task_advance(task *tk, CURLcode cc)
 	curl_easy_getinfo(rq->easy, CURLINFO_RESPONSE_CODE, &rq->status);
 	curl_easy_getinfo(rq->easy, CURLINFO_NUM_CONNECTS, &connects);
 	r->stats.connections += (uint64_t)connects;
-	if (!rq->callback_error && !tk->stream &&
+	if (!rq->callback_error && !tk->stream && !(tk->borrowed_fd && tk->state == T_PUT) &&
 	    (delay = lade__reg_retry_delay(r, cc, rq->status, rq->retry_after, &tk->attempt, &tk->stalls)) >= 0) {
 		tk->wake_ms = lade__reg_now_ms() + delay;
 		/* A failed chunk: ask the registry how much it has. A failed PUT: start the upload again. */
@@ -319,7 +321,7 @@ static void task_release(task *tk)
 	if (tk->sink_open)
 		lade__sink_abort(&tk->sink);
 	tk->sink_open = 0;
-	if (tk->fd >= 0 && !tk->stream)
+	if (tk->fd >= 0 && !tk->stream && !tk->borrowed_fd)
 		close(tk->fd);
 	tk->fd = -1;
 	tk->rq.src.fd = -1; /* the task's, closed above */
@@ -380,6 +382,15 @@ static int slot_start(engine *en, task *tk)
 													  : T_HEAD;
 	lade__reg_scope_for(r, tk->scope, sizeof(tk->scope), en->push);
 	tk->rq.scope = tk->scope;
+	if (en->stream_fd >= 0 && job->desc->digest.str[0] && job->desc->size) {
+		/* A stream of known content (a copy): POST, then one PUT of the size given, read as it comes;
+		   the registry checks the digest, the source's side has hashed it already. */
+		tk->fd = en->stream_fd;
+		tk->borrowed_fd = 1;
+		tk->state = T_POST;
+		snprintf(tk->what, sizeof(tk->what), "cannot push %s to '%s/%s'", job->path, r->host, r->repository);
+		return 0;
+	}
 	if (en->stream_fd >= 0) {
 		/* A stream: POST, one PATCH hashed as it is read, then the PUT with its digest. */
 		tk->fd = en->stream_fd;

@@ -22,22 +22,6 @@ head -c "$((SIZE_MB * 1024 * 1024))" /dev/urandom > big.bin
 "$LADE" push --oci-layout "$WORK/src:v1" big.bin > /dev/null   # skopeo's source
 SKOPEO_CACHE=/var/lib/containers/cache/blob-info-cache-v1.boltdb
 
-# measure NAME CMD... : appends "seconds peak_kib" to NAME.runs
-measure() {
-  local name=$1
-  shift
-  # Every tool starts alike: no dirty pages of the last one's to write back,
-  # and (as root) no page cache to evict. Without this, run-to-run noise on a
-  # small VM is larger than the differences being measured.
-  sync
-  [ -w /proc/sys/vm/drop_caches ] && echo 3 > /proc/sys/vm/drop_caches
-  /usr/bin/time -f '%e %M' -o "$WORK/.time" "$@" > /dev/null 2> "$WORK/.stderr" || {
-    echo "$name failed: $(cat "$WORK/.stderr")" >&2
-    exit 1
-  }
-  cat "$WORK/.time" >> "$WORK/$name.runs"
-}
-
 curl_push() { # repo
   local digest loc
   digest=sha256:$(openssl dgst -sha256 -r big.bin | cut -d' ' -f1)

@@ -46,6 +46,9 @@ typedef struct lade_target_ops {
 	 * Store a blob read from fd to its end, size unknown beforehand (standard
 	 * input); name is for messages. desc->media_type is the caller's; its
 	 * digest and size are filled in. Not retried: a stream cannot be read twice.
+	 * When desc already has a digest and a size (a copy from another target,
+	 * verified on the reading side), the content may be sent as it is read
+	 * without hashing it again; a store that checks digests still checks.
 	 */
 	int (*push_stream)(lade_target *t, int fd, const char *name, lade_descriptor *desc);
 	/*
