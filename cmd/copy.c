@@ -24,13 +24,13 @@ static const char COPY_HELP[] = "Usage: lade copy [options] <from> <to>[:tag1,ta
 				"      --to-<option>         a target option for <to> only (--to-oci-layout...)\n";
 
 /* Every target option also as --from-X and --to-X, told apart by these offsets. */
-enum { OPT_RECURSIVE = 2401, FROM_BASE = 100000, TO_BASE = 200000 };
+enum { OPT_RECURSIVE = 2401, OPT_ALL_TAGS, FROM_BASE = 100000, TO_BASE = 200000 };
 
 static const struct option BASE_OPTIONS[] = {TARGET_LONG_OPTIONS};
 #define BASE_COUNT (sizeof(BASE_OPTIONS) / sizeof(BASE_OPTIONS[0]))
 
 static char prefixed_names[2 * BASE_COUNT][64];
-static struct option all_options[3 * BASE_COUNT + 4];
+static struct option all_options[3 * BASE_COUNT + 5];
 
 static const struct option *copy_options(void)
 {
@@ -52,6 +52,7 @@ static const struct option *copy_options(void)
 	}
 	all_options[n++] = (struct option){"recursive", no_argument, NULL, 'r'};
 	all_options[n++] = (struct option){"platform", required_argument, NULL, OPT_PLATFORM};
+	all_options[n++] = (struct option){"all-tags", no_argument, NULL, OPT_ALL_TAGS};
 	all_options[n] = (struct option){NULL, 0, NULL, 0};
 	return all_options;
 }
@@ -63,6 +64,60 @@ static size_t host_length(const opened_target *ot)
 	return slash ? (size_t)(slash - ot->display) : strlen(ot->display);
 }
 
+/* The tags of a repository, gathered (tag lists are bounded by the registry's pages). */
+typedef struct tag_list {
+	char **tags;
+	size_t count, cap;
+} tag_list;
+
+static int gather(const char *tag, void *payload)
+{
+	tag_list *l = payload;
+	if (l->count == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 16;
+		char **grown = realloc(l->tags, cap * sizeof(*grown));
+		if (!grown)
+			return lade_error_set_oom();
+		l->tags = grown;
+		l->cap = cap;
+	}
+	if (!(l->tags[l->count] = strdup(tag)))
+		return lade_error_set_oom();
+	l->count++;
+	return 0;
+}
+
+/* --all-tags: each tag of the source repository, copied under the same tag; what is there is skipped. */
+static int copy_all_tags(opened_target *src, opened_target *dst, lade_copy_options *copts)
+{
+	tag_list l = {NULL, 0, 0};
+	size_t i, copied = 0;
+	int rc = EXIT_OK;
+	if (lade_target_list_tags(src->target, gather, &l) < 0)
+		rc = fail();
+	for (i = 0; i < l.count && rc == EXIT_OK; i++) {
+		lade_copy_result result;
+		const char *one[1] = {l.tags[i]};
+		copts->tags = one;
+		copts->tag_count = 1;
+		if (lade_copy(src->target, dst->target, l.tags[i], copts, &result) < 0) {
+			rc = failf("tag %s: %s", l.tags[i], lade_error_last()->message);
+			break;
+		}
+		printf("Copied %s (%s): %zu manifests, %zu blobs copied, %zu there\n", l.tags[i],
+		       result.root.digest.str, result.manifests, result.blobs_copied,
+		       result.blobs_skipped + result.blobs_mounted);
+		copied++;
+		lade_copy_result_dispose(&result);
+	}
+	if (rc == EXIT_OK)
+		printf("Tags: %zu copied\n", copied);
+	for (i = 0; i < l.count; i++)
+		free(l.tags[i]);
+	free(l.tags);
+	return rc;
+}
+
 int cmd_copy(int argc, char **argv)
 {
 	target_opts from, to;
@@ -71,7 +126,7 @@ int cmd_copy(int argc, char **argv)
 	lade_copy_result result;
 	char to_ref[2048], **tags = NULL, size_text[32];
 	const char *one_tag[1];
-	int opt, rc = EXIT_FAILURE_, ntags, handled;
+	int opt, rc = EXIT_FAILURE_, ntags, handled, all_tags = 0;
 
 	target_opts_init(&from);
 	target_opts_init(&to);
@@ -86,6 +141,9 @@ int cmd_copy(int argc, char **argv)
 			continue;
 		} else if (opt == OPT_PLATFORM) {
 			copts.platform = optarg;
+			continue;
+		} else if (opt == OPT_ALL_TAGS) {
+			all_tags = 1;
 			continue;
 		}
 		/* A plain target option is for both sides; --from-X and --to-X for one. */
@@ -117,6 +175,16 @@ int cmd_copy(int argc, char **argv)
 		rc = open_failed(&dst);
 		goto done;
 	}
+	/* Two repositories of one registry: blobs are mounted, not sent. */
+	if (!src.is_layout && !dst.is_layout && host_length(&src) == host_length(&dst) &&
+	    !strncmp(src.display, dst.display, host_length(&src)) && strcmp(src.repository, dst.repository) != 0)
+		copts.mount_from = src.repository;
+	if (all_tags) {
+		rc = src.reference[0] || ntags || dst.reference[0]
+			 ? usage_error("copy", "--all-tags copies repositories: name no tag")
+			 : copy_all_tags(&src, &dst, &copts);
+		goto done;
+	}
 	if (!src.reference[0]) {
 		rc = usage_error("copy", "'%s' names no tag or digest to copy", argv[optind]);
 		goto done;
@@ -133,10 +201,6 @@ int cmd_copy(int argc, char **argv)
 		copts.tags = one_tag;
 		copts.tag_count = 1;
 	}
-	/* Two repositories of one registry: blobs are mounted, not sent. */
-	if (!src.is_layout && !dst.is_layout && host_length(&src) == host_length(&dst) &&
-	    !strncmp(src.display, dst.display, host_length(&src)) && strcmp(src.repository, dst.repository) != 0)
-		copts.mount_from = src.repository;
 	if (lade_copy(src.target, dst.target, src.reference, &copts, &result) < 0) {
 		rc = fail();
 		goto done;

@@ -97,6 +97,33 @@ grep -q 'lade copy <ref> --to-oci-layout' "$WORK/.err" || fail "pull of an image
 expect_fail 1 "no manifest for linux/ppc64le" -- "$LADE" copy --plain-http --platform linux/ppc64le "$R1/team/multi:multi" "$R2/arm/none:v1"
 pass "--platform linux/arm64 copies that image (6 MiB layer streamed) and tags it; resolve/manifest fetch --platform; pull of an image points to copy"
 
+# kill -9 in the middle of a copy, then a rerun: it completes, the tag appears only at the end, and
+# the layers that had arrived are not sent again.
+mkdir -p four && for i in 1 2 3 4; do head -c $((8 << 20)) /dev/urandom > "four/layer$i.bin"; done
+(cd four && "$LADE" push --plain-http "$R1/team/four:v1" layer1.bin layer2.bin layer3.bin layer4.bin > /dev/null) ||
+  fail "push the four-layer artifact"
+"$LADE" copy --plain-http --limit-rate 4M "$R1/team/four:v1" "$R2/team/four:v1" > killed.out 2>&1 &
+pid=$!
+sleep 4.5
+kill -9 "$pid" 2> /dev/null || fail "the copy ended before it could be killed"
+wait "$pid" 2> /dev/null || true
+"$LADE" repo tags --plain-http "$R2/team/four" 2> /dev/null | grep -q . && fail "a killed copy left its tag"
+"$LADE" copy --plain-http "$R1/team/four:v1" "$R2/team/four:v1" > rerun.out || fail "the rerun after kill -9"
+there=$(sed -n 's/.*, \([0-9]*\) already there$/\1/p' rerun.out)
+[ "${there:-0}" -ge 2 ] || fail "the rerun sent again what had arrived: $(cat rerun.out)"
+[ "$("$LADE" resolve --plain-http "$R2/team/four:v1")" = "$("$LADE" resolve --plain-http "$R1/team/four:v1")" ] ||
+  fail "the rerun did not complete the copy"
+pass "kill -9 mid-copy: no tag; the rerun completes and skips the $there blobs that had arrived"
+
+# --all-tags: every tag of a repository; a second run copies nothing.
+"$LADE" tag --plain-http "$R1/team/four:v1" v2 > /dev/null
+"$LADE" copy --all-tags --plain-http "$R1/team/four" "$R2/all/four" > all.out || fail "copy --all-tags: $(cat all.out)"
+grep -q 'Tags: 2 copied' all.out || fail "copy --all-tags: $(cat all.out)"
+[ "$("$LADE" repo tags --plain-http "$R2/all/four" | sort | tr '\n' ' ')" = "v1 v2 " ] || fail "--all-tags tags"
+"$LADE" copy --all-tags --plain-http "$R1/team/four" "$R2/all/four" | grep -q ': 0 manifests, 0 blobs copied' ||
+  fail "a second --all-tags copied again"
+pass "copy --all-tags: every tag; a second run sends nothing"
+
 # An artifact with a two-level referrer tree, copied with -r to another registry and into a layout.
 source "$HARNESS_DIR/referrers.sh"
 attach_all --plain-http "$R1/team/demo:1.2.3"
