@@ -29,3 +29,10 @@ echo
 echo "\$ diff -r files pulled"
 diff -r "$demo/files" "$demo/pulled"
 echo "identical: every pulled file matches the pushed one byte for byte"
+echo
+echo "\$ lade attach --oci-layout --artifact-type text/vnd.example.release-notes store:v1 NOTES.txt"
+printf 'v1: first release\n' > "$demo/NOTES.txt"
+(cd "$demo" && "$lade" attach --oci-layout --artifact-type text/vnd.example.release-notes "$demo/store:v1" NOTES.txt)
+echo
+echo "\$ lade discover --oci-layout store:v1"
+"$lade" discover --oci-layout "$demo/store:v1"
