@@ -97,6 +97,34 @@ grep -q 'lade copy <ref> --to-oci-layout' "$WORK/.err" || fail "pull of an image
 expect_fail 1 "no manifest for linux/ppc64le" -- "$LADE" copy --plain-http --platform linux/ppc64le "$R1/team/multi:multi" "$R2/arm/none:v1"
 pass "--platform linux/arm64 copies that image (6 MiB layer streamed) and tags it; resolve/manifest fetch --platform; pull of an image points to copy"
 
+# Docker schema 2: a manifest list and its manifest, indented as some tools write them, copied as they are.
+mkdir -p dk && printf 'layer-bytes' > dk/l.bin
+printf '{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":[]}}' > dk/c.json
+"$LADE" blob push --oci-layout "$WORK/dk/store" dk/c.json > /dev/null
+"$LADE" blob push --oci-layout "$WORK/dk/store" dk/l.bin > /dev/null
+python3 - "$WORK/dk" <<'PY'
+import hashlib, json, sys
+w = sys.argv[1]
+def d(b): return "sha256:" + hashlib.sha256(b).hexdigest()
+c, l = open(f"{w}/c.json", "rb").read(), open(f"{w}/l.bin", "rb").read()
+m = json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
+                "config": {"mediaType": "application/vnd.docker.container.image.v1+json", "size": len(c), "digest": d(c)},
+                "layers": [{"mediaType": "application/vnd.docker.image.rootfs.diff.tar.gzip", "size": len(l),
+                            "digest": d(l)}]}, indent=3).encode()
+open(f"{w}/m.json", "wb").write(m)
+open(f"{w}/list.json", "wb").write(json.dumps(
+    {"schemaVersion": 2, "mediaType": "application/vnd.docker.distribution.manifest.list.v2+json",
+     "manifests": [{"mediaType": "application/vnd.docker.distribution.manifest.v2+json", "size": len(m), "digest": d(m),
+                    "platform": {"architecture": "amd64", "os": "linux"}}]}, indent=3).encode())
+PY
+"$LADE" manifest push --oci-layout "$WORK/dk/store" dk/m.json > /dev/null || fail "manifest push of a Docker manifest"
+"$LADE" manifest push --oci-layout "$WORK/dk/store:v1" dk/list.json > /dev/null || fail "manifest push of a manifest list"
+"$LADE" copy --from-oci-layout "$WORK/dk/store:v1" --to-plain-http "$R2/docker/img" > dk.out || fail "copy of a manifest list: $(cat dk.out)"
+[ "$("$LADE" resolve --plain-http "$R2/docker/img:v1")" = "sha256:$(sha256sum dk/list.json | cut -d' ' -f1)" ] ||
+  fail "the manifest list's digest changed"
+skopeo inspect --tls-verify=false --raw "docker://$R2/docker/img:v1" | cmp -s - dk/list.json || fail "skopeo reads other bytes"
+pass "Docker schema 2 manifest list and manifest copied as they are (indented bytes, same digests)"
+
 # kill -9 in the middle of a copy, then a rerun: it completes, the tag appears only at the end, and
 # the layers that had arrived are not sent again.
 mkdir -p four && for i in 1 2 3 4; do head -c $((8 << 20)) /dev/urandom > "four/layer$i.bin"; done
