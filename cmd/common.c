@@ -1,10 +1,12 @@
 #include "common.h"
+#include "lade/sys/fs.h"
 
 #include <errno.h>
 #include <stdint.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -292,12 +294,38 @@ int copy_reference(const char *cmd, const char *arg, const target_opts *o, char 
 	return 0;
 }
 
+/* A layout archive: unpacked into a private folder under TMPDIR, opened there. */
+static int open_archive(opened_target *out, const char *path, int create)
+{
+	const char *tmp = getenv("TMPDIR");
+	struct stat st;
+	int err, there = stat(path, &st) == 0;
+	if (!there && !create)
+		return lade_error_set(LADE_ENOTFOUND, "layout archive '%s' not found", path);
+	if (there && !S_ISREG(st.st_mode))
+		return lade_error_set(LADE_EINVALID, "'%s' is not a file, so not a layout archive", path);
+	snprintf(out->archive, sizeof(out->archive), "%s", path);
+	if ((err = lade_fs_temp_path(out->archive_dir, sizeof(out->archive_dir), "%s/layout-archive",
+				     tmp && *tmp ? tmp : "/tmp")) < 0)
+		return err;
+	if (!mkdtemp(out->archive_dir)) {
+		out->archive_dir[0] = '\0';
+		return lade_error_set(LADE_EIO, "cannot make a folder for '%s': %s", path, strerror(errno));
+	}
+	if (there && (err = lade_layout_archive_unpack(path, out->archive_dir)) < 0)
+		return lade_error_set(err, "'%s': %s", path, lade_error_last()->message);
+	if ((err = lade_layout_open(&out->target, out->archive_dir, !there)) < 0)
+		return lade_error_set(err, "'%s' is not an OCI layout archive: %s", path, lade_error_last()->message);
+	return 0;
+}
+
 int open_target(opened_target *out, const char *ref, const target_opts *o, int create)
 {
 	int err;
 	memset(out, 0, sizeof(*out));
 	if (o->oci_layout) {
 		lade_layout_ref lr;
+		size_t n;
 		if ((err = lade_layout_ref_parse(&lr, ref)) < 0) {
 			out->bad_reference = 1;
 			return err;
@@ -306,6 +334,9 @@ int open_target(opened_target *out, const char *ref, const target_opts *o, int c
 		snprintf(out->display, sizeof(out->display), "%s", ref);
 		snprintf(out->repository, sizeof(out->repository), "%s", lr.path);
 		out->is_layout = 1;
+		n = strlen(lr.path);
+		if (n > 4 && !strcmp(lr.path + n - 4, ".tar"))
+			return open_archive(out, lr.path, create);
 		return lade_layout_open(&out->target, lr.path, create);
 	} else {
 		lade_ref r;
@@ -357,6 +388,20 @@ void opened_target_dispose(opened_target *ot)
 	lade_target_free(ot->target);
 	ot->target = NULL;
 	lade_credential_dispose(&ot->stored);
+	if (ot->archive_dir[0]) {
+		lade_fs_empty_folder(ot->archive_dir);
+		rmdir(ot->archive_dir);
+		ot->archive_dir[0] = '\0';
+	}
+}
+
+int finish_target(opened_target *ot)
+{
+	if (!ot->archive_dir[0])
+		return 0;
+	if (lade_layout_archive_pack(ot->archive_dir, ot->archive) < 0)
+		return failf("cannot write the layout archive '%s': %s", ot->archive, lade_error_last()->message);
+	return 0;
 }
 
 int open_failed(const opened_target *ot)

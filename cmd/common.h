@@ -125,6 +125,8 @@ typedef struct opened_target {
 	int bad_reference;      /* open failed because the reference is malformed */
 	lade_credential stored; /* credentials found in a config file, owned */
 	char cache_dir[4096];   /* where the registry target keeps what it learns between runs */
+	char archive[4096];     /* an OCI layout tar (".tar"): the archive, unpacked into archive_dir */
+	char archive_dir[4096];
 } opened_target;
 
 /*
@@ -133,8 +135,16 @@ typedef struct opened_target {
  */
 int resolve_subject(opened_target *ot, const char *reference, const char *platform, lade_descriptor *out);
 
-/* Parse ref and open the layout or registry it names. create: make a missing layout. */
+/*
+ * Parse ref and open the layout or registry it names. create: make a
+ * missing layout. A layout path ending in ".tar" is an OCI layout archive:
+ * it is unpacked into a private folder (or started empty when create and
+ * missing) and opened there; finish_target writes it back.
+ */
 int open_target(opened_target *out, const char *ref, const target_opts *o, int create);
+
+/* After a command wrote into ot: an archive is packed back into its .tar (atomically). 0, or 1 after saying why. */
+int finish_target(opened_target *ot);
 
 /* Release the target and what open_target kept for it. */
 void opened_target_dispose(opened_target *ot);

@@ -183,6 +183,8 @@ int cmd_copy(int argc, char **argv)
 		rc = src.reference[0] || ntags || dst.reference[0]
 			 ? usage_error("copy", "--all-tags copies repositories: name no tag")
 			 : copy_all_tags(&src, &dst, &copts);
+		if (rc == EXIT_OK && finish_target(&dst) != 0)
+			rc = EXIT_FAILURE_;
 		goto done;
 	}
 	if (!src.reference[0]) {
@@ -203,6 +205,10 @@ int cmd_copy(int argc, char **argv)
 	}
 	if (lade_copy(src.target, dst.target, src.reference, &copts, &result) < 0) {
 		rc = fail();
+		goto done;
+	}
+	if (finish_target(&dst) != 0) {
+		lade_copy_result_dispose(&result);
 		goto done;
 	}
 	printf("Copied %s@%s => %s", src.is_layout ? src.repository : src.display, result.root.digest.str,

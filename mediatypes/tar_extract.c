@@ -72,7 +72,7 @@ static la_ssize_t tar_read(struct archive *a, void *ctx, const void **buf)
 
 /*
  * The entry's place below the new folder: it must be the prefix folder or
- * lie inside it. rel gets the clean part after the prefix ("" for the
+ * lie inside it ("" takes every relative name). rel gets the clean part after the prefix ("" for the
  * folder itself).
  */
 static int entry_path(const unpacker *u, const char *name, char *rel, size_t rellen)
@@ -83,7 +83,8 @@ static int entry_path(const unpacker *u, const char *name, char *rel, size_t rel
 		return lade_error_set(LADE_EUNSAFE, "refusing entry '%s': absolute path", name);
 	while (name[0] == '.' && name[1] == '/')
 		name += 2;
-	if (strncmp(name, u->prefix, plen) != 0 || (name[plen] != '\0' && name[plen] != '/'))
+	/* An empty prefix: the archive is the folder itself (an OCI layout tar), entries at its root. */
+	if (plen && (strncmp(name, u->prefix, plen) != 0 || (name[plen] != '\0' && name[plen] != '/')))
 		return lade_error_set(LADE_EUNSAFE, "refusing entry '%s': it is outside the folder '%s'", name,
 				      u->prefix);
 	name += plen;

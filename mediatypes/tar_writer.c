@@ -56,6 +56,15 @@ static la_ssize_t tar_write(struct archive *a, void *ctx, const void *buf, size_
 {
 	packer *p = ctx;
 	(void)a;
+	if (!p->gzip) { /* a plain tar: straight to the file */
+		int err;
+		if ((err = lade_hasher_update(p->tar_hash, buf, len)) < 0 ||
+		    (err = lade_fs_write_all(p->fd, buf, len, p->out_path)) < 0) {
+			p->error = err;
+			return -1;
+		}
+		return (la_ssize_t)len;
+	}
 	if (lade_hasher_update(p->tar_hash, buf, len) < 0 || archive_write_data(p->gzip, buf, len) < 0) {
 		if (!p->error)
 			p->error = lade__archive_failure(p->gzip, "cannot compress the folder");
@@ -224,15 +233,17 @@ int lade__tar_pack_folder(const char *folder, const char *root, int fd, const ch
 	memset(&p, 0, sizeof(p));
 	p.fd = fd;
 	p.out_path = out_path;
-	if (!(p.chunk = malloc(COPY_CHUNK)) || !(p.tar = archive_write_new()) || !(p.gzip = archive_write_new()) ||
-	    !(raw = archive_entry_new())) {
+	if (!(p.chunk = malloc(COPY_CHUNK)) || !(p.tar = archive_write_new()) ||
+	    (gz_digest && !(p.gzip = archive_write_new())) || !(raw = archive_entry_new())) {
 		err = lade_error_set_oom();
 		goto done;
 	}
 	if ((err = lade_hasher_new(&p.tar_hash, LADE_DIGEST_SHA256)) < 0 ||
 	    (err = lade_hasher_new(&p.gz_hash, LADE_DIGEST_SHA256)) < 0)
 		goto done;
-	/* gzip: no time and no name in the header, no padding after the stream. */
+	/* gzip: no time and no name in the header, no padding after the stream. A plain tar has none. */
+	if (!p.gzip)
+		goto tar;
 	if (archive_write_set_format_raw(p.gzip) != ARCHIVE_OK || archive_write_add_filter_gzip(p.gzip) != ARCHIVE_OK ||
 	    archive_write_set_filter_option(p.gzip, "gzip", "timestamp", NULL) != ARCHIVE_OK ||
 	    archive_write_set_bytes_per_block(p.gzip, 0) != ARCHIVE_OK ||
@@ -246,6 +257,7 @@ int lade__tar_pack_folder(const char *folder, const char *root, int fd, const ch
 		err = lade__archive_failure(p.gzip, "cannot start compressing");
 		goto done;
 	}
+tar:
 	/* pax_restricted: plain ustar headers unless a name or size needs more. */
 	if (archive_write_set_format_pax_restricted(p.tar) != ARCHIVE_OK ||
 	    archive_write_set_bytes_per_block(p.tar, TAR_BLOCK) != ARCHIVE_OK ||
@@ -259,14 +271,15 @@ int lade__tar_pack_folder(const char *folder, const char *root, int fd, const ch
 		err = p.error ? p.error : lade__archive_failure(p.tar, "cannot finish the tar");
 		goto done;
 	}
-	if (archive_write_close(p.gzip) != ARCHIVE_OK) {
+	if (p.gzip && archive_write_close(p.gzip) != ARCHIVE_OK) {
 		err = p.error ? p.error : lade__archive_failure(p.gzip, "cannot finish compressing");
 		goto done;
 	}
 	if ((err = lade_hasher_final(p.tar_hash, tar_digest)) < 0 ||
-	    (err = lade_hasher_final(p.gz_hash, gz_digest)) < 0)
+	    (p.gzip && (err = lade_hasher_final(p.gz_hash, gz_digest)) < 0))
 		goto done;
-	*gz_size = lade_hasher_size(p.gz_hash);
+	if (gz_size)
+		*gz_size = lade_hasher_size(p.gz_hash);
 done:
 	if (err < 0)
 		saved = *lade_error_last();

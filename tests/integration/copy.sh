@@ -160,7 +160,16 @@ grep -q 'Referrers: 3' c8.out || fail "copy -r did not count 3 referrers: $(cat 
 check_discovery --plain-http "$R2/team/demo:1.2.3"
 "$LADE" copy -r --from-plain-http "$R1/team/demo:1.2.3" --to-oci-layout "$WORK/tree:1.2.3" > c9.out || fail "copy -r to a layout"
 check_discovery --oci-layout "$WORK/tree:1.2.3"
-pass "copy -r: a two-level referrer tree arrives at another registry and in a layout; discover shows the same tree"
+"$LADE" copy -r --from-plain-http "$R1/team/demo:1.2.3" --to-oci-layout "$WORK/air.tar:1.2.3" > c10.out ||
+  fail "copy -r into a layout tar: $(cat c10.out)"
+check_discovery --oci-layout "$WORK/air.tar:1.2.3"
+skopeo inspect --raw "oci-archive:$WORK/air.tar:1.2.3" | grep -q "$SBOM" && fail "skopeo read a referrer as the tag"
+skopeo inspect --raw "oci-archive:$WORK/air.tar:1.2.3" > /dev/null || fail "skopeo does not read the layout tar"
+"$LADE" copy -r --from-oci-layout "$WORK/air.tar:1.2.3" --to-plain-http "$R2/fromtar/demo:1.2.3" > c11.out ||
+  fail "copy -r out of a layout tar"
+[ "$("$LADE" resolve --plain-http "$R2/fromtar/demo:1.2.3")" = "$SUBJECT" ] || fail "the digest changed through the tar"
+check_discovery --plain-http "$R2/fromtar/demo:1.2.3"
+pass "copy -r: a two-level referrer tree arrives at another registry, in a layout and in a layout tar (and back); discover shows the same tree"
 
 # Bad input: nothing tagged at the destination.
 expect_fail 1 "not found|MANIFEST_UNKNOWN" -- "$LADE" copy --plain-http "$R1/team/multi:nosuch" "$R2/bad/one:v1"
@@ -181,5 +190,11 @@ start_fault_server "$WORK/liar.json"
 expect_fail 1 "does not match|digest" -- "$LADE" copy --from-plain-http "$FAULT/liar/app:v1" --to-plain-http "$R2/bad/liar:v1"
 "$LADE" repo tags --plain-http "$R2/bad/liar" 2> /dev/null | grep -q . && fail "a lying source left a tag"
 "$LADE" repo tags --plain-http "$R2/bad/one" 2> /dev/null | grep -q . && fail "a missing source left a tag"
-pass "bad input: a missing tag, a missing platform, a source that lies about a blob: exit 1, nothing tagged"
+printf 'not a tar at all\n' > junk.tar
+expect_fail 1 "not a tar archive" -- "$LADE" copy --plain-http "$R1/team/four:v1" --to-oci-layout "$WORK/junk.tar:v1"
+[ "$(cat junk.tar)" = "not a tar at all" ] || fail "a refused copy changed the file that is no layout tar"
+mkdir -p plain && echo hi > plain/a.txt && tar -cf plain.tar -C plain a.txt
+expect_fail 1 "is not an OCI layout archive" -- "$LADE" copy --plain-http "$R1/team/four:v1" --to-oci-layout "$WORK/plain.tar:v1"
+tar -tf plain.tar | grep -qx a.txt && [ "$(tar -tf plain.tar | wc -l)" = 1 ] || fail "a refused copy changed the tar"
+pass "bad input: a missing tag, a missing platform, a source that lies about a blob, a layout tar that is none: exit 1, nothing tagged or changed"
 echo "copy: all passed"

@@ -44,6 +44,17 @@ LADE_EXTERN void lade_kinds_probe_mime(lade_kind_input *in);
  */
 LADE_EXTERN void lade_kinds_release_mime(void);
 
+/*
+ * An OCI image layout as one tar archive (what `oras cp --to-oci-layout
+ * x.tar` and skopeo's oci-archive write). Unpack: into the new, empty
+ * folder dest, as safely as a folder artifact (no entry outside, no link
+ * out, bounded size and count). Pack: folder into a plain, reproducible tar
+ * at path (sorted, times and owners zeroed), through a temporary file
+ * renamed into place; nothing partial ever has the name.
+ */
+LADE_EXTERN int lade_layout_archive_unpack(const char *tar_path, const char *dest);
+LADE_EXTERN int lade_layout_archive_pack(const char *folder, const char *tar_path);
+
 /* The kind that claims in most surely (the generic file kind at worst). */
 LADE_EXTERN const lade_kind *lade_kinds_detect(const lade_kind_input *in);
 
