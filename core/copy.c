@@ -7,6 +7,7 @@
  */
 #include "internal.h"
 #include "lade/copy.h"
+#include "lade/sys/fs.h"
 #include "lade/graph.h"
 
 #include <errno.h>
@@ -110,9 +111,87 @@ static int stream_blob(copying *c, const lade_descriptor *d)
 	return 0;
 }
 
-static int copy_blob(copying *c, const lade_descriptor *d)
+/*
+ * Small blobs, several at once: fetched by the source's engine into a
+ * private folder (verified, in parallel), then sent by the destination's
+ * (in parallel), then removed. At most BATCH_BYTES wait on disk at a time.
+ */
+#define BATCH_BYTES ((uint64_t)64 << 20)
+
+typedef struct batch {
+	lade_blob_job *jobs;
+	char **paths;
+	size_t count, cap;
+	uint64_t bytes;
+	char dir[4096]; /* "" until the first blob needs it */
+} batch;
+
+static int batch_send(copying *c, batch *b)
 {
-	lade_buf bytes;
+	size_t i;
+	int err = 0;
+	if (!b->count)
+		return 0;
+	if ((err = lade_target_fetch_files(c->src, b->jobs, b->count)) == 0)
+		err = lade_target_push_files(c->dst, b->jobs, b->count);
+	for (i = 0; i < b->count; i++) {
+		if (err == 0) {
+			if (b->jobs[i].skipped) {
+				c->res->blobs_skipped++;
+			} else {
+				c->res->blobs_copied++;
+				c->res->bytes_copied += b->jobs[i].desc->size;
+			}
+		}
+		unlink(b->paths[i]);
+		free(b->paths[i]);
+	}
+	b->count = 0;
+	b->bytes = 0;
+	return err;
+}
+
+static int batch_add(copying *c, batch *b, const lade_descriptor *d)
+{
+	const char *tmp = getenv("TMPDIR");
+	char path[4096 + 32];
+	int err;
+	if (b->bytes + d->size > BATCH_BYTES && (err = batch_send(c, b)) < 0)
+		return err;
+	if (!b->dir[0]) {
+		if ((err = lade_fs_temp_path(b->dir, sizeof(b->dir), "%s/copy", tmp && *tmp ? tmp : "/tmp")) < 0)
+			return err;
+		if (!mkdtemp(b->dir)) {
+			b->dir[0] = '\0';
+			return lade__error(LADE_EIO, "cannot make a temporary folder: %s", strerror(errno));
+		}
+	}
+	if (b->count == b->cap) {
+		size_t cap = b->cap ? b->cap * 2 : 16;
+		lade_blob_job *jobs = realloc(b->jobs, cap * sizeof(*jobs));
+		char **paths = jobs ? realloc(b->paths, cap * sizeof(*paths)) : NULL;
+		if (jobs)
+			b->jobs = jobs;
+		if (!jobs || !paths)
+			return lade_error_set_oom();
+		b->paths = paths;
+		b->cap = cap;
+	}
+	if ((err = lade_snprintf(path, sizeof(path), "%s/%zu", b->dir, b->count)) < 0)
+		return err;
+	if (!(b->paths[b->count] = lade_strdup(path)))
+		return LADE_ENOMEM;
+	memset(&b->jobs[b->count], 0, sizeof(b->jobs[0]));
+	b->jobs[b->count].desc = d;
+	b->jobs[b->count].path = b->paths[b->count];
+	b->count++;
+	b->bytes += d->size;
+	return 0;
+}
+
+/* A blob the destination lacks, when it cannot be mounted: small ones join the batch, large ones stream now. */
+static int copy_blob(copying *c, batch *b, const lade_descriptor *d)
+{
 	int found = 0, mounted = 0, err;
 
 	if ((err = lade_target_exists(c->dst, d, &found)) < 0)
@@ -127,15 +206,9 @@ static int copy_blob(copying *c, const lade_descriptor *d)
 		return 0;
 	}
 	lade_error_clear();
-	if (d->size <= SMALL_COPY) {
-		lade_buf_init(&bytes, SMALL_COPY);
-		if ((err = lade_target_fetch_bytes(c->src, d, SMALL_COPY, &bytes)) == 0)
-			err = lade_target_push_bytes(c->dst, d, bytes.ptr, bytes.size);
-		lade_buf_dispose(&bytes);
-	} else {
-		err = stream_blob(c, d);
-	}
-	if (err < 0)
+	if (d->size <= SMALL_COPY)
+		return batch_add(c, b, d);
+	if ((err = stream_blob(c, d)) < 0)
 		return err;
 	c->res->blobs_copied++;
 	c->res->bytes_copied += d->size;
@@ -145,16 +218,28 @@ static int copy_blob(copying *c, const lade_descriptor *d)
 static int copy_visit(const lade_walk_node *node, void *payload)
 {
 	copying *c = payload;
+	batch b;
 	size_t i;
 	int err;
 	if (!node->manifest)
 		return 0; /* an index: the walk goes on to its manifests */
 	/* A manifest's blobs, before the manifest is written; the walk need not visit them one by one. */
-	if ((err = copy_blob(c, &node->manifest->config)) < 0)
+	memset(&b, 0, sizeof(b));
+	err = copy_blob(c, &b, &node->manifest->config);
+	for (i = 0; i < node->manifest->layer_count && err == 0; i++)
+		err = copy_blob(c, &b, &node->manifest->layers[i]);
+	if (err == 0)
+		err = batch_send(c, &b);
+	for (i = 0; i < b.count; i++) {
+		unlink(b.paths[i]);
+		free(b.paths[i]);
+	}
+	if (b.dir[0])
+		rmdir(b.dir);
+	free(b.jobs);
+	free(b.paths);
+	if (err < 0)
 		return err;
-	for (i = 0; i < node->manifest->layer_count; i++)
-		if ((err = copy_blob(c, &node->manifest->layers[i])) < 0)
-			return err;
 	memset(node->follow, 0, node->child_count);
 	return 0;
 }

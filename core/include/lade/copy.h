@@ -8,9 +8,10 @@
  * destination never meets a manifest whose content is not all there.
  * Manifests arrive byte for byte (same digests). A blob the destination
  * has is skipped; one another repository of the same registry has is
- * mounted (mount_from); others stream from source to destination, hashed
- * on the way: a source that lies about a digest fails the copy before any
- * manifest is written. A copy that stopped is rerun: what arrived is
+ * mounted (mount_from); small ones go several at once through a private
+ * folder (at most 64 MiB at a time), large ones stream from source to
+ * destination, hashed on the way: a source that lies about a digest fails
+ * the copy before any manifest is written. A copy that stopped is rerun: what arrived is
  * skipped.
  *
  * Ownership: options are borrowed for the call; the result's descriptor is
