@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# Copy a multi-arch image index (PLATFORMS images of one LAYER_MB layer
+# and one small one each, built here from random bytes) with lade copy and
+# with skopeo copy --all, in one run: registry -> registry (two registry
+# processes, so nothing is mounted) and registry -> OCI layout. Prints the
+# medians, the ratios and peak RSS. Not a timed test: it reports.
+#
+#   tests/bench/index.sh                     8 platforms x 25 MiB, RUNS=3
+#   PLATFORMS=20 LAYER_MB=10 RUNS=1 tests/bench/index.sh
+source "$(dirname "$0")/lib.sh"
+RUNS=${RUNS:-3}
+PLATFORMS=${PLATFORMS:-8}
+LAYER_MB=${LAYER_MB:-25}
+command -v skopeo > /dev/null || { echo "skopeo is needed" >&2; exit 1; }
+start_registry plain
+FROM=$REGISTRY
+start_registry plain
+TO=$REGISTRY
+cd "$WORK"
+echo "building an index of $PLATFORMS platforms x $LAYER_MB MiB..." >&2
+python3 - "$WORK/src" "$PLATFORMS" "$LAYER_MB" <<'PY'
+import gzip, hashlib, io, json, os, sys, tarfile
+root, count, mb = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+os.makedirs(f"{root}/blobs/sha256", exist_ok=True)
+def put(data):
+    d = hashlib.sha256(data).hexdigest()
+    open(f"{root}/blobs/sha256/{d}", "wb").write(data)
+    return {"digest": "sha256:" + d, "size": len(data)}
+def layer(name, content):
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w") as t:
+        info = tarfile.TarInfo(name); info.size = len(content)
+        t.addfile(info, io.BytesIO(content))
+    return dict(put(gzip.compress(buf.getvalue(), compresslevel=1, mtime=0)),
+                mediaType="application/vnd.oci.image.layer.v1.tar+gzip")
+arches = ["amd64", "arm64", "arm", "386", "ppc64le", "s390x", "riscv64", "mips64le", "loong64", "mipsle"]
+manifests = []
+for i in range(count):
+    arch, variant = arches[i % len(arches)], f"v{i // len(arches) + 1}"
+    layers = [layer("big.bin", os.urandom(mb << 20)), layer("etc/os", f"{arch} {variant}\n".encode())]
+    config = json.dumps({"architecture": arch, "variant": variant, "os": "linux",
+                         "rootfs": {"type": "layers", "diff_ids": ["sha256:" + "0" * 64] * 2}}).encode()
+    m = json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
+                    "config": dict(put(config), mediaType="application/vnd.oci.image.config.v1+json"),
+                    "layers": layers}).encode()
+    manifests.append(dict(put(m), mediaType="application/vnd.oci.image.manifest.v1+json",
+                          platform={"architecture": arch, "os": "linux", "variant": variant}))
+idx = json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json",
+                  "manifests": manifests}).encode()
+json.dump({"schemaVersion": 2, "manifests": [dict(put(idx), mediaType="application/vnd.oci.image.index.v1+json",
+           annotations={"org.opencontainers.image.ref.name": "multi"})]}, open(f"{root}/index.json", "w"))
+open(f"{root}/oci-layout", "w").write('{"imageLayoutVersion":"1.0.0"}')
+PY
+"$LADE" copy --from-oci-layout "$WORK/src:multi" --to-plain-http "$FROM/bench/multi" > /dev/null
+SKOPEO_CACHE=/var/lib/containers/cache/blob-info-cache-v1.boltdb
+for run in $(seq 1 "$RUNS"); do
+  echo "run $run of $RUNS..." >&2
+  measure lade_reg "$LADE" copy --plain-http "$FROM/bench/multi:multi" "$TO/bench/lade$run:multi"
+  rm -f "$SKOPEO_CACHE"
+  measure skopeo_reg skopeo copy --all --quiet --preserve-digests --src-tls-verify=false --dest-tls-verify=false \
+    "docker://$FROM/bench/multi:multi" "docker://$TO/bench/skopeo$run:multi"
+  rm -rf lade-out skopeo-out
+  measure lade_layout "$LADE" copy --plain-http "$FROM/bench/multi:multi" --to-oci-layout "$WORK/lade-out:multi"
+  rm -f "$SKOPEO_CACHE"
+  measure skopeo_layout skopeo copy --all --quiet --preserve-digests --src-tls-verify=false \
+    "docker://$FROM/bench/multi:multi" "oci:$WORK/skopeo-out:multi"
+done
+[ "$("$LADE" resolve --plain-http "$TO/bench/lade1:multi")" = "$("$LADE" resolve --plain-http "$FROM/bench/multi:multi")" ] ||
+  { echo "lade copy changed the index's digest" >&2; exit 1; }
+
+median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+col() { awk -v c="$2" '{print $c}' "$WORK/$1.runs" | median; }
+printf '\n%s platforms x %s MiB, %s run(s), medians; peak RSS in MiB\n' "$PLATFORMS" "$LAYER_MB" "$RUNS"
+printf '%-14s %10s %10s\n' tool seconds rss
+for n in lade_reg skopeo_reg lade_layout skopeo_layout; do
+  printf '%-14s %10s %10.1f\n' "$n" "$(col $n 1)" "$(echo "$(col $n 2) / 1024" | bc -l)"
+done
+ratio() { echo "scale=3; $(col "$1" 1) / $(col "$2" 1)" | bc -l; }
+printf '\nlade / skopeo copy --all, registry -> registry: %s   (target < 1)\n' "$(ratio lade_reg skopeo_reg)"
+printf 'lade / skopeo copy --all, registry -> layout:   %s   (target < 1)\n' "$(ratio lade_layout skopeo_layout)"
