@@ -485,43 +485,30 @@ const char *human_size(uint64_t bytes, char *buf, size_t len)
 	return buf;
 }
 
+int is_index(const lade_descriptor *d)
+{
+	return !strcmp(d->media_type, LADE_MEDIATYPE_INDEX) || !strcmp(d->media_type, LADE_MEDIATYPE_DOCKER_LIST);
+}
+
 int resolve_subject(opened_target *ot, const char *reference, const char *platform, lade_descriptor *out)
 {
+	lade_descriptor chosen;
 	lade_buf bytes;
-	lade_index idx;
-	lade_platform want;
-	const lade_descriptor *chosen;
-	char wanted[128];
 	int err;
 
 	lade_buf_init(&bytes, 4 * 1024 * 1024);
-	if ((err = lade_manifest_fetch(ot->target, reference, out, &bytes)) < 0) {
-		lade_buf_dispose(&bytes);
-		return err;
+	if ((err = lade_manifest_fetch(ot->target, reference, out, &bytes)) == 0 && platform && is_index(out)) {
+		/* --platform: the index's manifest for it is the one meant, as ORAS picks it. */
+		if ((err = lade_index_choose(bytes.ptr, bytes.size, platform, &chosen)) < 0) {
+			err = lade_error_set(err, "'%s': %s", reference, lade_error_last()->message);
+		} else {
+			lade_descriptor_dispose(out);
+			*out = chosen;
+		}
+		if (err < 0)
+			lade_descriptor_dispose(out);
 	}
-	if (!platform || strcmp(out->media_type, LADE_MEDIATYPE_INDEX) != 0) {
-		lade_buf_dispose(&bytes);
-		return 0;
-	}
-	/* --platform: the index's manifest for it is the subject, as ORAS picks it. */
-	memset(&want, 0, sizeof(want));
-	if ((err = lade_platform_parse(&want, platform)) < 0 ||
-	    (err = lade_index_parse(&idx, bytes.ptr, bytes.size)) < 0)
-		goto done;
-	if ((chosen = lade_index_platform(&idx, &want))) {
-		lade_descriptor_dispose(out);
-		err = lade_descriptor_copy(out, chosen);
-	} else {
-		lade_platform_format(&want, wanted, sizeof(wanted));
-		err = lade_error_set(LADE_ENOTFOUND, "'%s' is an image index with no manifest for %s", reference,
-				     wanted);
-	}
-	lade_index_dispose(&idx);
-done:
-	lade_platform_dispose(&want);
 	lade_buf_dispose(&bytes);
-	if (err < 0)
-		lade_descriptor_dispose(out);
 	return err;
 }
 

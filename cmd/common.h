@@ -135,6 +135,9 @@ typedef struct opened_target {
  */
 int resolve_subject(opened_target *ot, const char *reference, const char *platform, lade_descriptor *out);
 
+/* An image index or a Docker manifest list. */
+int is_index(const lade_descriptor *d);
+
 /*
  * Parse ref and open the layout or registry it names. create: make a
  * missing layout. A layout path ending in ".tar" is an OCI layout archive:

@@ -237,18 +237,15 @@ int cmd_manifest(int argc, char **argv)
 		opened_target_dispose(&ot);
 		return fail();
 	}
-	if (platform &&
-	    (!strcmp(desc.media_type, LADE_MEDIATYPE_INDEX) || !strcmp(desc.media_type, LADE_MEDIATYPE_DOCKER_LIST))) {
-		/* The index's manifest for the platform, fetched by its digest (one more request). */
+	if (platform && is_index(&desc)) {
+		/* The index's manifest for the platform, chosen from the bytes in hand and fetched by digest. */
 		lade_descriptor chosen;
-		char index_digest[LADE_DIGEST_STRLEN];
-		snprintf(index_digest, sizeof(index_digest), "%s", desc.digest.str);
+		int err = lade_index_choose(bytes.ptr, bytes.size, platform, &chosen);
 		lade_buf_dispose(&bytes);
 		lade_descriptor_dispose(&desc);
-		memset(&chosen, 0, sizeof(chosen));
-		if (resolve_subject(&ot, index_digest, platform, &chosen) < 0 ||
-		    lade_manifest_fetch(ot.target, chosen.digest.str, &desc, &bytes) < 0) {
-			lade_descriptor_dispose(&chosen);
+		if (err < 0 || lade_manifest_fetch(ot.target, chosen.digest.str, &desc, &bytes) < 0) {
+			if (err == 0)
+				lade_descriptor_dispose(&chosen);
 			opened_target_dispose(&ot);
 			return fail();
 		}

@@ -338,33 +338,17 @@ static int copy_graph(copying *c, const lade_descriptor *root, const char *bytes
 /* With a platform, an index's manifest for it becomes the root (its bytes fetched in place of the index's). */
 static int pick_platform(lade_target *src, const char *platform, lade_descriptor *root, lade_buf *bytes)
 {
-	lade_platform want;
-	lade_index idx;
-	const lade_descriptor *chosen;
-	char wanted[128];
+	lade_descriptor chosen;
 	int err;
 	if (strcmp(root->media_type, LADE_MEDIATYPE_INDEX) != 0 &&
 	    strcmp(root->media_type, LADE_MEDIATYPE_DOCKER_LIST) != 0)
 		return 0; /* a single manifest: the platform does not choose among anything */
-	memset(&want, 0, sizeof(want));
-	if ((err = lade_platform_parse(&want, platform)) < 0)
-		return err;
-	if ((err = lade_index_parse(&idx, bytes->ptr, bytes->size)) < 0) {
-		lade_platform_dispose(&want);
-		return err;
-	}
-	if (!(chosen = lade_index_platform(&idx, &want))) {
-		lade_platform_format(&want, wanted, sizeof(wanted));
-		err = lade__error(LADE_ENOTFOUND, "the index %s has no manifest for %s", root->digest.str, wanted);
-	} else {
-		lade_descriptor_dispose(root);
-		lade_buf_dispose(bytes); /* fetch_bytes hands over a buffer of its own */
-		if ((err = lade_descriptor_copy(root, chosen)) == 0)
-			err = lade_target_fetch_bytes(src, root, LADE_MANIFEST_LIMIT, bytes);
-	}
-	lade_index_dispose(&idx);
-	lade_platform_dispose(&want);
-	return err;
+	if ((err = lade_index_choose(bytes->ptr, bytes->size, platform, &chosen)) < 0)
+		return lade__error(err, "%s: %s", root->digest.str, lade_error_last()->message);
+	lade_descriptor_dispose(root);
+	*root = chosen;
+	lade_buf_dispose(bytes); /* fetch_bytes hands over a buffer of its own */
+	return lade_target_fetch_bytes(src, root, LADE_MANIFEST_LIMIT, bytes);
 }
 
 int lade_copy(lade_target *src, lade_target *dst, const char *reference, const lade_copy_options *opts,

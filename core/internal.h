@@ -24,6 +24,18 @@ int lade__error_http(int code, long status, const char *registry_code, const cha
     __attribute__((format(printf, 4, 5)));
 
 /*
+ * What the referrers side needs of a manifest or index (desc and its bytes):
+ * into entry (may be NULL), the descriptor a referrers index lists for it --
+ * desc's media type, digest and size, the artifactType (the manifest's,
+ * else its config's media type) and all its annotations; into *subject
+ * (subject may be NULL), a copy of its subject, or NULL when it has none.
+ * Parsed as an index when desc says one, else as a manifest. Caller
+ * disposes entry and frees *subject (lade_descriptor_dispose, free).
+ */
+int lade__referrer_facts(const lade_descriptor *desc, const char *data, size_t len, lade_descriptor *entry,
+			 lade_descriptor **subject);
+
+/*
  * Content handed on as it streams, hashed on the way (lade_target_fetch_stream):
  * feed refuses bytes past the descriptor's size, finish checks size and digest.
  */

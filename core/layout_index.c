@@ -330,56 +330,35 @@ static int referrer_of(const char *text, size_t len, const cJSON *entry, size_t 
 {
 	referring *rf = payload;
 	lade_descriptor d, out;
+	lade_descriptor *subject = NULL;
 	lade_buf bytes;
-	lade_manifest m;
-	lade_index idx;
-	const lade_descriptor *subject = NULL;
-	const lade_annotations *ann = NULL;
-	const char *at = NULL;
-	int is_index, parsed = 0, err;
+	int err;
 	(void)text;
 	(void)len;
 	(void)index;
 	if ((err = descriptor_from_entry(&d, entry, rf->l->root)) < 0)
 		return err;
-	is_index = !strcmp(d.media_type, LADE_MEDIATYPE_INDEX);
-	if (!is_index && strcmp(d.media_type, LADE_MEDIATYPE_MANIFEST) != 0) {
+	if (strcmp(d.media_type, LADE_MEDIATYPE_INDEX) != 0 && strcmp(d.media_type, LADE_MEDIATYPE_MANIFEST) != 0) {
 		lade_descriptor_dispose(&d);
 		return 0; /* Docker manifests carry no subject */
 	}
 	lade_buf_init(&bytes, LADE_MANIFEST_MAX);
 	if ((err = lade__layout_fetch_bytes(&rf->l->base, &d, LADE_MANIFEST_MAX, &bytes)) == 0 &&
-	    (err = is_index ? lade_index_parse(&idx, bytes.ptr, bytes.size)
-			    : lade_manifest_parse(&m, bytes.ptr, bytes.size)) == 0) {
-		parsed = 1;
-		subject = is_index ? idx.subject : m.subject;
-		at = is_index ? idx.artifact_type : m.artifact_type ? m.artifact_type : m.config.media_type;
-		ann = is_index ? &idx.annotations : &m.annotations;
-	}
-	lade_buf_dispose(&bytes);
-	if (err == LADE_ENOTFOUND) {
+	    (err = lade__referrer_facts(&d, bytes.ptr, bytes.size, &out, &subject)) == 0) {
+		/* As a referrers index lists it: the manifest's type and all its annotations. */
+		if (subject && lade_digest_equal(&subject->digest, &rf->subject->digest) &&
+		    (!rf->artifact_type || (out.artifact_type && !strcmp(out.artifact_type, rf->artifact_type))))
+			err = rf->cb(&out, rf->payload);
+		lade_descriptor_dispose(&out);
+	} else if (err == LADE_ENOTFOUND) {
 		err = 0; /* listed but not stored: nothing to say of it here */
 		lade_error_clear();
 	}
-	if (err == 0 && subject && lade_digest_equal(&subject->digest, &rf->subject->digest) &&
-	    (!rf->artifact_type || (at && !strcmp(at, rf->artifact_type)))) {
-		/* As a referrers index lists it: the manifest's type and all its annotations. */
-		size_t i;
-		memset(&out, 0, sizeof(out));
-		out.media_type = d.media_type;
-		out.digest = d.digest;
-		out.size = d.size;
-		out.artifact_type = (char *)at;
-		for (i = 0; err == 0 && i < ann->count; i++)
-			err = lade_annotations_set(&out.annotations, ann->keys[i], ann->values[i]);
-		if (err == 0)
-			err = rf->cb(&out, rf->payload);
-		lade_annotations_dispose(&out.annotations);
+	if (subject) {
+		lade_descriptor_dispose(subject);
+		free(subject);
 	}
-	if (parsed && is_index)
-		lade_index_dispose(&idx);
-	else if (parsed)
-		lade_manifest_dispose(&m);
+	lade_buf_dispose(&bytes);
 	lade_descriptor_dispose(&d);
 	return err;
 }

@@ -380,3 +380,50 @@ void lade_index_dispose(lade_index *idx)
 	lade_annotations_dispose(&idx->annotations);
 	memset(idx, 0, sizeof(*idx));
 }
+
+int lade__referrer_facts(const lade_descriptor *desc, const char *data, size_t len, lade_descriptor *entry,
+			 lade_descriptor **subject)
+{
+	lade_manifest m;
+	lade_index idx;
+	const lade_annotations *ann;
+	const lade_descriptor *found;
+	const char *at;
+	size_t i;
+	int is_index = !strcmp(desc->media_type, LADE_MEDIATYPE_INDEX), err;
+
+	if (entry)
+		memset(entry, 0, sizeof(*entry));
+	if (subject)
+		*subject = NULL;
+	if ((err = is_index ? lade_index_parse(&idx, data, len) : lade_manifest_parse(&m, data, len)) < 0)
+		return err;
+	/* DIST: the manifest's artifactType, else its config's media type; an index's own, if any */
+	at = is_index ? idx.artifact_type : m.artifact_type ? m.artifact_type : m.config.media_type;
+	ann = is_index ? &idx.annotations : &m.annotations;
+	found = is_index ? idx.subject : m.subject;
+	if (entry) {
+		entry->size = desc->size;
+		entry->digest = desc->digest;
+		if (!(entry->media_type = lade_strdup(desc->media_type)) ||
+		    (at && !(entry->artifact_type = lade_strdup(at))))
+			err = LADE_ENOMEM;
+		for (i = 0; err == 0 && i < ann->count; i++)
+			err = lade_annotations_set(&entry->annotations, ann->keys[i], ann->values[i]);
+	}
+	if (err == 0 && subject && found) {
+		if (!(*subject = calloc(1, sizeof(**subject))))
+			err = lade_error_set_oom();
+		else if ((err = lade_descriptor_copy(*subject, found)) < 0) {
+			free(*subject);
+			*subject = NULL;
+		}
+	}
+	if (is_index)
+		lade_index_dispose(&idx);
+	else
+		lade_manifest_dispose(&m);
+	if (err < 0 && entry)
+		lade_descriptor_dispose(entry);
+	return err;
+}

@@ -162,3 +162,27 @@ const lade_descriptor *lade_index_platform(const lade_index *idx, const lade_pla
 			return &idx->manifests[i];
 	return NULL;
 }
+
+int lade_index_choose(const char *data, size_t len, const char *platform, lade_descriptor *out)
+{
+	lade_platform want;
+	lade_index idx;
+	const lade_descriptor *chosen;
+	char wanted[128];
+	int err;
+	memset(out, 0, sizeof(*out));
+	memset(&want, 0, sizeof(want));
+	if ((err = lade_platform_parse(&want, platform)) < 0)
+		return err;
+	if ((err = lade_index_parse(&idx, data, len)) == 0) {
+		if ((chosen = lade_index_platform(&idx, &want))) {
+			err = lade_descriptor_copy(out, chosen);
+		} else {
+			lade_platform_format(&want, wanted, sizeof(wanted));
+			err = lade__error(LADE_ENOTFOUND, "the image index has no manifest for %s", wanted);
+		}
+		lade_index_dispose(&idx);
+	}
+	lade_platform_dispose(&want);
+	return err;
+}

@@ -102,23 +102,14 @@ typedef struct referring {
 static int declared_type(registry *r, const lade_descriptor *d, char *out, size_t outlen)
 {
 	lade_buf bytes;
-	lade_manifest m;
-	lade_index idx;
-	const char *at = NULL;
+	lade_descriptor entry;
 	int err;
 	out[0] = '\0';
 	lade_buf_init(&bytes, LADE_MANIFEST_MAX);
-	if ((err = lade_target_fetch_bytes(&r->base, d, LADE_MANIFEST_MAX, &bytes)) < 0)
-		return err;
-	if (!strcmp(d->media_type, LADE_MEDIATYPE_INDEX)) {
-		if ((err = lade_index_parse(&idx, bytes.ptr, bytes.size)) == 0) {
-			snprintf(out, outlen, "%s", idx.artifact_type ? idx.artifact_type : "");
-			lade_index_dispose(&idx);
-		}
-	} else if ((err = lade_manifest_parse(&m, bytes.ptr, bytes.size)) == 0) {
-		at = m.artifact_type ? m.artifact_type : m.config.media_type;
-		snprintf(out, outlen, "%s", at ? at : "");
-		lade_manifest_dispose(&m);
+	if ((err = lade_target_fetch_bytes(&r->base, d, LADE_MANIFEST_MAX, &bytes)) == 0 &&
+	    (err = lade__referrer_facts(d, bytes.ptr, bytes.size, &entry, NULL)) == 0) {
+		snprintf(out, outlen, "%s", entry.artifact_type ? entry.artifact_type : "");
+		lade_descriptor_dispose(&entry);
 	}
 	lade_buf_dispose(&bytes);
 	return err;
@@ -329,37 +320,13 @@ void lade__reg_referrers_recheck(registry *r, const lade_descriptor *subject)
 
 int lade__reg_subject_of(const lade_descriptor *desc, const void *data, size_t len, lade_descriptor **subject)
 {
-	const lade_descriptor *found = NULL;
-	lade_manifest m;
-	lade_index idx;
-	int parsed_index = 0, err;
-
 	*subject = NULL;
-	if (!memmem(data, len, "\"subject\"", 9))
+	/* Only OCI manifests and indexes carry a subject; most carry none, and need no parse to say so. */
+	if ((strcmp(desc->media_type, LADE_MEDIATYPE_INDEX) != 0 &&
+	     strcmp(desc->media_type, LADE_MEDIATYPE_MANIFEST) != 0) ||
+	    !memmem(data, len, "\"subject\"", 9))
 		return 0;
-	if (!strcmp(desc->media_type, LADE_MEDIATYPE_INDEX)) {
-		if ((err = lade_index_parse(&idx, data, len)) < 0)
-			return err;
-		parsed_index = 1;
-		found = idx.subject;
-	} else if (!strcmp(desc->media_type, LADE_MEDIATYPE_MANIFEST)) {
-		if ((err = lade_manifest_parse(&m, data, len)) < 0)
-			return err;
-		found = m.subject;
-	} else {
-		return 0;
-	}
-	if (found && !(*subject = calloc(1, sizeof(**subject))))
-		err = lade_error_set_oom();
-	else if (found && (err = lade_descriptor_copy(*subject, found)) < 0) {
-		free(*subject);
-		*subject = NULL;
-	}
-	if (parsed_index)
-		lade_index_dispose(&idx);
-	else
-		lade_manifest_dispose(&m);
-	return err;
+	return lade__referrer_facts(desc, data, len, NULL, subject);
 }
 
 int lade__reg_subject_check(registry *r, const lade_descriptor *desc, const void *data, size_t len,
@@ -390,36 +357,6 @@ int lade__reg_subject_check(registry *r, const lade_descriptor *desc, const void
 		free(*subject);
 		*subject = NULL;
 	}
-	return err;
-}
-
-/* What the referrers index lists for a manifest: its type and all its annotations (DIST §2.8 step 5). */
-static int entry_for(const lade_descriptor *desc, const void *data, size_t len, lade_descriptor *out)
-{
-	lade_manifest m;
-	lade_index idx;
-	const lade_annotations *ann;
-	const char *at;
-	size_t i;
-	int is_index = !strcmp(desc->media_type, LADE_MEDIATYPE_INDEX), err;
-
-	memset(out, 0, sizeof(*out));
-	if ((err = is_index ? lade_index_parse(&idx, data, len) : lade_manifest_parse(&m, data, len)) < 0)
-		return err;
-	at = is_index ? idx.artifact_type : m.artifact_type ? m.artifact_type : m.config.media_type;
-	ann = is_index ? &idx.annotations : &m.annotations;
-	out->size = desc->size;
-	out->digest = desc->digest;
-	if (!(out->media_type = lade_strdup(desc->media_type)) || (at && !(out->artifact_type = lade_strdup(at))))
-		err = LADE_ENOMEM;
-	for (i = 0; err == 0 && i < ann->count; i++)
-		err = lade_annotations_set(&out->annotations, ann->keys[i], ann->values[i]);
-	if (is_index)
-		lade_index_dispose(&idx);
-	else
-		lade_manifest_dispose(&m);
-	if (err < 0)
-		lade_descriptor_dispose(out);
 	return err;
 }
 
@@ -584,7 +521,8 @@ int lade__reg_index_referrer(registry *r, const lade_descriptor *subject, const 
 {
 	lade_descriptor entry;
 	int err;
-	if ((err = entry_for(desc, data, len, &entry)) < 0)
+	/* What the referrers index lists for it: its type and all its annotations (DIST §2.8 step 5). */
+	if ((err = lade__referrer_facts(desc, data, len, &entry, NULL)) < 0)
 		return err;
 	err = keep_index(r, subject, &desc->digest, &entry);
 	lade_descriptor_dispose(&entry);

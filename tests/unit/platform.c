@@ -98,6 +98,28 @@ static void test_platform_host(void **state)
 }
 
 /* What lade does not model in a descriptor comes back out: urls, os.version, os.features, unknown keys. */
+static void test_index_choose(void **state)
+{
+	static const char index[] =
+	    "{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.index.v1+json\",\"manifests\":["
+	    "{\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\",\"digest\":\"sha256:"
+	    "1111111111111111111111111111111111111111111111111111111111111111\",\"size\":1,"
+	    "\"platform\":{\"os\":\"linux\",\"architecture\":\"amd64\"}},"
+	    "{\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\",\"digest\":\"sha256:"
+	    "2222222222222222222222222222222222222222222222222222222222222222\",\"size\":2,"
+	    "\"platform\":{\"os\":\"linux\",\"architecture\":\"arm64\",\"variant\":\"v8\"}}]}";
+	lade_descriptor d;
+	(void)state;
+	/* arm64 without a variant is served by arm64/v8, as normalisation says */
+	assert_int_equal(lade_index_choose(index, sizeof(index) - 1, "linux/arm64", &d), 0);
+	assert_int_equal(d.size, 2);
+	lade_descriptor_dispose(&d);
+	assert_int_equal(lade_index_choose(index, sizeof(index) - 1, "linux/s390x", &d), LADE_ENOTFOUND);
+	assert_non_null(strstr(lade_error_last()->message, "linux/s390x"));
+	assert_int_equal(lade_index_choose(index, sizeof(index) - 1, "not a platform", &d), LADE_EINVALID);
+	assert_true(lade_index_choose("{\"manifests\":7}", 15, "linux/amd64", &d) < 0);
+}
+
 static void test_descriptor__round_trip_keeps_fields(void **state)
 {
 	static const char text[] =
@@ -131,6 +153,7 @@ int main(void)
 	    cmocka_unit_test(test_platform_match__os_version_and_features),
 	    cmocka_unit_test(test_platform_host),
 	    cmocka_unit_test(test_descriptor__round_trip_keeps_fields),
+	    cmocka_unit_test(test_index_choose),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -187,6 +187,15 @@ LADE_EXTERN int lade_index_encode(lade_buf *out, const lade_index *idx);
  */
 LADE_EXTERN const lade_descriptor *lade_index_platform(const lade_index *idx, const lade_platform *want);
 
+/*
+ * The same from an index's bytes and a platform's text ("os/arch[/variant]"):
+ * a copy of the chosen manifest's descriptor into out (caller disposes).
+ * LADE_ENOTFOUND naming the platform when no manifest serves it; a bad
+ * platform or index is refused as lade_platform_parse and lade_index_parse
+ * refuse them.
+ */
+LADE_EXTERN int lade_index_choose(const char *data, size_t len, const char *platform, lade_descriptor *out);
+
 LADE_EXTERN void lade_index_dispose(lade_index *idx);
 
 /*
