@@ -54,14 +54,8 @@ for run in $(seq 1 "$RUNS"); do
   rm -rf lade-out curl-pulled.bin skopeo-out
 done
 
-median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
-col() { awk -v c="$2" '{print $c}' "$WORK/$1.runs" | median; }
 printf '\n%s MiB, %s run(s), medians; peak RSS in MiB\n' "$SIZE_MB" "$RUNS"
-printf '%-12s %10s %10s\n' tool seconds rss
-for n in curl_push lade_push skopeo_push curl_pull lade_pull skopeo_pull; do
-  printf '%-12s %10s %10.1f\n' "$n" "$(col $n 1)" "$(echo "$(col $n 2) / 1024" | bc -l)"
-done
-ratio() { echo "scale=3; $(col "$1" 1) / $(col "$2" 1)" | bc -l; }
+table curl_push lade_push skopeo_push curl_pull lade_pull skopeo_pull
 printf '\nlade push / curl (dgst + POST + PUT -T): %s   (target <= 1.10)\n' "$(ratio lade_push curl_push)"
 printf 'lade pull / curl (GET + dgst):           %s   (target <= 1.00)\n' "$(ratio lade_pull curl_pull)"
 printf 'lade push / skopeo push:                 %s   (target < 1)\n' "$(ratio lade_push skopeo_push)"

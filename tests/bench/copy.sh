@@ -43,13 +43,7 @@ done
 [ "$("$LADE" resolve --plain-http "$TO/bench/lade1:v1")" = "$("$LADE" resolve --plain-http "$FROM/bench/src:v1")" ] ||
   { echo "lade copy changed the manifest's digest" >&2; exit 1; }
 
-median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
-col() { awk -v c="$2" '{print $c}' "$WORK/$1.runs" | median; }
 printf '\n%s MiB layer (%s bytes gzip), %s run(s), medians; peak RSS in MiB\n' "$SIZE_MB" "$size" "$RUNS"
-printf '%-12s %10s %10s\n' tool seconds rss
-for n in curl_copy lade_copy skopeo_copy; do
-  printf '%-12s %10s %10.1f\n' "$n" "$(col $n 1)" "$(echo "$(col $n 2) / 1024" | bc -l)"
-done
-ratio() { echo "scale=3; $(col "$1" 1) / $(col "$2" 1)" | bc -l; }
+table curl_copy lade_copy skopeo_copy
 printf '\nlade copy / curl (GET | PUT of the layer alone): %s   (target <= 1.10)\n' "$(ratio lade_copy curl_copy)"
 printf 'lade copy / skopeo copy:                        %s   (target < 1)\n' "$(ratio lade_copy skopeo_copy)"

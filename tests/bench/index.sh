@@ -68,13 +68,7 @@ done
 [ "$("$LADE" resolve --plain-http "$TO/bench/lade1:multi")" = "$("$LADE" resolve --plain-http "$FROM/bench/multi:multi")" ] ||
   { echo "lade copy changed the index's digest" >&2; exit 1; }
 
-median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
-col() { awk -v c="$2" '{print $c}' "$WORK/$1.runs" | median; }
 printf '\n%s platforms x %s MiB, %s run(s), medians; peak RSS in MiB\n' "$PLATFORMS" "$LAYER_MB" "$RUNS"
-printf '%-14s %10s %10s\n' tool seconds rss
-for n in lade_reg skopeo_reg lade_layout skopeo_layout; do
-  printf '%-14s %10s %10.1f\n' "$n" "$(col $n 1)" "$(echo "$(col $n 2) / 1024" | bc -l)"
-done
-ratio() { echo "scale=3; $(col "$1" 1) / $(col "$2" 1)" | bc -l; }
+table lade_reg skopeo_reg lade_layout skopeo_layout
 printf '\nlade / skopeo copy --all, registry -> registry: %s   (target < 1)\n' "$(ratio lade_reg skopeo_reg)"
 printf 'lade / skopeo copy --all, registry -> layout:   %s   (target < 1)\n' "$(ratio lade_layout skopeo_layout)"

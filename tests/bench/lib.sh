@@ -25,3 +25,18 @@ measure() {
   }
   cat "$WORK/.time" >> "$WORK/$name.runs"
 }
+
+# The median of the numbers on standard input.
+median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+# col NAME N: the median of column N of NAME.runs (1 seconds, 2 peak KiB).
+col() { awk -v c="$2" '{print $c}' "$WORK/$1.runs" | median; }
+# ratio A B: A's median time over B's.
+ratio() { echo "scale=3; $(col "$1" 1) / $(col "$2" 1)" | bc -l; }
+# table NAME...: one line each of median seconds and peak RSS in MiB, under a header.
+table() {
+  local n
+  printf '%-14s %10s %10s\n' tool seconds rss
+  for n in "$@"; do
+    printf '%-14s %10s %10.1f\n' "$n" "$(col "$n" 1)" "$(echo "$(col "$n" 2) / 1024" | bc -l)"
+  done
+}

@@ -46,7 +46,6 @@ done
 digest="sha256:$(sha256sum big.bin | cut -d' ' -f1)"
 mount_out=$("$MOUNT_CHECK" "$REGISTRY" bench/lade1 bench/mounted "$digest" $((SIZE_MB * 1024 * 1024)))
 
-median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 c=$(awk '{print $1}' curl_patch.runs | median)
 l=$(awk '{print $1}' lade_stdin.runs | median)
 rss=$(median < lade_rss.runs)
