@@ -458,24 +458,29 @@ typedef struct catalog_walk {
 	void *payload;
 } catalog_walk;
 
-static int catalog_page(request *rq, void *payload)
+int lade__catalog_parse(const char *data, size_t len, const char *prefix, lade_tag_cb cb, void *payload)
 {
-	catalog_walk *w = payload;
 	cJSON *page, *repos, *item;
-	int err = 0;
-	if ((err = lade_json_parse(&page, rq->body.ptr, rq->body.size, TAGS_PAGE_MAX, "the registry's catalog")) < 0)
+	int err;
+	if ((err = lade_json_parse(&page, data, len, TAGS_PAGE_MAX, "the registry's catalog")) < 0)
 		return err;
 	repos = cJSON_GetObjectItemCaseSensitive(page, "repositories");
 	cJSON_ArrayForEach (item, repos) {
 		if (!cJSON_IsString(item))
+			continue; /* read liberally: a name that is not a string is no repository */
+		if (prefix && strncmp(item->valuestring, prefix, strlen(prefix)) != 0)
 			continue;
-		if (w->prefix && strncmp(item->valuestring, w->prefix, strlen(w->prefix)) != 0)
-			continue;
-		if ((err = w->cb(item->valuestring, w->payload)) != 0)
+		if ((err = cb(item->valuestring, payload)) != 0)
 			break;
 	}
 	cJSON_Delete(page);
 	return err;
+}
+
+static int catalog_page(request *rq, void *payload)
+{
+	catalog_walk *w = payload;
+	return lade__catalog_parse(rq->body.ptr, rq->body.size, w->prefix, w->cb, w->payload);
 }
 
 int lade_registry_catalog(lade_target *t, const char *prefix, lade_tag_cb cb, void *payload)

@@ -178,6 +178,8 @@ int lade__reg_pages(registry *r, const char *url, const char *accept, size_t pag
 /* Referrers (registry_referrers.c): the op, and the fallback index kept up to date after a manifest PUT. */
 int lade__reg_referrers(lade_target *t, const lade_descriptor *subject, const char *artifact_type,
 			lade_descriptor_cb cb, void *payload);
+/* A catalog page's repositories ({"repositories": [...]}) starting with prefix (NULL: all), to cb: for the fuzz target too. */
+int lade__catalog_parse(const char *data, size_t len, const char *prefix, lade_tag_cb cb, void *payload);
 /* One referrers index document's entries, filtered by artifact_type (NULL: all), to cb: for the fuzz target. */
 int lade__referrers_parse(const char *data, size_t size, const char *artifact_type, lade_descriptor_cb cb,
 			  void *payload);

@@ -14,6 +14,7 @@
 
 #include "fsutil.h"
 #include "kinds.h"
+#include "lade/kinds.h"
 
 static char root[64], dest[96], sentinel[96], dest_real[PATH_MAX];
 
@@ -82,6 +83,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	lade__kind_dir.unpack(&lade__kind_dir, &layer, blob, dest, &opts);
 	lade_error_clear();
 	lade_annotations_dispose(&layer.annotations);
+	/* The same bytes as an OCI layout archive: entries at the archive's root, the same bounds. */
+	lade__remove_tree(dest);
+	if (mkdir(dest, 0700) < 0)
+		abort();
+	lade_layout_archive_unpack(blob, dest);
+	lade_error_clear();
 
 	check_links(dest, 0);
 	if (!(d = opendir(root)))

@@ -196,5 +196,15 @@ expect_fail 1 "not a tar archive" -- "$LADE" copy --plain-http "$R1/team/four:v1
 mkdir -p plain && echo hi > plain/a.txt && tar -cf plain.tar -C plain a.txt
 expect_fail 1 "is not an OCI layout archive" -- "$LADE" copy --plain-http "$R1/team/four:v1" --to-oci-layout "$WORK/plain.tar:v1"
 tar -tf plain.tar | grep -qx a.txt && [ "$(tar -tf plain.tar | wc -l)" = 1 ] || fail "a refused copy changed the tar"
-pass "bad input: a missing tag, a missing platform, a source that lies about a blob, a layout tar that is none: exit 1, nothing tagged or changed"
+# a layout tar that climbs out of its folder: refused as a hostile folder artifact is, nothing written outside
+python3 - "$WORK" <<'PY'
+import io, sys, tarfile
+work = sys.argv[1]
+with tarfile.open(f"{work}/climb.tar", "w") as t:
+    for name, data in (("oci-layout", b'{"imageLayoutVersion":"1.0.0"}'), ("../escaped.txt", b"out")):
+        info = tarfile.TarInfo(name); info.size = len(data); t.addfile(info, io.BytesIO(data))
+PY
+expect_fail 1 "refusing entry '../escaped.txt'" -- "$LADE" resolve --oci-layout "$WORK/climb.tar:v1"
+[ -e "$(dirname "${TMPDIR:-/tmp}/x")/escaped.txt" ] && fail "a layout tar wrote outside its folder"
+pass "bad input: a missing tag, a missing platform, a source that lies about a blob, a layout tar that is none or climbs out: exit 1, nothing tagged or changed"
 echo "copy: all passed"

@@ -41,6 +41,30 @@ lade push --plain-http "$REGISTRY/other/web:v1" hello.txt > /dev/null
 expect_fail 2 "does not name a registry host" -- "$LADE" repo ls localhostish
 pass "repo ls: the catalog, under a namespace (ORAS's names), --last"
 
+# A hostile catalog: not JSON, a NUL in a name, a Link back to itself, a page over 16 MiB.
+python3 - "$WORK" <<'PY'
+import json, sys
+work = sys.argv[1]
+rules = {"junk": {"body": "this is no catalog"},
+         "nul": {"body": '{"repositories":["team/a\\u0000b"]}'},
+         "loop": {"body": '{"repositories":["team/a"]}', "headers": {"Link": '</v2/_catalog?x=loop>; rel="next"'}},
+         "huge": {"body_repeat": [" ", 17 * 1024 * 1024]}}
+for name, rule in rules.items():
+    json.dump({"rules": [dict(rule, method="GET", path="^/v2/_catalog", status=200)]},
+              open(f"{work}/catalog-{name}.json", "w"))
+PY
+for case in junk nul loop huge; do
+  start_fault_server "$WORK/catalog-$case.json"
+  case $case in
+    junk) want="not valid JSON" ;;
+    nul) want="NUL" ;;
+    loop) want="already read|Link loop" ;;
+    huge) want="over the .*limit" ;;
+  esac
+  expect_fail 1 "$want" -- "$LADE" repo ls --plain-http "$FAULT"
+done
+pass "repo ls of a hostile catalog (not JSON, a NUL, a Link loop, 17 MiB): a message, exit 1"
+
 # manifest push: the bytes as they are, by tag or by digest; refused before sending when invalid
 lade manifest fetch --plain-http "$REGISTRY/team/app:v1" > m.json
 lade manifest push --plain-http "$REGISTRY/team/app:copy" m.json > mp.out || fail "manifest push"
