@@ -48,7 +48,9 @@ int lade_buf_puts(lade_buf *buf, const char *str)
 void lade_buf_clear(lade_buf *buf)
 {
 	buf->size = 0;
-	buf->ptr[0] = '\0';
+	/* The shared empty string is never written: two threads clearing empty buffers would race on it. */
+	if (buf->asize)
+		buf->ptr[0] = '\0';
 }
 
 char *lade_buf_detach(lade_buf *buf)

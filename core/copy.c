@@ -1,9 +1,10 @@
 /*
- * Copy (lade/copy.h): a visit over the graph walk. A manifest's blobs are
- * copied when the walk reaches it (skipped, mounted, or streamed source to
- * destination); the manifest itself, and an index after its manifests, are
- * written when the walk leaves them, byte for byte; referrers follow their
- * subject; the tags come last.
+ * Copy (lade/copy.h): a visit over the graph walk. A manifest's blobs join
+ * a queue when the walk reaches it, the manifest when the walk leaves it;
+ * an index waits until the queue is sent: its manifests' blobs all at once
+ * (skipped, mounted, batched, or through sockets from the source's engine
+ * to the destination's), then the manifests in order, then the index, byte
+ * for byte. Referrers follow their subject; the tags come last.
  */
 #include "internal.h"
 #include "lade/copy.h"
@@ -23,94 +24,118 @@
 #define REFERRER_DEPTH 8
 #define REFERRERS_MAX 10000
 
+/*
+ * What waits to be written: the manifests the walk has left (in that
+ * order) and the blobs they need, collected so that the blobs of many
+ * manifests (an index's platforms) move at once. Bounded: past any of
+ * these the queue is sent before it takes more.
+ */
+#define PENDING_BYTES ((size_t)8 << 20)
+#define PENDING_MANIFESTS 256
+#define PENDING_BLOBS 4096
+/* Large blobs through one set of sockets at a time (two descriptors each). */
+#define PIPE_GROUP 64
+
+typedef struct pending_manifest {
+	lade_descriptor desc; /* media type the document's own */
+	char *bytes;
+	size_t size;
+	int has_subject; /* a referrer: a layout records it, untagged */
+} pending_manifest;
+
 typedef struct copying {
 	lade_target *src, *dst;
 	const lade_copy_options *opts;
 	lade_copy_result *res;
 	size_t depth; /* of referrers below the root */
+	pending_manifest *manifests;
+	size_t manifest_count, manifest_cap, manifest_bytes;
+	lade_descriptor *blobs; /* unique by digest */
+	size_t blob_count, blob_cap;
 } copying;
 
-/* The source's side of a streamed blob: a thread that fetches into a socket the destination reads. */
-typedef struct feeder {
-	lade_target *src;
-	const lade_descriptor *desc;
-	int fd;
+/* One side of a group of large blobs: the source's, run in a thread of its own. */
+typedef struct pipe_side {
+	lade_target *t;
+	lade_pipe_job *jobs;
+	size_t count;
 	int err;
-	int reader_gone; /* the destination closed its end first: its own error says why */
 	lade_error message;
-} feeder;
+} pipe_side;
 
-static int feed(const void *data, size_t len, void *payload)
+static void *fetch_side(void *arg)
 {
-	feeder *f = payload;
-	const char *p = data;
-	while (len) {
-		/* MSG_NOSIGNAL: a destination that gave up closes its end; that is an error here, not SIGPIPE. */
-		ssize_t n = send(f->fd, p, len, MSG_NOSIGNAL);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			f->reader_gone = 1;
-			return lade__error(LADE_EIO, "the destination stopped reading %s: %s", f->desc->digest.str,
-					   strerror(errno));
-		}
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-static void *feeder_main(void *arg)
-{
-	feeder *f = arg;
-	if ((f->err = lade_target_fetch_stream(f->src, f->desc, feed, f)) < 0)
-		f->message = *lade_error_last();
-	/* The end of the stream: the destination's read sees it. A failed fetch ends it early. */
-	shutdown(f->fd, SHUT_WR);
-	close(f->fd);
+	pipe_side *side = arg;
+	size_t i;
+	if ((side->err = lade_target_fetch_pipes(side->t, side->jobs, side->count)) < 0)
+		side->message = *lade_error_last();
+	/* Whatever the destination still waits for ends here. */
+	for (i = 0; i < side->count; i++)
+		close(side->jobs[i].fd);
 	return NULL;
 }
 
-/* A large blob, source to destination through a socket pair: never whole in memory or on disk. */
-static int stream_blob(copying *c, const lade_descriptor *d)
+/*
+ * Large blobs, source to destination through sockets, never whole in
+ * memory or on disk: the source's engine fetches into them (verified) in a
+ * thread while the destination's sends from them, several at once on each.
+ */
+static int pipe_group(copying *c, const lade_descriptor *const *blobs, size_t count)
 {
-	feeder f;
+	lade_pipe_job from[PIPE_GROUP], to[PIPE_GROUP];
+	pipe_side side;
 	pthread_t thread;
-	lade_descriptor got;
-	int fds[2], err;
+	size_t i, made;
+	int err;
 
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) < 0)
-		return lade__error(LADE_EIO, "cannot make a socket pair: %s", strerror(errno));
-	memset(&f, 0, sizeof(f));
-	f.src = c->src;
-	f.desc = d;
-	f.fd = fds[1];
-	if ((err = pthread_create(&thread, NULL, feeder_main, &f)) != 0) {
-		close(fds[0]);
-		close(fds[1]);
-		return lade__error(LADE_ERROR, "cannot start a thread: %s", strerror(err));
+	memset(from, 0, sizeof(from));
+	memset(to, 0, sizeof(to));
+	for (made = 0; made < count; made++) {
+		int fds[2];
+		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) < 0)
+			break;
+		from[made].desc = to[made].desc = blobs[made];
+		from[made].fd = fds[1];
+		to[made].fd = fds[0];
 	}
-	/* The content is known: a registry takes it in one PUT of that size and checks the digest itself. */
-	memset(&got, 0, sizeof(got));
-	got.media_type = d->media_type;
-	got.digest = d->digest;
-	got.size = d->size;
-	err = lade_target_push_stream(c->dst, fds[0], d->digest.str, &got);
-	close(fds[0]); /* a feeder still sending gets EPIPE now, not a wait */
+	if (made < count) {
+		err = lade__error(LADE_EIO, "cannot make a socket pair: %s", strerror(errno));
+		goto close_all;
+	}
+	memset(&side, 0, sizeof(side));
+	side.t = c->src;
+	side.jobs = from;
+	side.count = count;
+	if ((err = pthread_create(&thread, NULL, fetch_side, &side)) != 0) {
+		err = lade__error(LADE_ERROR, "cannot start a thread: %s", strerror(err));
+		goto close_all;
+	}
+	err = lade_target_push_pipes(c->dst, to, count);
+	for (i = 0; i < count; i++)
+		close(to[i].fd); /* a source still sending gets an error now, not a wait */
 	pthread_join(thread, NULL);
-	if (f.err < 0 && !(f.reader_gone && err < 0)) {
-		/* The source's word first: it is why the stream ended (unless the destination gave up first). */
-		*(lade_error *)lade_error_last() = f.message;
-		return f.err;
+	/*
+	 * The source's word first: it is why a stream ended early (a lie about
+	 * a digest, a missing blob), unless it only saw the destination give up.
+	 */
+	if (side.err < 0 && !(side.err == LADE_EIO && err < 0)) {
+		*(lade_error *)lade_error_last() = side.message;
+		return side.err;
 	}
 	if (err < 0)
 		return err;
-	if (got.size != d->size || !lade_digest_equal(&got.digest, &d->digest))
-		return lade__error(LADE_EDIGEST, "the source's %s is %llu bytes with digest %s", d->digest.str,
-				   (unsigned long long)got.size, got.digest.str);
+	for (i = 0; i < count; i++) {
+		c->res->blobs_copied++;
+		c->res->bytes_copied += blobs[i]->size;
+	}
 	return 0;
+close_all:
+	for (i = 0; i < made; i++) {
+		close(from[i].fd);
+		close(to[i].fd);
+	}
+	return err;
 }
-
 /*
  * Small blobs, several at once: fetched by the source's engine into a
  * private folder (verified, in parallel), then sent by the destination's
@@ -189,11 +214,25 @@ static int batch_add(copying *c, batch *b, const lade_descriptor *d)
 	return 0;
 }
 
-/* A blob the destination lacks, when it cannot be mounted: small ones join the batch, large ones stream now. */
-static int copy_blob(copying *c, batch *b, const lade_descriptor *d)
+static void batch_dispose(batch *b)
+{
+	size_t i;
+	for (i = 0; i < b->count; i++) {
+		unlink(b->paths[i]);
+		free(b->paths[i]);
+	}
+	if (b->dir[0])
+		rmdir(b->dir);
+	free(b->jobs);
+	free(b->paths);
+	memset(b, 0, sizeof(*b));
+}
+
+/* Whether the destination needs d sent: not when it has it, nor when a mount put it there. */
+static int needs_sending(copying *c, const lade_descriptor *d, int *needed)
 {
 	int found = 0, mounted = 0, err;
-
+	*needed = 0;
 	if ((err = lade_target_exists(c->dst, d, &found)) < 0)
 		return err;
 	if (found) {
@@ -206,40 +245,136 @@ static int copy_blob(copying *c, batch *b, const lade_descriptor *d)
 		return 0;
 	}
 	lade_error_clear();
-	if (d->size <= SMALL_COPY)
-		return batch_add(c, b, d);
-	if ((err = stream_blob(c, d)) < 0)
-		return err;
-	c->res->blobs_copied++;
-	c->res->bytes_copied += d->size;
+	*needed = 1;
 	return 0;
+}
+
+/*
+ * The queued blobs: skipped, mounted, or sent. Small ones go in batches,
+ * large ones through sockets; a few small ones with large ones go through
+ * the sockets too, first, so that neither waits for the other.
+ */
+static int send_blobs(copying *c)
+{
+	const lade_descriptor **todo;
+	size_t count = 0, small = 0, i;
+	batch b;
+	int err = 0, needed;
+
+	if (!c->blob_count)
+		return 0;
+	if (!(todo = malloc(c->blob_count * sizeof(*todo))))
+		return lade_error_set_oom();
+	/* Small ones first, then the large: two passes over the queue. */
+	for (i = 0; i < c->blob_count && err == 0; i++)
+		if (c->blobs[i].size <= SMALL_COPY && (err = needs_sending(c, &c->blobs[i], &needed)) == 0 && needed)
+			todo[count++] = &c->blobs[i];
+	small = count;
+	for (i = 0; i < c->blob_count && err == 0; i++)
+		if (c->blobs[i].size > SMALL_COPY && (err = needs_sending(c, &c->blobs[i], &needed)) == 0 && needed)
+			todo[count++] = &c->blobs[i];
+	memset(&b, 0, sizeof(b));
+	if (err == 0 && (small == count || small > PIPE_GROUP)) {
+		/* Many small ones (or nothing else) go faster in batches, several at once on each side. */
+		for (i = 0; i < small && err == 0; i++)
+			err = batch_add(c, &b, todo[i]);
+		if (err == 0)
+			err = batch_send(c, &b);
+	} else {
+		small = 0; /* a few small ones ride along with the large */
+	}
+	for (i = small; i < count && err == 0; i += PIPE_GROUP)
+		err = pipe_group(c, &todo[i], count - i < PIPE_GROUP ? count - i : PIPE_GROUP);
+	batch_dispose(&b);
+	free(todo);
+	return err;
+}
+
+/* Write a manifest as read (the digest stays), unless the destination has it. */
+static int write_manifest(copying *c, const lade_descriptor *desc, const char *bytes, size_t size, int has_subject)
+{
+	int found = 0, err;
+	if ((err = lade_target_exists(c->dst, desc, &found)) < 0)
+		return err;
+	if (!found) {
+		if ((err = lade_target_push_bytes(c->dst, desc, bytes, size)) < 0)
+			return err;
+		c->res->manifests++;
+	}
+	/* A referrer is found through its subject: a layout records it in index.json, untagged. */
+	if (has_subject && (err = lade_target_tag(c->dst, desc, NULL, 0, NULL)) < 0 && err != LADE_EUNSUPPORTED)
+		return err;
+	lade_error_clear();
+	return 0;
+}
+
+static void clear_pending(copying *c)
+{
+	size_t i;
+	for (i = 0; i < c->manifest_count; i++) {
+		lade_descriptor_dispose(&c->manifests[i].desc);
+		free(c->manifests[i].bytes);
+	}
+	for (i = 0; i < c->blob_count; i++)
+		lade_descriptor_dispose(&c->blobs[i]);
+	c->manifest_count = c->blob_count = 0;
+	c->manifest_bytes = 0;
+}
+
+/* Everything queued: the blobs, then the manifests in the order the walk left them. */
+static int flush(copying *c)
+{
+	size_t i;
+	int err = send_blobs(c);
+	for (i = 0; i < c->manifest_count && err == 0; i++)
+		err = write_manifest(c, &c->manifests[i].desc, c->manifests[i].bytes, c->manifests[i].size,
+				     c->manifests[i].has_subject);
+	clear_pending(c);
+	return err;
+}
+
+/* Append a copy of d to a growing list of descriptors. */
+static int append_descriptor(lade_descriptor **items, size_t *count, size_t *cap, const lade_descriptor *d)
+{
+	if (*count == *cap) {
+		size_t grown_cap = *cap ? *cap * 2 : 16;
+		lade_descriptor *grown = realloc(*items, grown_cap * sizeof(*grown));
+		if (!grown)
+			return lade_error_set_oom();
+		*items = grown;
+		*cap = grown_cap;
+	}
+	if (lade_descriptor_copy(&(*items)[*count], d) < 0)
+		return lade_error_last()->code;
+	(*count)++;
+	return 0;
+}
+
+static int queue_blob(copying *c, const lade_descriptor *d)
+{
+	size_t i;
+	for (i = 0; i < c->blob_count; i++)
+		if (lade_digest_equal(&c->blobs[i].digest, &d->digest))
+			return 0; /* a config or layer two platforms share goes once */
+	return append_descriptor(&c->blobs, &c->blob_count, &c->blob_cap, d);
 }
 
 static int copy_visit(const lade_walk_node *node, void *payload)
 {
 	copying *c = payload;
-	batch b;
-	size_t i;
+	size_t i, blobs;
 	int err;
 	if (!node->manifest)
 		return 0; /* an index: the walk goes on to its manifests */
-	/* A manifest's blobs, before the manifest is written; the walk need not visit them one by one. */
-	memset(&b, 0, sizeof(b));
-	err = copy_blob(c, &b, &node->manifest->config);
-	for (i = 0; i < node->manifest->layer_count && err == 0; i++)
-		err = copy_blob(c, &b, &node->manifest->layers[i]);
-	if (err == 0)
-		err = batch_send(c, &b);
-	for (i = 0; i < b.count; i++) {
-		unlink(b.paths[i]);
-		free(b.paths[i]);
-	}
-	if (b.dir[0])
-		rmdir(b.dir);
-	free(b.jobs);
-	free(b.paths);
-	if (err < 0)
+	/* A manifest's blobs join the queue; the walk need not visit them one by one. */
+	blobs = 1 + node->manifest->layer_count;
+	if ((c->blob_count + blobs > PENDING_BLOBS || c->manifest_count >= PENDING_MANIFESTS) && (err = flush(c)) < 0)
 		return err;
+	if ((err = queue_blob(c, &node->manifest->config)) < 0)
+		return err;
+	for (i = 0; i < node->manifest->layer_count; i++)
+		if ((err = queue_blob(c, &node->manifest->layers[i])) < 0)
+			return err;
 	memset(node->follow, 0, node->child_count);
 	return 0;
 }
@@ -257,18 +392,7 @@ static int collect(const lade_descriptor *d, void *payload)
 	if (l->count == REFERRERS_MAX)
 		return lade__error(LADE_ETOOLARGE, "more than %d referrers of one manifest; refusing them",
 				   REFERRERS_MAX);
-	if (l->count == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 8;
-		lade_descriptor *grown = realloc(l->items, cap * sizeof(*grown));
-		if (!grown)
-			return lade_error_set_oom();
-		l->items = grown;
-		l->cap = cap;
-	}
-	if (lade_descriptor_copy(&l->items[l->count], d) < 0)
-		return lade_error_last()->code;
-	l->count++;
-	return 0;
+	return append_descriptor(&l->items, &l->count, &l->cap, d);
 }
 
 /* The referrers of subject at the source, copied with their own graphs (and theirs, to a bound). */
@@ -299,11 +423,43 @@ static int copy_referrers(copying *c, const lade_descriptor *subject)
 	return err;
 }
 
+static int queue_manifest(copying *c, const lade_descriptor *desc, const char *bytes, size_t size, int has_subject)
+{
+	pending_manifest *m;
+	int err;
+	/* Its blobs are queued already: sending the queue first keeps them before it. */
+	if ((c->manifest_bytes + size > PENDING_BYTES || c->manifest_count >= PENDING_MANIFESTS) &&
+	    (err = flush(c)) < 0)
+		return err;
+	if (c->manifest_count == c->manifest_cap) {
+		size_t cap = c->manifest_cap ? c->manifest_cap * 2 : 8;
+		pending_manifest *grown = realloc(c->manifests, cap * sizeof(*grown));
+		if (!grown)
+			return lade_error_set_oom();
+		c->manifests = grown;
+		c->manifest_cap = cap;
+	}
+	m = &c->manifests[c->manifest_count];
+	memset(m, 0, sizeof(*m));
+	if (!(m->bytes = malloc(size ? size : 1)))
+		return lade_error_set_oom();
+	memcpy(m->bytes, bytes, size);
+	if (lade_descriptor_copy(&m->desc, desc) < 0) {
+		free(m->bytes);
+		return lade_error_last()->code;
+	}
+	m->size = size;
+	m->has_subject = has_subject;
+	c->manifest_count++;
+	c->manifest_bytes += size;
+	return 0;
+}
+
 static int copy_leave(const lade_walk_node *node, void *payload)
 {
 	copying *c = payload;
 	lade_descriptor desc;
-	int found = 0, err;
+	int err;
 	const lade_descriptor *subject = node->manifest ? node->manifest->subject
 					 : node->index  ? node->index->subject
 							: NULL;
@@ -312,17 +468,14 @@ static int copy_leave(const lade_walk_node *node, void *payload)
 	/* Written as read: the digest stays. Its media type is the document's own. */
 	desc = *node->desc;
 	desc.media_type = (char *)node->media_type;
-	if ((err = lade_target_exists(c->dst, &desc, &found)) < 0)
-		return err;
-	if (!found) {
-		if ((err = lade_target_push_bytes(c->dst, &desc, node->bytes, node->size)) < 0)
+	if (node->index) {
+		/* An index once all its manifests are there, and their blobs. */
+		if ((err = flush(c)) < 0 ||
+		    (err = write_manifest(c, &desc, node->bytes, node->size, subject != NULL)) < 0)
 			return err;
-		c->res->manifests++;
-	}
-	/* A referrer is found through its subject: a layout records it in index.json, untagged. */
-	if (subject && (err = lade_target_tag(c->dst, &desc, NULL, 0, NULL)) < 0 && err != LADE_EUNSUPPORTED)
+	} else if ((err = queue_manifest(c, &desc, node->bytes, node->size, subject != NULL)) < 0) {
 		return err;
-	lade_error_clear();
+	}
 	return c->opts->recursive ? copy_referrers(c, &desc) : 0;
 }
 
@@ -374,7 +527,13 @@ int lade_copy(lade_target *src, lade_target *dst, const char *reference, const l
 	c.dst = dst;
 	c.opts = opts;
 	c.res = &res;
-	if ((err = copy_graph(&c, &res.root, bytes.ptr, bytes.size)) < 0)
+	err = copy_graph(&c, &res.root, bytes.ptr, bytes.size);
+	if (err == 0)
+		err = flush(&c);
+	clear_pending(&c);
+	free(c.manifests);
+	free(c.blobs);
+	if (err < 0)
 		goto done;
 	/* The tags last: a reader never sees a tag whose content is incomplete. */
 	for (i = 0; i < opts->tag_count && err == 0; i++)

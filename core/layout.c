@@ -194,7 +194,7 @@ static int layout_fetch_files(lade_target *t, lade_blob_job *jobs, size_t count)
 	return first;
 }
 
-static int ingest(layout *l, const lade_descriptor *desc, lade__sink *sink)
+int lade__layout_ingest(layout *l, const lade_descriptor *desc, lade__sink *sink)
 {
 	char path[PATH_MAX], ingest_dir[PATH_MAX], alg_dir[PATH_MAX];
 	int err;
@@ -214,7 +214,7 @@ int lade__layout_push_bytes(lade_target *t, const lade_descriptor *desc, const v
 	int found = 0, err;
 	if ((err = lade__layout_exists(t, desc, &found)) < 0 || found)
 		return err;
-	if ((err = ingest(l, desc, &sink)) < 0)
+	if ((err = lade__layout_ingest(l, desc, &sink)) < 0)
 		return err;
 	if ((err = lade__sink_write(&sink, data, len)) < 0) {
 		lade__sink_abort(&sink);
@@ -236,7 +236,7 @@ static int layout_push_files(lade_target *t, lade_blob_job *jobs, size_t count)
 		job->transferred = 0;
 		if ((err = lade__layout_exists(t, job->desc, &found)) == 0 && found) {
 			job->skipped = 1;
-		} else if (err == 0 && (err = ingest(l, job->desc, &sink)) == 0) {
+		} else if (err == 0 && (err = lade__layout_ingest(l, job->desc, &sink)) == 0) {
 			if ((err = lade__sink_copy_from(&sink, job->path, &job->transferred)) == 0)
 				err = lade__sink_commit(&sink);
 			else
@@ -399,6 +399,8 @@ static const lade_target_ops layout_ops = {
     .list_tags = lade__layout_list_tags,
     .free = layout_free,
     .fetch_stream = layout_fetch_stream,
+    .fetch_pipes = lade__layout_fetch_pipes,
+    .push_pipes = lade__layout_push_pipes,
     .delete_content = layout_delete,
     .untag = lade__layout_untag,
     .referrers = lade__layout_referrers,

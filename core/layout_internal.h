@@ -2,7 +2,8 @@
  * layout_internal.h - the OCI image layout target's two halves, shared
  * between layout.c (blobs: the content-addressed store, opening and
  * creating a layout) and layout_index.c (index.json: what is tagged,
- * resolving, tagging, untagging, forgetting a manifest).
+ * resolving, tagging, untagging, forgetting a manifest), and layout_pipes.c
+ * (blobs to and from sockets, several at once, for a copy).
  */
 #ifndef LADE_LAYOUT_INTERNAL_H
 #define LADE_LAYOUT_INTERNAL_H
@@ -54,6 +55,11 @@ int lade__layout_list_tags(lade_target *t, lade_tag_cb cb, void *payload);
 int lade__layout_untag(lade_target *t, const char *tag);
 int lade__layout_referrers(lade_target *t, const lade_descriptor *subject, const char *artifact_type,
 			   lade_descriptor_cb cb, void *payload);
+/* The layout's side of a copy through sockets (layout_pipes.c). */
+int lade__layout_fetch_pipes(lade_target *t, lade_pipe_job *jobs, size_t count);
+int lade__layout_push_pipes(lade_target *t, lade_pipe_job *jobs, size_t count);
+/* A sink for desc: a temporary in ingest/, renamed into blobs/ on commit. */
+int lade__layout_ingest(layout *l, const lade_descriptor *desc, lade__sink *sink);
 /* Drop every index.json entry of desc's digest, tagged or not; *gone counts them. */
 int lade__layout_forget(layout *l, const lade_descriptor *desc, size_t *gone);
 

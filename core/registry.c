@@ -263,7 +263,7 @@ static int reg_push_bytes(lade_target *t, const lade_descriptor *desc, const voi
 	if (lade_mediatype_is_manifest(desc->media_type))
 		return put_manifest(r, desc, data, len, desc->digest.str);
 	job.desc = desc;
-	return lade__reg_run_jobs(r, &job, 1, 1, data, -1);
+	return lade__reg_run_jobs(r, &job, 1, 1, data, -1, NULL);
 }
 
 /*
@@ -526,6 +526,8 @@ static const lade_target_ops registry_ops = {
     .delete_content = reg_delete,
     .untag = reg_untag,
     .referrers = lade__reg_referrers,
+    .fetch_pipes = lade__reg_fetch_pipes,
+    .push_pipes = lade__reg_push_pipes,
 };
 
 int lade__reg_is_registry(const lade_target *t)

@@ -184,6 +184,15 @@ static size_t write_cb(char *data, size_t size, size_t nmemb, void *userdata)
 				return 0;
 			}
 		}
+		if (rq->pipe && (err = lade__reg_pipe_backlog(rq)) != 0) {
+			if (err < 0) {
+				stop_with(rq, err);
+				return 0;
+			}
+			/* The socket is full: libcurl keeps this chunk until the reader has taken what went before. */
+			rq->pipe_wait = POLLOUT;
+			return CURL_WRITEFUNC_PAUSE;
+		}
 		if ((err = lade__checked_stream_feed(rq->stream, data, len)) != 0) {
 			stop_with(rq,
 				  err < 0 ? err : lade__error(LADE_ERROR, "the reader stopped the stream (%d)", err));
@@ -322,12 +331,21 @@ static size_t read_cb(char *buffer, size_t size, size_t nitems, void *userdata)
 		do {
 			n = read(rq->src.fd, buffer, want);
 		} while (n < 0 && errno == EINTR);
+		if (n < 0 && rq->pipe && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			/* Nothing from the source yet: the engine goes on with the others until some comes. */
+			rq->pipe_wait = POLLIN;
+			return CURL_READFUNC_PAUSE;
+		}
 		if (n < 0) {
 			stop_with(rq, lade__error(LADE_EIO, "cannot read '%s': %s", rq->src.path, strerror(errno)));
 			return CURL_READFUNC_ABORT;
 		}
 		if (n == 0 && !rq->src.stream && rq->src.pos < rq->src.size) {
-			stop_with(rq, lade__error(LADE_EDIGEST, "'%s' shrank while it was pushed", rq->src.path));
+			stop_with(rq,
+				  rq->src.once
+				      ? lade__error(LADE_EDIGEST, "%s ended after %llu of its %llu bytes", rq->src.path,
+						    (unsigned long long)rq->src.pos, (unsigned long long)rq->src.size)
+				      : lade__error(LADE_EDIGEST, "'%s' shrank while it was pushed", rq->src.path));
 			return CURL_READFUNC_ABORT;
 		}
 		if (rq->src.hash && n > 0 && lade_hasher_update(rq->src.hash, buffer, (size_t)n) < 0) {
@@ -450,7 +468,9 @@ int lade__reg_request_setup(request *rq, enum method method, const char *url, co
 	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, rq->errbuf);
 	/* Big buffers only where a big body comes: four slots of 1 MiB each are most of a small-blob push. */
 	curl_easy_setopt(e, CURLOPT_BUFFERSIZE,
-			 (long)buffer_for(rq->sink ? rq->sink->desc->size - rq->sink->written : 0, DOWNLOAD_BUFFER));
+			 (long)(rq->pipe ? PIPE_BUFFER
+					 : buffer_for(rq->sink ? rq->sink->desc->size - rq->sink->written : 0,
+						      DOWNLOAD_BUFFER)));
 	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT, 30L);
 	/* A stalled transfer fails instead of hanging: under 1 KiB/s for the stall time (30 s unless set). */
 	curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, 1024L);
@@ -524,7 +544,9 @@ int lade__reg_request_setup(request *rq, enum method method, const char *url, co
 		curl_easy_setopt(e, CURLOPT_INFILESIZE_LARGE,
 				 rq->src.stream ? (curl_off_t)-1 : (curl_off_t)rq->src.size);
 		curl_easy_setopt(e, CURLOPT_UPLOAD_BUFFERSIZE,
-				 (long)buffer_for(rq->src.stream ? UPLOAD_BUFFER : rq->src.size, UPLOAD_BUFFER));
+				 (long)(rq->pipe ? PIPE_BUFFER
+						 : buffer_for(rq->src.stream ? UPLOAD_BUFFER : rq->src.size,
+							      UPLOAD_BUFFER)));
 		/* No 100-continue round trip: the registry reads the body anyway. */
 		if ((err = add_header(rq, "Expect:")) < 0)
 			return err;

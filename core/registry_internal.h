@@ -25,6 +25,8 @@
 #include <errno.h>
 #include <stddef.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <sys/socket.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,6 +43,8 @@
 #define TAGS_PAGE_MAX ((size_t)16 * 1024 * 1024)
 #define UPLOAD_BUFFER (512 * 1024)
 #define DOWNLOAD_BUFFER (512 * 1024)
+/* A pipe job's transfer buffer: with `concurrency` of them on each side of a copy, RSS stays small. */
+#define PIPE_BUFFER (128 * 1024)
 #define MAX_AUTH_RETRIES 1
 
 #define MANIFEST_ACCEPT                                                                                                \
@@ -113,6 +117,8 @@ typedef struct request {
 	char errbuf[CURL_ERROR_SIZE];
 	int done;             /* finished while another request drove the multi handle (lade__reg_drive), */
 	CURLcode done_result; /* with this result: the scheduler takes it from here */
+	int pipe;             /* a pipe job's request (lade_target_fetch_pipes, push_pipes): its socket never blocks */
+	short pipe_wait;      /* paused until the socket has these poll events (POLLIN, POLLOUT); 0 when not */
 } request;
 
 struct registry {
@@ -219,10 +225,19 @@ int lade__reg_handle_unauthorized(request *rq);
 
 /* registry_transfer.c: blob transfers */
 long lade__reg_now_ms(void);
-int lade__reg_run_jobs(registry *r, lade_blob_job *jobs, size_t count, int push, const void *memory, int stream_fd);
+int lade__reg_run_jobs(registry *r, lade_blob_job *jobs, size_t count, int push, const void *memory, int stream_fd,
+		       const int *pipe_fds);
 int lade__reg_push_stream(lade_target *t, int fd, const char *name, lade_descriptor *desc);
 int lade__reg_fetch_files(lade_target *t, lade_blob_job *jobs, size_t count);
 int lade__reg_push_files(lade_target *t, lade_blob_job *jobs, size_t count);
+int lade__reg_fetch_pipes(lade_target *t, lade_pipe_job *jobs, size_t count);
+int lade__reg_push_pipes(lade_target *t, lade_pipe_job *jobs, size_t count);
+/*
+ * Before more of a pipe job's download goes out: 0 when its socket took
+ * what came before, 1 while some still waits (the transfer pauses), or an
+ * error.
+ */
+int lade__reg_pipe_backlog(request *rq);
 
 /* registry.c: whether t is a registry target */
 int lade__reg_is_registry(const lade_target *t);

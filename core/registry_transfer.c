@@ -48,11 +48,18 @@ typedef struct task {
 	char put_url[URL_MAX];
 	char get_url[URL_MAX]; /* where the blob GET goes now (after redirects) */
 	int redirects;
-	int attempt;       /* retries used */
-	int stalls;        /* of which after a stall */
-	long wake_ms;      /* > 0: waiting to retry until this time (monotonic ms) */
-	int busy;          /* the slot holds a job */
-	head_stats *heads; /* the batch's, shared by its tasks */
+	int attempt;                  /* retries used */
+	int stalls;                   /* of which after a stall */
+	long wake_ms;                 /* > 0: waiting to retry until this time (monotonic ms) */
+	int busy;                     /* the slot holds a job */
+	head_stats *heads;            /* the batch's, shared by its tasks */
+	int pipe_fd;                  /* a pipe job's socket (fetch_pipes, push_pipes), -1 for none */
+	int pipe_push;                /* 1: read from pipe_fd and uploaded; 0: downloaded into it */
+	lade__checked_stream checked; /* a pipe download, hashed on its way into the socket */
+	int checked_open;
+	char *backlog; /* what the socket did not take yet of the last chunk; kept from job to job */
+	size_t backlog_len, backlog_off, backlog_cap;
+	int draining; /* the download is done; its backlog waits for the socket */
 	char scope[1300];
 	char what[300];
 } task;
@@ -84,6 +91,65 @@ static int open_source(task *tk)
 		return lade__error(LADE_EDIGEST, "'%s' changed since it was hashed", tk->job->path);
 	posix_fadvise(tk->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 	return 0;
+}
+
+/* As much of data as the socket takes now; *sent says how much. */
+static int pipe_send(task *tk, const char *data, size_t len, size_t *sent)
+{
+	*sent = 0;
+	while (len) {
+		ssize_t n = send(tk->pipe_fd, data, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return 0;
+		if (n < 0)
+			return lade__error(LADE_EIO, "the reader of %s stopped: %s", tk->job->desc->digest.str,
+					   strerror(errno));
+		data += n;
+		len -= (size_t)n;
+		*sent += (size_t)n;
+	}
+	return 0;
+}
+
+/* A chunk of a pipe download, verified so far: into the socket, and what it does not take into the backlog. */
+static int pipe_take(const void *data, size_t len, void *payload)
+{
+	task *tk = payload;
+	size_t sent;
+	int err;
+	if ((err = pipe_send(tk, data, len, &sent)) < 0)
+		return err;
+	tk->job->transferred += sent;
+	if (sent == len)
+		return 0;
+	if (len - sent > tk->backlog_cap) {
+		/* At most one of libcurl's chunks waits here: write_cb pauses the transfer while any does. */
+		char *grown = realloc(tk->backlog, len - sent);
+		if (!grown)
+			return lade_error_set_oom();
+		tk->backlog = grown;
+		tk->backlog_cap = len - sent;
+	}
+	memcpy(tk->backlog, (const char *)data + sent, len - sent);
+	tk->backlog_off = 0;
+	tk->backlog_len = len - sent;
+	return 0;
+}
+
+int lade__reg_pipe_backlog(request *rq)
+{
+	task *tk = (task *)rq; /* a pipe request is always a task's, its first member */
+	size_t sent;
+	int err;
+	if (tk->backlog_off == tk->backlog_len)
+		return 0;
+	if ((err = pipe_send(tk, tk->backlog + tk->backlog_off, tk->backlog_len - tk->backlog_off, &sent)) < 0)
+		return err;
+	tk->job->transferred += sent;
+	tk->backlog_off += sent;
+	return tk->backlog_off < tk->backlog_len;
 }
 
 static int task_prepare(task *tk)
@@ -139,6 +205,7 @@ static int task_prepare(task *tk)
 		return lade__reg_request_setup(rq, M_PUT, tk->put_url, NULL, LADE_ERROR_BODY_MAX);
 	case T_PATCH:
 		rq->content_type = "application/octet-stream";
+		rq->src.once = tk->borrowed_fd; /* a socket is read as it comes: chunk after chunk, never rewound */
 		if (tk->stream) {
 			rq->src.fd = tk->fd;
 			rq->src.stream = 1;
@@ -159,7 +226,16 @@ static int task_prepare(task *tk)
 	case T_STATUS:
 		return lade__reg_request_setup(rq, M_GET, tk->upload_url, NULL, LADE_ERROR_BODY_MAX);
 	case T_GET:
-		if (!tk->sink_open) {
+		if (tk->pipe_fd >= 0) {
+			if (!tk->checked_open) {
+				if ((err = lade__checked_stream_init(&tk->checked, d, pipe_take, tk)) < 0)
+					return err;
+				tk->checked_open = 1;
+			}
+			rq->stream = &tk->checked;
+			/* After a dropped connection, ask for the rest: what went into the socket is gone. */
+			rq->resume_from = lade_hasher_size(tk->checked.hasher);
+		} else if (!tk->sink_open) {
 			/* A partial blob an earlier lade__reg_run left beside the destination is continued, not refetched. */
 			if ((err = lade__sink_open_resumable(&tk->sink, tk->job->path, d)) < 0)
 				return err;
@@ -179,9 +255,11 @@ static int task_prepare(task *tk)
 				tk->sink_open = 1;
 			}
 		}
-		rq->sink = &tk->sink;
-		/* After a dropped connection, ask for the rest; the hash carries on where it was. */
-		rq->resume_from = tk->sink.written < d->size ? tk->sink.written : 0;
+		if (tk->pipe_fd < 0) {
+			rq->sink = &tk->sink;
+			/* After a dropped connection, ask for the rest; the hash carries on where it was. */
+			rq->resume_from = tk->sink.written < d->size ? tk->sink.written : 0;
+		}
 		if (!tk->get_url[0] && (err = lade__reg_url_for(r, tk->get_url, sizeof(tk->get_url), "/v2/%s/blobs/%s",
 								d->digest.str)) < 0)
 			return err;
@@ -211,7 +289,7 @@ static int task_advance(task *tk, CURLcode cc)
 	curl_easy_getinfo(rq->easy, CURLINFO_RESPONSE_CODE, &rq->status);
 	curl_easy_getinfo(rq->easy, CURLINFO_NUM_CONNECTS, &connects);
 	r->stats.connections += (uint64_t)connects;
-	if (!rq->callback_error && !tk->stream && !(tk->borrowed_fd && tk->state == T_PUT) &&
+	if (!rq->callback_error && !tk->stream && !(tk->borrowed_fd && (tk->state == T_PUT || tk->state == T_PATCH)) &&
 	    (delay = lade__reg_retry_delay(r, cc, rq->status, rq->retry_after, &tk->attempt, &tk->stalls)) >= 0) {
 		tk->wake_ms = lade__reg_now_ms() + delay;
 		/* A failed chunk: ask the registry how much it has. A failed PUT: start the upload again. */
@@ -228,7 +306,7 @@ static int task_advance(task *tk, CURLcode cc)
 	if (rq->status == 401 && !rq->foreign) {
 		if ((err = lade__reg_handle_unauthorized(rq)) < 0)
 			return err;
-		if (err == 1 && !(tk->stream && rq->src.pos))
+		if (err == 1 && !((tk->stream || tk->borrowed_fd) && rq->src.pos))
 			return 1; /* same step again, now with credentials */
 		return lade__reg_request_error(rq, cc, tk->what);
 	}
@@ -301,10 +379,19 @@ static int task_advance(task *tk, CURLcode cc)
 			return (err = lade__reg_follow_redirect(rq, tk->get_url, sizeof(tk->get_url))) < 0 ? err : 1;
 		}
 		if (rq->status != 200 && rq->status != 206) {
-			tk->sink.keep_partial = 0; /* the blob is gone or refused: nothing to resume */
-			lade__sink_abort(&tk->sink);
-			tk->sink_open = 0;
+			if (tk->sink_open) {
+				tk->sink.keep_partial = 0; /* the blob is gone or refused: nothing to resume */
+				lade__sink_abort(&tk->sink);
+				tk->sink_open = 0;
+			}
 			return lade__reg_request_error(rq, cc, tk->what);
+		}
+		if (tk->pipe_fd >= 0) {
+			if ((err = lade__checked_stream_finish(&tk->checked)) < 0)
+				return lade__error(err, "%s: %s", tk->what, lade_error_last()->message);
+			/* All of it is verified; what the socket has not taken yet goes when it can. */
+			tk->draining = tk->backlog_off < tk->backlog_len;
+			return tk->draining ? 3 : 0;
 		}
 		tk->job->transferred = tk->sink.written;
 		tk->sink_open = 0;
@@ -318,6 +405,15 @@ static int task_advance(task *tk, CURLcode cc)
 /* Release what a task holds for its job (file, partial download, stream hash); keep its connection handle. */
 static void task_release(task *tk)
 {
+	if (tk->pipe_fd >= 0)
+		/* The job is over: the reader sees the end (early, when it failed); a writer gets an error, not a wait. */
+		shutdown(tk->pipe_fd, tk->pipe_push ? SHUT_RD : SHUT_WR);
+	tk->pipe_fd = -1;
+	if (tk->checked_open)
+		lade__checked_stream_dispose(&tk->checked);
+	tk->checked_open = 0;
+	tk->draining = 0;
+	tk->backlog_off = tk->backlog_len = 0;
 	if (tk->sink_open)
 		lade__sink_abort(&tk->sink);
 	tk->sink_open = 0;
@@ -332,6 +428,8 @@ static void task_release(task *tk)
 static void task_dispose(task *tk)
 {
 	task_release(tk);
+	free(tk->backlog);
+	tk->backlog = NULL;
 	lade__reg_request_dispose(&tk->rq);
 }
 
@@ -348,8 +446,9 @@ typedef struct engine {
 	lade_blob_job *jobs;
 	size_t count, next; /* jobs; the next one to start */
 	int push;
-	const void *memory; /* push from memory instead of the jobs' files */
-	int stream_fd;      /* >= 0: the one job is a stream of unknown size read from here */
+	const void *memory;  /* push from memory instead of the jobs' files */
+	int stream_fd;       /* >= 0: the one job is a stream of unknown size read from here */
+	const int *pipe_fds; /* or each job's socket (fetch_pipes, push_pipes) */
 	head_stats heads;
 } engine;
 
@@ -360,6 +459,8 @@ static int slot_start(engine *en, task *tk)
 	lade_blob_job *job = &en->jobs[en->next++];
 	CURL *easy = tk->rq.easy;
 	lade_buf body = tk->rq.body;
+	char *backlog = tk->backlog;
+	size_t backlog_cap = tk->backlog_cap;
 
 	task_release(tk);
 	curl_slist_free_all(tk->rq.headers); /* the last job's request headers */
@@ -372,6 +473,9 @@ static int slot_start(engine *en, task *tk)
 	tk->busy = 1;
 	tk->job = job;
 	tk->fd = -1;
+	tk->pipe_fd = -1;
+	tk->backlog = backlog;
+	tk->backlog_cap = backlog_cap;
 	tk->memory = en->memory;
 	job->error = 0;
 	job->skipped = 0;
@@ -382,6 +486,24 @@ static int slot_start(engine *en, task *tk)
 													  : T_HEAD;
 	lade__reg_scope_for(r, tk->scope, sizeof(tk->scope), en->push);
 	tk->rq.scope = tk->scope;
+	if (en->pipe_fds) {
+		/* A socket another target writes or reads in another thread: never waited on (pipe_wait). */
+		int flags = fcntl(en->pipe_fds[en->next - 1], F_GETFL);
+		tk->pipe_fd = en->pipe_fds[en->next - 1];
+		if (flags < 0 || fcntl(tk->pipe_fd, F_SETFL, flags | O_NONBLOCK) < 0)
+			return lade__error(LADE_EIO, "cannot set up the socket for %s: %s", job->desc->digest.str,
+					   strerror(errno));
+		tk->pipe_push = en->push;
+		tk->rq.pipe = 1;
+		if (en->push) {
+			tk->fd = tk->pipe_fd;
+			tk->borrowed_fd = 1;
+			tk->state = T_POST; /* the caller knows the registry lacks it */
+		}
+		snprintf(tk->what, sizeof(tk->what), "cannot %s %s %s '%s/%s'", en->push ? "push" : "fetch",
+			 job->desc->digest.str, en->push ? "to" : "from", r->host, r->repository);
+		return 0;
+	}
 	if (en->stream_fd >= 0 && job->desc->digest.str[0] && job->desc->size) {
 		/* A stream of known content (a copy): POST, then one PUT of the size given, read as it comes;
 		   the registry checks the digest, the source's side has hashed it already. */
@@ -446,13 +568,68 @@ static task *finished_meanwhile(engine *en)
 	return NULL;
 }
 
+/*
+ * The sockets of pipe jobs that wait (a paused transfer, or a finished
+ * download whose backlog the socket has not taken): into fds, their number
+ * returned.
+ */
+static unsigned pipe_waits(engine *en, struct curl_waitfd *fds)
+{
+	unsigned n = 0;
+	size_t i;
+	for (i = 0; i < en->nslots; i++) {
+		task *tk = &en->slots[i];
+		if (!tk->busy || tk->pipe_fd < 0 || (!tk->rq.pipe_wait && !tk->draining))
+			continue;
+		fds[n].fd = tk->pipe_fd;
+		fds[n].events = tk->draining ? POLLOUT : tk->rq.pipe_wait;
+		fds[n].revents = 0;
+		n++;
+	}
+	return n;
+}
+
+static void task_finish(engine *en, task *tk, int err, int *first, lade_error *first_message);
+
+/* Sockets that became ready: their transfers go on, and a drained download's job is done. */
+static void pipes_ready(engine *en, const struct curl_waitfd *fds, unsigned n, size_t *draining, int *first,
+			lade_error *first_message)
+{
+	unsigned k;
+	size_t i;
+	for (k = 0; k < n; k++) {
+		if (!fds[k].revents)
+			continue;
+		for (i = 0; i < en->nslots && en->slots[i].pipe_fd != fds[k].fd; i++)
+			;
+		if (i == en->nslots)
+			continue;
+		if (en->slots[i].draining) {
+			int err = *first ? *first : lade__reg_pipe_backlog(&en->slots[i].rq);
+			if (err == 1)
+				continue;
+			(*draining)--;
+			task_finish(en, &en->slots[i], err, first, first_message);
+		} else {
+			/* libcurl hands the kept chunk over (or asks for one) again, now that the socket is ready. */
+			en->slots[i].rq.pipe_wait = 0;
+			curl_easy_pause(en->slots[i].rq.easy, CURLPAUSE_CONT);
+		}
+	}
+}
+
 static int run_tasks(engine *en)
 {
 	registry *r = en->r;
-	size_t active = 0, waiting = 0, i;
+	size_t active = 0, waiting = 0, draining = 0, i;
+	struct curl_waitfd *fds = NULL;
+	unsigned nfds;
 	lade_error first_message;
 	int first = 0, running, left, err;
 	CURLMsg *msg;
+
+	if (en->pipe_fds && !(fds = calloc(en->nslots, sizeof(*fds))))
+		return lade_error_set_oom();
 
 	for (;;) {
 		long now = lade__reg_now_ms(), timeout = 1000;
@@ -486,7 +663,7 @@ static int run_tasks(engine *en)
 			}
 			task_launch(en, tk, &active, &first, &first_message);
 		}
-		if (!active && !waiting) {
+		if (!active && !waiting && !draining) {
 			/* Jobs that finished without a request may leave slots free for more. */
 			if (!first && en->next < en->count)
 				continue;
@@ -519,18 +696,26 @@ static int run_tasks(engine *en)
 				task_launch(en, tk, &active, &first, &first_message);
 				continue;
 			}
-			if (err == 1 || err == 2)
+			if (err == 3 && !first) {
+				draining++;
+				continue;
+			}
+			if (err == 1 || err == 2 || err == 3)
 				err = first; /* stopping: another job failed */
 			task_finish(en, tk, err, &first, &first_message);
 		}
 		for (i = 0; i < en->nslots; i++)
 			if (en->slots[i].busy && !en->slots[i].wake_ms)
 				lade__reg_unpause_due(&en->slots[i].rq, lade__reg_now_ms(), &timeout);
-		if (active)
-			curl_multi_poll(r->multi, NULL, 0, (int)timeout, NULL);
+		nfds = fds ? pipe_waits(en, fds) : 0;
+		if (active || nfds)
+			curl_multi_poll(r->multi, fds, nfds, (int)timeout, NULL);
 		else if (waiting)
 			lade__reg_sleep_ms(timeout);
+		if (nfds)
+			pipes_ready(en, fds, nfds, &draining, &first, &first_message);
 	}
+	free(fds);
 	if (first)
 		*(lade_error *)lade_error_last() = first_message;
 	return first;
@@ -551,7 +736,8 @@ static size_t slots_for(const registry *r, const lade_blob_job *jobs, size_t cou
 	return count < slots ? count : slots;
 }
 
-int lade__reg_run_jobs(registry *r, lade_blob_job *jobs, size_t count, int push, const void *memory, int stream_fd)
+int lade__reg_run_jobs(registry *r, lade_blob_job *jobs, size_t count, int push, const void *memory, int stream_fd,
+		       const int *pipe_fds)
 {
 	engine en;
 	size_t i;
@@ -564,6 +750,7 @@ int lade__reg_run_jobs(registry *r, lade_blob_job *jobs, size_t count, int push,
 	en.push = push;
 	en.memory = memory;
 	en.stream_fd = stream_fd;
+	en.pipe_fds = pipe_fds;
 	en.nslots = slots_for(r, jobs, count);
 	if (!en.nslots)
 		return 0;
@@ -571,6 +758,7 @@ int lade__reg_run_jobs(registry *r, lade_blob_job *jobs, size_t count, int push,
 		return lade_error_set_oom();
 	for (i = 0; i < en.nslots && err == 0; i++) {
 		en.slots[i].fd = -1;
+		en.slots[i].pipe_fd = -1;
 		err = lade__reg_request_init(&en.slots[i].rq, r);
 	}
 	if (err == 0)
@@ -587,17 +775,59 @@ int lade__reg_push_stream(lade_target *t, int fd, const char *name, lade_descrip
 	lade_blob_job job = {0};
 	job.desc = desc;
 	job.path = name;
-	return lade__reg_run_jobs((registry *)t, &job, 1, 1, NULL, fd);
+	return lade__reg_run_jobs((registry *)t, &job, 1, 1, NULL, fd, NULL);
 }
 
 int lade__reg_fetch_files(lade_target *t, lade_blob_job *jobs, size_t count)
 {
-	return lade__reg_run_jobs((registry *)t, jobs, count, 0, NULL, -1);
+	return lade__reg_run_jobs((registry *)t, jobs, count, 0, NULL, -1, NULL);
 }
 
 int lade__reg_push_files(lade_target *t, lade_blob_job *jobs, size_t count)
 {
-	return lade__reg_run_jobs((registry *)t, jobs, count, 1, NULL, -1);
+	return lade__reg_run_jobs((registry *)t, jobs, count, 1, NULL, -1, NULL);
+}
+
+/* Pipe jobs run as blob jobs with a socket each in place of a file. */
+static int run_pipes(lade_target *t, lade_pipe_job *pipes, size_t count, int push)
+{
+	lade_blob_job *jobs;
+	int *fds, err;
+	size_t i;
+	if (!count)
+		return 0;
+	jobs = calloc(count, sizeof(*jobs));
+	fds = calloc(count, sizeof(*fds));
+	if (!jobs || !fds) {
+		free(jobs);
+		free(fds);
+		return lade_error_set_oom();
+	}
+	for (i = 0; i < count; i++) {
+		jobs[i].desc = pipes[i].desc;
+		fds[i] = pipes[i].fd;
+	}
+	err = lade__reg_run_jobs((registry *)t, jobs, count, push, NULL, -1, fds);
+	for (i = 0; i < count; i++) {
+		pipes[i].error = jobs[i].error;
+		pipes[i].transferred = jobs[i].transferred;
+	}
+	/* Jobs that never started: their readers see the end, their writers an error. */
+	for (i = 0; i < count; i++)
+		shutdown(pipes[i].fd, push ? SHUT_RD : SHUT_WR);
+	free(jobs);
+	free(fds);
+	return err;
+}
+
+int lade__reg_fetch_pipes(lade_target *t, lade_pipe_job *jobs, size_t count)
+{
+	return run_pipes(t, jobs, count, 0);
+}
+
+int lade__reg_push_pipes(lade_target *t, lade_pipe_job *jobs, size_t count)
+{
+	return run_pipes(t, jobs, count, 1);
 }
 
 int lade_registry_mount(lade_target *t, const lade_descriptor *desc, const char *from_repository, int *mounted)

@@ -5,7 +5,10 @@
 #include "internal.h"
 #include "lade/sys/target.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <string.h>
+#include <sys/socket.h>
 
 static int unsupported(const lade_target *t, const char *op)
 {
@@ -90,6 +93,80 @@ int lade_target_referrers(lade_target *t, const lade_descriptor *subject, const 
 			  lade_descriptor_cb cb, void *payload)
 {
 	return DISPATCH2(t, referrers, "list referrers", t, subject, artifact_type, cb, payload);
+}
+
+/* The same for operations added in version 3. */
+#define HAS3(t, name) ((t)->ops->version >= 3 && (t)->ops->name)
+
+/* A pipe job's socket for a target that takes one job at a time: plain blocking reads and writes. */
+static void blocking(int fd)
+{
+	int flags = fcntl(fd, F_GETFL);
+	if (flags >= 0 && (flags & O_NONBLOCK))
+		fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
+}
+
+static int send_all(const void *data, size_t len, void *payload)
+{
+	lade_pipe_job *job = payload;
+	const char *p = data;
+	while (len) {
+		/* MSG_NOSIGNAL: a reader that gave up closed its end; that is an error here, not SIGPIPE. */
+		ssize_t n = send(job->fd, p, len, MSG_NOSIGNAL);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return lade__error(LADE_EIO, "the reader of %s stopped: %s", job->desc->digest.str,
+					   strerror(errno));
+		p += n;
+		len -= (size_t)n;
+		job->transferred += (uint64_t)n;
+	}
+	return 0;
+}
+
+int lade_target_fetch_pipes(lade_target *t, lade_pipe_job *jobs, size_t count)
+{
+	size_t i;
+	int err = 0;
+	if (HAS3(t, fetch_pipes))
+		return t->ops->fetch_pipes(t, jobs, count);
+	/* One at a time, in order: the reader takes them in that order too, so neither waits for ever. */
+	for (i = 0; i < count; i++) {
+		blocking(jobs[i].fd);
+		jobs[i].transferred = 0;
+		if (err == 0)
+			err = jobs[i].error = lade_target_fetch_stream(t, jobs[i].desc, send_all, &jobs[i]);
+		shutdown(jobs[i].fd, SHUT_WR);
+	}
+	return err;
+}
+
+int lade_target_push_pipes(lade_target *t, lade_pipe_job *jobs, size_t count)
+{
+	size_t i;
+	int err = 0;
+	if (HAS3(t, push_pipes))
+		return t->ops->push_pipes(t, jobs, count);
+	for (i = 0; i < count && err == 0; i++) {
+		lade_descriptor got;
+		blocking(jobs[i].fd);
+		memset(&got, 0, sizeof(got));
+		got.media_type = jobs[i].desc->media_type;
+		got.digest = jobs[i].desc->digest;
+		got.size = jobs[i].desc->size;
+		err = lade_target_push_stream(t, jobs[i].fd, jobs[i].desc->digest.str, &got);
+		if (err == 0 &&
+		    (got.size != jobs[i].desc->size || !lade_digest_equal(&got.digest, &jobs[i].desc->digest)))
+			err = lade__error(LADE_EDIGEST, "the source's %s is %llu bytes with digest %s",
+					  jobs[i].desc->digest.str, (unsigned long long)got.size, got.digest.str);
+		jobs[i].transferred = err == 0 ? got.size : 0;
+		jobs[i].error = err;
+	}
+	/* What was not read is refused: a writer still sending gets an error, not a wait. */
+	for (i = 0; i < count; i++)
+		shutdown(jobs[i].fd, SHUT_RD);
+	return err;
 }
 
 int lade_target_push_stream(lade_target *t, int fd, const char *name, lade_descriptor *desc)

@@ -2,8 +2,12 @@
 # Copy a multi-arch image index (PLATFORMS images of one LAYER_MB layer
 # and one small one each, built here from random bytes) with lade copy and
 # with skopeo copy --all, in one run: registry -> registry (two registry
-# processes, so nothing is mounted) and registry -> OCI layout. Prints the
-# medians, the ratios and peak RSS. Not a timed test: it reports.
+# processes, so nothing is mounted) and registry -> OCI layout. Then the
+# index against one of its images, with every transfer held to RATE (as a
+# far registry holds a connection) and --concurrency PLATFORMS: the blobs
+# of all the manifests move at once, so the index should take about the
+# time of one image. Prints the medians, the ratios and peak RSS. Not a
+# timed test: it reports.
 #
 #   tests/bench/index.sh                     8 platforms x 25 MiB, RUNS=3
 #   PLATFORMS=20 LAYER_MB=10 RUNS=1 tests/bench/index.sh
@@ -11,6 +15,7 @@ source "$(dirname "$0")/lib.sh"
 RUNS=${RUNS:-3}
 PLATFORMS=${PLATFORMS:-8}
 LAYER_MB=${LAYER_MB:-25}
+RATE=${RATE:-4M}
 command -v skopeo > /dev/null || { echo "skopeo is needed" >&2; exit 1; }
 start_registry plain
 FROM=$REGISTRY
@@ -64,11 +69,17 @@ for run in $(seq 1 "$RUNS"); do
   rm -f "$SKOPEO_CACHE"
   measure skopeo_layout skopeo copy --all --quiet --preserve-digests --src-tls-verify=false \
     "docker://$FROM/bench/multi:multi" "oci:$WORK/skopeo-out:multi"
+  measure lade_one_slow "$LADE" copy --plain-http --limit-rate "$RATE" --platform linux/amd64/v1 \
+    "$FROM/bench/multi:multi" "$TO/bench/one$run:multi"
+  measure lade_all_slow "$LADE" copy --plain-http --limit-rate "$RATE" --concurrency "$PLATFORMS" \
+    "$FROM/bench/multi:multi" "$TO/bench/all$run:multi"
 done
 [ "$("$LADE" resolve --plain-http "$TO/bench/lade1:multi")" = "$("$LADE" resolve --plain-http "$FROM/bench/multi:multi")" ] ||
   { echo "lade copy changed the index's digest" >&2; exit 1; }
 
 printf '\n%s platforms x %s MiB, %s run(s), medians; peak RSS in MiB\n' "$PLATFORMS" "$LAYER_MB" "$RUNS"
-table lade_reg skopeo_reg lade_layout skopeo_layout
+table lade_reg skopeo_reg lade_layout skopeo_layout lade_one_slow lade_all_slow
 printf '\nlade / skopeo copy --all, registry -> registry: %s   (target < 1)\n' "$(ratio lade_reg skopeo_reg)"
 printf 'lade / skopeo copy --all, registry -> layout:   %s   (target < 1)\n' "$(ratio lade_layout skopeo_layout)"
+printf 'the index / one of its images, each transfer at %s/s: %s   (target about 1)\n' "$RATE" \
+  "$(ratio lade_all_slow lade_one_slow)"

@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
 """A small scriptable HTTP server for faults a real registry will not make
 on demand. It answers from a JSON script and records every request it got
-(method, path, headers) as one JSON line per request, so a test can assert
-what lade actually sent.
+(method, path, headers, body length, and in_flight: how many requests
+were being answered at once when this one's body had arrived) as one JSON
+line per request, so a test can assert what lade actually sent, and how
+much of it at once.
 
 Script: {"rules": [{"method": "GET", "path": "^/v2/x/manifests/.*$",
                     "status": 200, "headers": {"K": "V"},
@@ -160,6 +162,7 @@ def main():
     want_auth = "Basic " + base64.b64encode(basic.encode()).decode() if basic else None
     lock = threading.Lock()
     log = open(args.log, "a", buffering=1)
+    busy = [0]
 
     class Handler(http.server.BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -168,6 +171,15 @@ def main():
             pass
 
         def handle_any(self):
+            with lock:
+                busy[0] += 1
+            try:
+                self.answer_one()
+            finally:
+                with lock:
+                    busy[0] -= 1
+
+        def answer_one(self):
             length = int(self.headers.get("Content-Length") or 0)
             if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
                 body = b""
@@ -183,7 +195,7 @@ def main():
             with lock:
                 log.write(json.dumps({"method": self.command, "path": self.path,
                                       "headers": dict(self.headers.items()),
-                                      "body_length": len(body)}) + "\n")
+                                      "body_length": len(body), "in_flight": busy[0]}) + "\n")
                 chosen = None
                 if want_auth and self.headers.get("Authorization") != want_auth:
                     chosen = {"status": 401, "headers": {"WWW-Authenticate": 'Basic realm="fault"'},

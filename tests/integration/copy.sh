@@ -126,8 +126,10 @@ skopeo inspect --tls-verify=false --raw "docker://$R2/docker/img:v1" | cmp -s - 
 pass "Docker schema 2 manifest list and manifest copied as they are (indented bytes, same digests)"
 
 # kill -9 in the middle of a copy, then a rerun: it completes, the tag appears only at the end, and
-# the layers that had arrived are not sent again.
-mkdir -p four && for i in 1 2 3 4; do head -c $((8 << 20)) /dev/urandom > "four/layer$i.bin"; done
+# the layers that had arrived are not sent again. The layers go at once, each at 4 MiB/s: the three
+# small ones arrive in about 1.3 s, the large one would take 12 s.
+mkdir -p four && for i in 1 2 3; do head -c $((5 << 20)) /dev/urandom > "four/layer$i.bin"; done
+head -c $((48 << 20)) /dev/urandom > four/layer4.bin
 (cd four && "$LADE" push --plain-http "$R1/team/four:v1" layer1.bin layer2.bin layer3.bin layer4.bin > /dev/null) ||
   fail "push the four-layer artifact"
 "$LADE" copy --plain-http --limit-rate 4M "$R1/team/four:v1" "$R2/team/four:v1" > killed.out 2>&1 &
@@ -170,6 +172,52 @@ skopeo inspect --raw "oci-archive:$WORK/air.tar:1.2.3" > /dev/null || fail "skop
 [ "$("$LADE" resolve --plain-http "$R2/fromtar/demo:1.2.3")" = "$SUBJECT" ] || fail "the digest changed through the tar"
 check_discovery --plain-http "$R2/fromtar/demo:1.2.3"
 pass "copy -r: a two-level referrer tree arrives at another registry, in a layout and in a layout tar (and back); discover shows the same tree"
+
+# In parallel: an index of three images, each a 5 MiB layer, goes into a registry that records how
+# many requests it is answering at once. Each transfer is held to 2 MiB/s, so one after another the
+# three uploads never meet; with --concurrency 3 they are all open together, across the manifests.
+python3 - "$WORK/par" <<'PY'
+import hashlib, json, os, sys
+root = sys.argv[1]
+os.makedirs(f"{root}/blobs/sha256", exist_ok=True)
+def put(data, media):
+    d = hashlib.sha256(data).hexdigest()
+    open(f"{root}/blobs/sha256/{d}", "wb").write(data)
+    return {"mediaType": media, "digest": "sha256:" + d, "size": len(data)}
+manifests = []
+for arch in ("amd64", "arm64", "s390x"):
+    config = put(json.dumps({"architecture": arch, "os": "linux"}).encode(), "application/vnd.oci.image.config.v1+json")
+    layer = put(os.urandom(5 << 20), "application/vnd.oci.image.layer.v1.tar")
+    m = put(json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
+                        "config": config, "layers": [layer]}).encode(), "application/vnd.oci.image.manifest.v1+json")
+    manifests.append(dict(m, platform={"architecture": arch, "os": "linux"}))
+idx = put(json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json",
+                      "manifests": manifests}).encode(), "application/vnd.oci.image.index.v1+json")
+json.dump({"schemaVersion": 2, "manifests": [dict(idx, annotations={"org.opencontainers.image.ref.name": "v1"})]},
+          open(f"{root}/index.json", "w"))
+open(f"{root}/oci-layout", "w").write('{"imageLayoutVersion":"1.0.0"}')
+PY
+echo '{"rules": [], "registry": {"page_size": 100}}' > par.json
+start_fault_server "$WORK/par.json"
+"$LADE" copy --from-oci-layout "$WORK/par:v1" --to-plain-http "$R1/team/par:v1" > /dev/null || fail "copy the parallel index in"
+"$LADE" copy --plain-http --limit-rate 2M --concurrency 3 "$R1/team/par:v1" "$FAULT/team/par:v1" > par.out ||
+  fail "copy to the recording registry: $(cat par.out)"
+at_once=$(python3 -c '
+import json, sys
+print(max([r["in_flight"] for r in map(json.loads, open(sys.argv[1])) if r["method"] == "PUT" and r["body_length"] == 5 << 20] or [0]))
+' "$FAULT_LOG")
+[ "$at_once" -ge 3 ] || fail "the three 5 MiB layers of three manifests were not in flight together (at most $at_once)"
+[ "$("$LADE" resolve --plain-http "$FAULT/team/par:v1")" = "$("$LADE" resolve --plain-http "$R1/team/par:v1")" ] ||
+  fail "the index's digest changed on the way"
+# And back out through sockets into a layout, and from a layout to a registry: the layout's side of them.
+"$LADE" copy --plain-http --concurrency 3 "$FAULT/team/par:v1" --to-oci-layout "$WORK/par-back:v1" > /dev/null ||
+  fail "registry -> layout in parallel"
+"$LADE" copy --from-oci-layout "$WORK/par-back:v1" --to-plain-http "$R2/team/par:v1" > /dev/null ||
+  fail "layout -> registry in parallel"
+[ "$("$LADE" resolve --plain-http "$R2/team/par:v1")" = "$("$LADE" resolve --plain-http "$R1/team/par:v1")" ] ||
+  fail "the index's digest changed on the way back"
+oci-image-tool validate --type imageIndex "$WORK/par-back/index.json" > /dev/null || fail "oci-image-tool rejects the layout"
+pass "an index's layers move together: $at_once 5 MiB uploads of three manifests in flight at once; back through a layout unchanged"
 
 # Bad input: nothing tagged at the destination.
 expect_fail 1 "not found|MANIFEST_UNKNOWN" -- "$LADE" copy --plain-http "$R1/team/multi:nosuch" "$R2/bad/one:v1"

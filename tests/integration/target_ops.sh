@@ -8,7 +8,7 @@ cd "$WORK"
 OPS="$LADE_BUILD_DIR/tests/target_ops"
 
 "$OPS" --layout "$WORK/layout" > layout.out || { cat layout.out; fail "target operations on a layout"; }
-pass "layout: stream, untag, delete, and EUNSUPPORTED naming the target ($(grep -c '^ok' layout.out) checks)"
+pass "layout: stream, blobs through sockets (its own and one at a time), untag, delete, and EUNSUPPORTED naming the target ($(grep -c '^ok' layout.out) checks)"
 
 start_registry plain
 "$OPS" "$REGISTRY" ops/plain > plain.out || { cat plain.out; fail "target operations on docker-registry"; }
@@ -29,9 +29,9 @@ import json, sys
 work, digest = sys.argv[1], sys.argv[2]
 json.dump({"rules": [
     *[{"method": "GET", "path": f"^/v2/s/{repo}/blobs/{digest}$", "status": 200, "body_file": f"{work}/blob.bin",
-       "cut_after": 150000, "times": 1} for repo in ("resume", "restart")],
-    {"method": "GET", "path": f"^/v2/s/resume/blobs/{digest}$", "status": 200, "body_file": f"{work}/blob.bin",
-     "range": True},
+       "cut_after": 150000, "times": 1} for repo in ("resume", "restart", "piped")],
+    *[{"method": "GET", "path": f"^/v2/s/{repo}/blobs/{digest}$", "status": 200, "body_file": f"{work}/blob.bin",
+       "range": True} for repo in ("resume", "piped")],
     {"method": "GET", "path": f"^/v2/s/restart/blobs/{digest}$", "status": 200, "body_file": f"{work}/blob.bin"},
 ]}, open(f"{work}/stream.json", "w"))
 PY
@@ -40,5 +40,9 @@ out=$("$OPS" "$FAULT" s/resume --stream "$digest" 400000) || fail "a broken stre
 [ "$out" = "streamed=400000" ] || fail "resumed stream: $out"
 grep -q '"Range": "bytes=150000-"' "$FAULT_LOG" || fail "the retry did not ask for the rest (Range: bytes=150000-)"
 expect_fail 1 "broke off after 150000 bytes and cannot continue" -- "$OPS" "$FAULT" s/restart --stream "$digest" 400000
-pass "a broken stream continues from its last byte (206); a server that starts over is refused"
+out=$("$OPS" "$FAULT" s/piped --pipe "$digest" 400000) || fail "a broken pipe job did not continue"
+[ "$out" = "streamed=400000" ] || fail "resumed pipe job: $out"
+[ "$(grep -c '"path": "/v2/s/piped/blobs/.*"Range": "bytes=150000-"' "$FAULT_LOG")" = 1 ] ||
+  fail "the pipe job's retry did not ask for the rest"
+pass "a broken stream continues from its last byte (206), through fetch_stream and through a socket; a server that starts over is refused"
 echo "target_ops: all passed"

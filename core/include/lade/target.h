@@ -38,6 +38,18 @@ typedef struct lade_blob_job {
 	uint64_t transferred;        /* out: content bytes actually sent or received */
 } lade_blob_job;
 
+/*
+ * One blob moved through a socket between two targets, each in its own
+ * thread (a copy): one target's fetch_pipes writes the content into fd
+ * while the other's push_pipes reads it from the socket's other end.
+ */
+typedef struct lade_pipe_job {
+	const lade_descriptor *desc; /* borrowed; digest and size known */
+	int fd;                      /* the caller's stream socket; the target sets its blocking mode */
+	int error;                   /* out: 0 or the job's lade_error_code */
+	uint64_t transferred;        /* out: content bytes through the socket */
+} lade_pipe_job;
+
 /* Called once per tag by list_tags; return non-zero to stop (returned as is). */
 typedef int (*lade_tag_cb)(const char *tag, void *payload);
 
@@ -83,6 +95,23 @@ LADE_EXTERN int lade_target_list_tags(lade_target *t, lade_tag_cb cb, void *payl
  * what cb received counts only once this returned 0.
  */
 LADE_EXTERN int lade_target_fetch_stream(lade_target *t, const lade_descriptor *desc, lade_stream_cb cb, void *payload);
+/*
+ * Several blobs through sockets at once, the counterpart of each job's fd
+ * being read (fetch_pipes) or written (push_pipes) by another target in
+ * another thread. Jobs are taken in the order given, up to the target's
+ * concurrency at once, and one socket that cannot go on never holds up
+ * another: two targets doing this never wait on each other. fetch_pipes
+ * writes each job's content and then shuts its socket for writing, so the
+ * reader sees the end (early, when the job failed); the content counts only
+ * once the call returned 0. push_pipes reads exactly desc->size bytes per
+ * job and stores them, verified. The caller closes its sockets after the
+ * call, which ends whatever the other side still waits for. A target
+ * without these operations serves them one job at a time through
+ * fetch_stream and push_stream.
+ */
+LADE_EXTERN int lade_target_fetch_pipes(lade_target *t, lade_pipe_job *jobs, size_t count);
+LADE_EXTERN int lade_target_push_pipes(lade_target *t, lade_pipe_job *jobs, size_t count);
+
 /*
  * Make a blob of another repository on the same store available here
  * without sending it (a registry's cross-repository mount). *mounted is

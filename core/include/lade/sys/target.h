@@ -21,7 +21,7 @@
 extern "C" {
 #endif
 
-#define LADE_TARGET_OPS_VERSION 2
+#define LADE_TARGET_OPS_VERSION 3
 
 /*
  * The operations. Every function returns 0 or a negative lade_error_code
@@ -78,6 +78,9 @@ typedef struct lade_target_ops {
 	int (*untag)(lade_target *t, const char *tag);
 	int (*referrers)(lade_target *t, const lade_descriptor *subject, const char *artifact_type,
 			 lade_descriptor_cb cb, void *payload);
+	/* version 3: several blobs through sockets at once (lade/target.h); optional */
+	int (*fetch_pipes)(lade_target *t, lade_pipe_job *jobs, size_t count);
+	int (*push_pipes)(lade_target *t, lade_pipe_job *jobs, size_t count);
 } lade_target_ops;
 
 /* Implementations embed this as their first member and set it with lade_target_init. */
