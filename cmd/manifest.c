@@ -156,8 +156,11 @@ static int push_manifest(const char *ref, const char *path, const char *media_ty
 			     lade_target_tag(ot.target, &desc, NULL, 0, NULL) < 0
 			 ? fail()
 			 : EXIT_OK;
-	if (rc == EXIT_OK)
-		printf("Pushed %s\nDigest: %s\n", ot.is_layout ? ot.repository : ot.display, desc.digest.str);
+	if (rc == EXIT_OK) {
+		int tagged = ot.reference[0] && !strchr(ot.reference, ':');
+		printf("Pushed %s%s%s\nDigest: %s\n", ot.is_layout ? ot.repository : ot.display, tagged ? ":" : "",
+		       tagged ? ot.reference : "", desc.digest.str);
+	}
 	opened_target_dispose(&ot);
 done:
 	lade_buf_dispose(&bytes);

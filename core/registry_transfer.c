@@ -522,8 +522,10 @@ static int slot_start(engine *en, task *tk)
 		snprintf(tk->what, sizeof(tk->what), "cannot push %s to '%s/%s'", job->path, r->host, r->repository);
 		return lade_hasher_new(&tk->stream_hash, LADE_DIGEST_SHA256);
 	}
+	/* A push names the file given; a fetch the blob asked for (its file may be a private temporary). */
 	snprintf(tk->what, sizeof(tk->what), "cannot %s %s %s '%s/%s'", en->push ? "push" : "fetch",
-		 job->path ? job->path : job->desc->digest.str, en->push ? "to" : "from", r->host, r->repository);
+		 en->push && job->path ? job->path : job->desc->digest.str, en->push ? "to" : "from", r->host,
+		 r->repository);
 	return 0;
 }
 

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The main job on the embedded default, no server needed: push a few real
 # files into a local OCI image layout, show the manifest, pull them into
-# another folder, and show that they came back identical.
+# another folder, and show that they came back identical; attach release
+# notes and discover them; copy the whole graph into one tar for an
+# air-gapped move.
 # Usage: docs/demo.sh [path/to/lade]
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -36,3 +38,9 @@ printf 'v1: first release\n' > "$demo/NOTES.txt"
 echo
 echo "\$ lade discover --oci-layout store:v1"
 "$lade" discover --oci-layout "$demo/store:v1"
+echo
+echo "\$ lade copy -r --oci-layout store:v1 airgap.tar:v1"
+"$lade" copy -r --oci-layout "$demo/store:v1" "$demo/airgap.tar:v1"
+echo
+echo "\$ lade discover --oci-layout airgap.tar:v1"
+"$lade" discover --oci-layout "$demo/airgap.tar:v1"

@@ -68,6 +68,7 @@ pass "repo ls of a hostile catalog (not JSON, a NUL, a Link loop, 17 MiB): a mes
 # manifest push: the bytes as they are, by tag or by digest; refused before sending when invalid
 lade manifest fetch --plain-http "$REGISTRY/team/app:v1" > m.json
 lade manifest push --plain-http "$REGISTRY/team/app:copy" m.json > mp.out || fail "manifest push"
+grep -qx "Pushed $REGISTRY/team/app:copy" mp.out || fail "manifest push does not name the tag: $(cat mp.out)"
 [ "$(lade resolve --plain-http "$REGISTRY/team/app:copy")" = "$digest" ] || fail "manifest push changed the digest"
 lade manifest push --plain-http "$REGISTRY/team/app@$digest" - < m.json > /dev/null || fail "manifest push - by digest"
 printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","layers":"no"}' > bad.json
