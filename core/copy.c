@@ -2,13 +2,12 @@
  * Copy (lade/copy.h): a visit over the graph walk. A manifest's blobs join
  * a queue when the walk reaches it, the manifest when the walk leaves it;
  * an index waits until the queue is sent: its manifests' blobs all at once
- * (skipped, mounted, batched, or through sockets from the source's engine
+ * (skipped, mounted, or through sockets from the source's engine
  * to the destination's), then the manifests in order, then the index, byte
  * for byte. Referrers follow their subject; the tags come last.
  */
 #include "internal.h"
 #include "lade/copy.h"
-#include "lade/sys/fs.h"
 #include "lade/graph.h"
 
 #include <errno.h>
@@ -18,8 +17,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-/* Blobs up to this size go through memory (fetched whole, verified, sent); larger ones stream. */
-#define SMALL_COPY ((size_t)4 << 20)
+/* Blobs up to this size are sent before the larger ones of the same queue. */
+#define SMALL_BLOB ((uint64_t)4 << 20)
+/* A group whose sends failed as a network fails is sent again (its unfinished blobs), this often. */
+#define GROUP_RETRIES 2
 /* Referrers of referrers, and how many in all: a hostile source cannot make a copy endless. */
 #define REFERRER_DEPTH 8
 #define REFERRERS_MAX 10000
@@ -76,11 +77,13 @@ static void *fetch_side(void *arg)
 }
 
 /*
- * Large blobs, source to destination through sockets, never whole in
- * memory or on disk: the source's engine fetches into them (verified) in a
- * thread while the destination's sends from them, several at once on each.
+ * One round of blobs, source to destination through sockets, never whole
+ * in memory or on disk: the source's engine fetches into them (verified)
+ * in a thread while the destination's sends from them, several at once on
+ * each. done[i] tells which arrived; *again, whether the failure was only
+ * the destination's link or server (worth another round for the rest).
  */
-static int pipe_group(copying *c, const lade_descriptor *const *blobs, size_t count)
+static int pipe_round(copying *c, const lade_descriptor *const *blobs, size_t count, unsigned char *done, int *again)
 {
 	lade_pipe_job from[PIPE_GROUP], to[PIPE_GROUP];
 	pipe_side side;
@@ -88,6 +91,7 @@ static int pipe_group(copying *c, const lade_descriptor *const *blobs, size_t co
 	size_t i, made;
 	int err;
 
+	*again = 0;
 	memset(from, 0, sizeof(from));
 	memset(to, 0, sizeof(to));
 	for (made = 0; made < count; made++) {
@@ -114,6 +118,18 @@ static int pipe_group(copying *c, const lade_descriptor *const *blobs, size_t co
 	for (i = 0; i < count; i++)
 		close(to[i].fd); /* a source still sending gets an error now, not a wait */
 	pthread_join(thread, NULL);
+	*again = 1;
+	for (i = 0; i < count; i++) {
+		done[i] = to[i].error == 0 && to[i].transferred == blobs[i]->size;
+		if (done[i]) {
+			c->res->blobs_copied++;
+			c->res->bytes_copied += blobs[i]->size;
+		}
+		/* A source that failed (not only saw the destination go), or a refusal, is not tried again. */
+		if ((from[i].error && from[i].error != LADE_EIO) ||
+		    (to[i].error && to[i].error != LADE_ENET && to[i].error != LADE_EPROTOCOL))
+			*again = 0;
+	}
 	/*
 	 * The source's word first: it is why a stream ended early (a lie about
 	 * a digest, a missing blob), unless it only saw the destination give up.
@@ -122,13 +138,7 @@ static int pipe_group(copying *c, const lade_descriptor *const *blobs, size_t co
 		*(lade_error *)lade_error_last() = side.message;
 		return side.err;
 	}
-	if (err < 0)
-		return err;
-	for (i = 0; i < count; i++) {
-		c->res->blobs_copied++;
-		c->res->bytes_copied += blobs[i]->size;
-	}
-	return 0;
+	return err;
 close_all:
 	for (i = 0; i < made; i++) {
 		close(from[i].fd);
@@ -136,96 +146,31 @@ close_all:
 	}
 	return err;
 }
+
 /*
- * Small blobs, several at once: fetched by the source's engine into a
- * private folder (verified, in parallel), then sent by the destination's
- * (in parallel), then removed. At most BATCH_BYTES wait on disk at a time.
+ * A group of blobs; when the destination's link or server failed a round
+ * (a PUT whose body went cannot be sent again by the engine: the socket is
+ * read once), the blobs that did not arrive go again in a new round.
  */
-#define BATCH_BYTES ((uint64_t)64 << 20)
-
-typedef struct batch {
-	lade_blob_job *jobs;
-	char **paths;
-	size_t count, cap;
-	uint64_t bytes;
-	char dir[4096]; /* "" until the first blob needs it */
-} batch;
-
-static int batch_send(copying *c, batch *b)
+static int pipe_group(copying *c, const lade_descriptor *const *blobs, size_t count)
 {
-	size_t i;
-	int err = 0;
-	if (!b->count)
-		return 0;
-	if ((err = lade_target_fetch_files(c->src, b->jobs, b->count)) == 0)
-		err = lade_target_push_files(c->dst, b->jobs, b->count);
-	for (i = 0; i < b->count; i++) {
-		if (err == 0) {
-			if (b->jobs[i].skipped) {
-				c->res->blobs_skipped++;
-			} else {
-				c->res->blobs_copied++;
-				c->res->bytes_copied += b->jobs[i].desc->size;
-			}
-		}
-		unlink(b->paths[i]);
-		free(b->paths[i]);
-	}
-	b->count = 0;
-	b->bytes = 0;
-	return err;
-}
+	const lade_descriptor *left[PIPE_GROUP];
+	unsigned char done[PIPE_GROUP];
+	size_t n = count, i, k;
+	int attempt, err, again;
 
-static int batch_add(copying *c, batch *b, const lade_descriptor *d)
-{
-	const char *tmp = getenv("TMPDIR");
-	char path[4096 + 32];
-	int err;
-	if (b->bytes + d->size > BATCH_BYTES && (err = batch_send(c, b)) < 0)
-		return err;
-	if (!b->dir[0]) {
-		if ((err = lade_fs_temp_path(b->dir, sizeof(b->dir), "%s/copy", tmp && *tmp ? tmp : "/tmp")) < 0)
+	memcpy(left, blobs, count * sizeof(*left));
+	for (attempt = 0;; attempt++) {
+		if ((err = pipe_round(c, left, n, done, &again)) == 0 || !again || attempt == GROUP_RETRIES)
 			return err;
-		if (!mkdtemp(b->dir)) {
-			b->dir[0] = '\0';
-			return lade__error(LADE_EIO, "cannot make a temporary folder: %s", strerror(errno));
-		}
+		for (i = k = 0; i < n; i++)
+			if (!done[i])
+				left[k++] = left[i];
+		if (!(n = k))
+			return 0;
+		lade_error_clear();
+		lade__sleep_ms(500L << attempt);
 	}
-	if (b->count == b->cap) {
-		size_t cap = b->cap ? b->cap * 2 : 16;
-		lade_blob_job *jobs = realloc(b->jobs, cap * sizeof(*jobs));
-		char **paths = jobs ? realloc(b->paths, cap * sizeof(*paths)) : NULL;
-		if (jobs)
-			b->jobs = jobs;
-		if (!jobs || !paths)
-			return lade_error_set_oom();
-		b->paths = paths;
-		b->cap = cap;
-	}
-	if ((err = lade_snprintf(path, sizeof(path), "%s/%zu", b->dir, b->count)) < 0)
-		return err;
-	if (!(b->paths[b->count] = lade_strdup(path)))
-		return LADE_ENOMEM;
-	memset(&b->jobs[b->count], 0, sizeof(b->jobs[0]));
-	b->jobs[b->count].desc = d;
-	b->jobs[b->count].path = b->paths[b->count];
-	b->count++;
-	b->bytes += d->size;
-	return 0;
-}
-
-static void batch_dispose(batch *b)
-{
-	size_t i;
-	for (i = 0; i < b->count; i++) {
-		unlink(b->paths[i]);
-		free(b->paths[i]);
-	}
-	if (b->dir[0])
-		rmdir(b->dir);
-	free(b->jobs);
-	free(b->paths);
-	memset(b, 0, sizeof(*b));
 }
 
 /* Whether the destination needs d sent: not when it has it, nor when a mount put it there. */
@@ -250,42 +195,26 @@ static int needs_sending(copying *c, const lade_descriptor *d, int *needed)
 }
 
 /*
- * The queued blobs: skipped, mounted, or sent. Small ones go in batches,
- * large ones through sockets; a few small ones with large ones go through
- * the sockets too, first, so that neither waits for the other.
+ * The queued blobs: skipped, mounted, or sent through sockets, small ones
+ * first (they finish early and free their slots for the large).
  */
 static int send_blobs(copying *c)
 {
 	const lade_descriptor **todo;
-	size_t count = 0, small = 0, i;
-	batch b;
+	size_t count = 0, i, pass;
 	int err = 0, needed;
 
 	if (!c->blob_count)
 		return 0;
 	if (!(todo = malloc(c->blob_count * sizeof(*todo))))
 		return lade_error_set_oom();
-	/* Small ones first, then the large: two passes over the queue. */
-	for (i = 0; i < c->blob_count && err == 0; i++)
-		if (c->blobs[i].size <= SMALL_COPY && (err = needs_sending(c, &c->blobs[i], &needed)) == 0 && needed)
-			todo[count++] = &c->blobs[i];
-	small = count;
-	for (i = 0; i < c->blob_count && err == 0; i++)
-		if (c->blobs[i].size > SMALL_COPY && (err = needs_sending(c, &c->blobs[i], &needed)) == 0 && needed)
-			todo[count++] = &c->blobs[i];
-	memset(&b, 0, sizeof(b));
-	if (err == 0 && (small == count || small > PIPE_GROUP)) {
-		/* Many small ones (or nothing else) go faster in batches, several at once on each side. */
-		for (i = 0; i < small && err == 0; i++)
-			err = batch_add(c, &b, todo[i]);
-		if (err == 0)
-			err = batch_send(c, &b);
-	} else {
-		small = 0; /* a few small ones ride along with the large */
-	}
-	for (i = small; i < count && err == 0; i += PIPE_GROUP)
+	for (pass = 0; pass < 2; pass++)
+		for (i = 0; i < c->blob_count && err == 0; i++)
+			if ((c->blobs[i].size > SMALL_BLOB) == pass &&
+			    (err = needs_sending(c, &c->blobs[i], &needed)) == 0 && needed)
+				todo[count++] = &c->blobs[i];
+	for (i = 0; i < count && err == 0; i += PIPE_GROUP)
 		err = pipe_group(c, &todo[i], count - i < PIPE_GROUP ? count - i : PIPE_GROUP);
-	batch_dispose(&b);
 	free(todo);
 	return err;
 }

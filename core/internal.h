@@ -35,6 +35,9 @@ int lade__error_http(int code, long status, const char *registry_code, const cha
 int lade__referrer_facts(const lade_descriptor *desc, const char *data, size_t len, lade_descriptor *entry,
 			 lade_descriptor **subject);
 
+/* Sleep ms milliseconds, whatever signals come (registry_engine.c). */
+void lade__sleep_ms(long ms);
+
 /*
  * Content handed on as it streams, hashed on the way (lade_target_fetch_stream):
  * feed refuses bytes past the descriptor's size, finish checks size and digest.

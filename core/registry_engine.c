@@ -131,7 +131,7 @@ static long backoff_ms(int attempt, long retry_after)
 	return base + (long)((unsigned long)rand() % (unsigned long)(base / 2 + 1));
 }
 
-void lade__reg_sleep_ms(long ms)
+void lade__sleep_ms(long ms)
 {
 	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
 	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
@@ -189,7 +189,7 @@ int lade__reg_run(request *rq, enum method method, const char *url, const char *
 		if (rq->callback_error)
 			return lade__reg_request_error(rq, cc, what);
 		if ((delay = lade__reg_retry_delay(r, cc, rq->status, rq->retry_after, &attempt, &stalls)) >= 0) {
-			lade__reg_sleep_ms(delay);
+			lade__sleep_ms(delay);
 			continue;
 		}
 		if (cc != CURLE_OK)

@@ -468,9 +468,10 @@ int lade__reg_request_setup(request *rq, enum method method, const char *url, co
 	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, rq->errbuf);
 	/* Big buffers only where a big body comes: four slots of 1 MiB each are most of a small-blob push. */
 	curl_easy_setopt(e, CURLOPT_BUFFERSIZE,
-			 (long)(rq->pipe ? PIPE_BUFFER
-					 : buffer_for(rq->sink ? rq->sink->desc->size - rq->sink->written : 0,
-						      DOWNLOAD_BUFFER)));
+			 (long)(rq->pipe && rq->stream
+				    ? buffer_for(rq->stream->desc->size, PIPE_BUFFER)
+				    : buffer_for(rq->sink ? rq->sink->desc->size - rq->sink->written : 0,
+						 DOWNLOAD_BUFFER)));
 	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT, 30L);
 	/* A stalled transfer fails instead of hanging: under 1 KiB/s for the stall time (30 s unless set). */
 	curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, 1024L);
@@ -544,9 +545,8 @@ int lade__reg_request_setup(request *rq, enum method method, const char *url, co
 		curl_easy_setopt(e, CURLOPT_INFILESIZE_LARGE,
 				 rq->src.stream ? (curl_off_t)-1 : (curl_off_t)rq->src.size);
 		curl_easy_setopt(e, CURLOPT_UPLOAD_BUFFERSIZE,
-				 (long)(rq->pipe ? PIPE_BUFFER
-						 : buffer_for(rq->src.stream ? UPLOAD_BUFFER : rq->src.size,
-							      UPLOAD_BUFFER)));
+				 (long)buffer_for(rq->src.stream ? UPLOAD_BUFFER : rq->src.size,
+						  rq->pipe ? PIPE_BUFFER : UPLOAD_BUFFER));
 		/* No 100-continue round trip: the registry reads the body anyway. */
 		if ((err = add_header(rq, "Expect:")) < 0)
 			return err;

@@ -206,7 +206,6 @@ int lade__reg_request_error(const request *rq, CURLcode cc, const char *what);
 void lade__reg_unpause_due(request *rq, long now, long *timeout);
 CURLcode lade__reg_drive(registry *r, CURL *e, request *rq);
 CURLcode lade__reg_perform(request *rq);
-void lade__reg_sleep_ms(long ms);
 int lade__reg_is_redirect(long status);
 int lade__reg_follow_redirect(const request *rq, char *out, size_t outlen);
 /* Run a request to its end: 401 answered, redirects followed (when follow), retries; body capped at body_max. */

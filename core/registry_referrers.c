@@ -491,7 +491,7 @@ static int keep_index(registry *r, const lade_descriptor *subject, const lade_di
 			settle = 4 * (now_ms() - started);
 			if (settle < SETTLE_MIN_MS)
 				settle = SETTLE_MIN_MS;
-			lade__reg_sleep_ms(settle + rand() % (settle / 2 + 1));
+			lade__sleep_ms(settle + rand() % (settle / 2 + 1));
 			if ((err = read_index(r, tag, &check, &back, &back_there, d, &listed)) == 0) {
 				lade_index_dispose(&check);
 				if (back_there)

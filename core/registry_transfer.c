@@ -713,7 +713,7 @@ static int run_tasks(engine *en)
 		if (active || nfds)
 			curl_multi_poll(r->multi, fds, nfds, (int)timeout, NULL);
 		else if (waiting)
-			lade__reg_sleep_ms(timeout);
+			lade__sleep_ms(timeout);
 		if (nfds)
 			pipes_ready(en, fds, nfds, &draining, &first, &first_message);
 	}

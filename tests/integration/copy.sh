@@ -219,6 +219,22 @@ print(max([r["in_flight"] for r in map(json.loads, open(sys.argv[1])) if r["meth
 oci-image-tool validate --type imageIndex "$WORK/par-back/index.json" > /dev/null || fail "oci-image-tool rejects the layout"
 pass "an index's layers move together: $at_once 5 MiB uploads of three manifests in flight at once; back through a layout unchanged"
 
+# A PUT that fails after its body went cannot be sent again by the engine (the socket is read once):
+# the copy sends the blobs that did not arrive again, in a new round, from the source.
+cat > retry.json <<'JSON'
+{"rules": [{"method": "PUT", "path": "^/v2/team/retry/blobs/uploads/", "status": 500, "times": 1,
+            "body": "{\"errors\":[{\"code\":\"UNKNOWN\",\"message\":\"storage hiccup\"}]}"}],
+ "registry": {"page_size": 100}}
+JSON
+start_fault_server "$WORK/retry.json"
+"$LADE" copy --from-oci-layout "$WORK/par:v1" --to-plain-http "$FAULT/team/retry:v1" > retry.out 2>&1 ||
+  fail "a copy whose first upload got a 500 did not go again: $(cat retry.out)"
+[ "$("$LADE" resolve --plain-http "$FAULT/team/retry:v1")" = "$("$LADE" resolve --plain-http "$R1/team/par:v1")" ] ||
+  fail "the retried copy changed the index's digest"
+puts=$(grep -c '"method": "PUT", "path": "/v2/team/retry/blobs/uploads/' "$FAULT_LOG")
+[ "$puts" = 7 ] || fail "6 blobs and one failed PUT should make 7 blob PUTs, not $puts"
+pass "a blob PUT answered 500 after its body went: the copy sends what did not arrive again and completes"
+
 # Bad input: nothing tagged at the destination.
 expect_fail 1 "not found|MANIFEST_UNKNOWN" -- "$LADE" copy --plain-http "$R1/team/multi:nosuch" "$R2/bad/one:v1"
 python3 - "$WORK" "$HARNESS_DIR" <<'PY'

@@ -9,13 +9,14 @@
  * Manifests arrive byte for byte (same digests). A blob the destination
  * has is skipped; one another repository of the same registry has is
  * mounted (mount_from). The rest of an index's blobs, of all its
- * manifests, move together, each target's concurrency at once: many
- * small ones through a private folder (at most 64 MiB at a time), large
- * ones through sockets from the source's fetch_pipes to the destination's
- * push_pipes, hashed on the way: a source that lies about a digest fails
- * the copy before any manifest is written. What waits to be written is
- * bounded (256 manifests, 8 MiB of them, 4,096 blobs). A copy that stopped
- * is rerun: what arrived is skipped.
+ * manifests, move together, each target's concurrency at once, through
+ * sockets from the source's fetch_pipes to the destination's push_pipes
+ * (never whole in memory or in a temporary file), hashed on the way: a
+ * source that lies about a digest fails the copy before any manifest is
+ * written; an upload the destination's link or server broke goes again
+ * from the source. What waits to be written is bounded (256 manifests,
+ * 8 MiB of them, 4,096 blobs). A copy that stopped is rerun: what arrived
+ * is skipped.
  *
  * Ownership: options are borrowed for the call; the result's descriptor is
  * the caller's (lade_copy_result_dispose).
