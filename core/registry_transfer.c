@@ -60,6 +60,7 @@ typedef struct task {
 	char *backlog; /* what the socket did not take yet of the last chunk; kept from job to job */
 	size_t backlog_len, backlog_off, backlog_cap;
 	int draining; /* the download is done; its backlog waits for the socket */
+	int awaiting; /* an upload not begun: it starts once the source has sent something (or ended) */
 	char scope[1300];
 	char what[300];
 } task;
@@ -413,6 +414,7 @@ static void task_release(task *tk)
 		lade__checked_stream_dispose(&tk->checked);
 	tk->checked_open = 0;
 	tk->draining = 0;
+	tk->awaiting = 0;
 	tk->backlog_off = tk->backlog_len = 0;
 	if (tk->sink_open)
 		lade__sink_abort(&tk->sink);
@@ -499,6 +501,9 @@ static int slot_start(engine *en, task *tk)
 			tk->fd = tk->pipe_fd;
 			tk->borrowed_fd = 1;
 			tk->state = T_POST; /* the caller knows the registry lacks it */
+			/* Not on the wire before there is something to send: an upload that waits with
+			   nothing coming would be cut as stalled (libcurl checks the speed of a paused upload). */
+			tk->awaiting = 1;
 		}
 		snprintf(tk->what, sizeof(tk->what), "cannot %s %s %s '%s/%s'", en->push ? "push" : "fetch",
 			 job->desc->digest.str, en->push ? "to" : "from", r->host, r->repository);
@@ -571,9 +576,9 @@ static task *finished_meanwhile(engine *en)
 }
 
 /*
- * The sockets of pipe jobs that wait (a paused transfer, or a finished
- * download whose backlog the socket has not taken): into fds, their number
- * returned.
+ * The sockets of pipe jobs that wait (a paused transfer, an upload not
+ * begun, or a finished download whose backlog the socket has not taken):
+ * into fds, their number returned.
  */
 static unsigned pipe_waits(engine *en, struct curl_waitfd *fds)
 {
@@ -581,10 +586,10 @@ static unsigned pipe_waits(engine *en, struct curl_waitfd *fds)
 	size_t i;
 	for (i = 0; i < en->nslots; i++) {
 		task *tk = &en->slots[i];
-		if (!tk->busy || tk->pipe_fd < 0 || (!tk->rq.pipe_wait && !tk->draining))
+		if (!tk->busy || tk->pipe_fd < 0 || (!tk->rq.pipe_wait && !tk->draining && !tk->awaiting))
 			continue;
 		fds[n].fd = tk->pipe_fd;
-		fds[n].events = tk->draining ? POLLOUT : tk->rq.pipe_wait;
+		fds[n].events = tk->draining ? POLLOUT : tk->awaiting ? POLLIN : tk->rq.pipe_wait;
 		fds[n].revents = 0;
 		n++;
 	}
@@ -593,9 +598,13 @@ static unsigned pipe_waits(engine *en, struct curl_waitfd *fds)
 
 static void task_finish(engine *en, task *tk, int err, int *first, lade_error *first_message);
 
-/* Sockets that became ready: their transfers go on, and a drained download's job is done. */
-static void pipes_ready(engine *en, const struct curl_waitfd *fds, unsigned n, size_t *draining, int *first,
-			lade_error *first_message)
+/*
+ * Sockets that became ready: their transfers go on, an upload begins, and
+ * a drained download's job is done. *on_socket counts the tasks that wait
+ * on their socket alone (no request on the wire).
+ */
+static void pipes_ready(engine *en, const struct curl_waitfd *fds, unsigned n, size_t *on_socket, size_t *active,
+			int *first, lade_error *first_message)
 {
 	unsigned k;
 	size_t i;
@@ -610,8 +619,12 @@ static void pipes_ready(engine *en, const struct curl_waitfd *fds, unsigned n, s
 			int err = *first ? *first : lade__reg_pipe_backlog(&en->slots[i].rq);
 			if (err == 1)
 				continue;
-			(*draining)--;
+			(*on_socket)--;
 			task_finish(en, &en->slots[i], err, first, first_message);
+		} else if (en->slots[i].awaiting) {
+			en->slots[i].awaiting = 0;
+			(*on_socket)--;
+			task_launch(en, &en->slots[i], active, first, first_message);
 		} else {
 			/* libcurl hands the kept chunk over (or asks for one) again, now that the socket is ready. */
 			en->slots[i].rq.pipe_wait = 0;
@@ -623,7 +636,7 @@ static void pipes_ready(engine *en, const struct curl_waitfd *fds, unsigned n, s
 static int run_tasks(engine *en)
 {
 	registry *r = en->r;
-	size_t active = 0, waiting = 0, draining = 0, i;
+	size_t active = 0, waiting = 0, on_socket = 0, i;
 	struct curl_waitfd *fds = NULL;
 	unsigned nfds;
 	lade_error first_message;
@@ -663,9 +676,20 @@ static int run_tasks(engine *en)
 				task_finish(en, tk, err, &first, &first_message);
 				break;
 			}
-			task_launch(en, tk, &active, &first, &first_message);
+			if (tk->awaiting)
+				on_socket++;
+			else
+				task_launch(en, tk, &active, &first, &first_message);
 		}
-		if (!active && !waiting && !draining) {
+		/* Stopping: what waits on its socket alone ends now (its other side ends with it). */
+		for (i = 0; i < en->nslots && first && on_socket; i++) {
+			task *tk = &en->slots[i];
+			if (tk->busy && (tk->awaiting || tk->draining)) {
+				on_socket--;
+				task_finish(en, tk, first, &first, &first_message);
+			}
+		}
+		if (!active && !waiting && !on_socket) {
 			/* Jobs that finished without a request may leave slots free for more. */
 			if (!first && en->next < en->count)
 				continue;
@@ -699,7 +723,7 @@ static int run_tasks(engine *en)
 				continue;
 			}
 			if (err == 3 && !first) {
-				draining++;
+				on_socket++;
 				continue;
 			}
 			if (err == 1 || err == 2 || err == 3)
@@ -715,7 +739,7 @@ static int run_tasks(engine *en)
 		else if (waiting)
 			lade__sleep_ms(timeout);
 		if (nfds)
-			pipes_ready(en, fds, nfds, &draining, &first, &first_message);
+			pipes_ready(en, fds, nfds, &on_socket, &active, &first, &first_message);
 	}
 	free(fds);
 	if (first)

@@ -235,6 +235,19 @@ puts=$(grep -c '"method": "PUT", "path": "/v2/team/retry/blobs/uploads/' "$FAULT
 [ "$puts" = 7 ] || fail "6 blobs and one failed PUT should make 7 blob PUTs, not $puts"
 pass "a blob PUT answered 500 after its body went: the copy sends what did not arrive again and completes"
 
+# A destination that takes more at once than the source sends: its uploads wait for their first
+# bytes before they go on the wire, so none is cut as stalled while the source is busy with others
+# (1 MiB/s from the source one blob at a time; four uploads open; a 2 s stall limit).
+for i in 1 2 3 4; do head -c $((1 << 20)) /dev/urandom > "slow$i.bin"; done
+"$LADE" push --plain-http "$R1/team/slow:v1" slow1.bin slow2.bin slow3.bin slow4.bin > /dev/null
+echo '{"rules": [], "registry": {"page_size": 100}}' > slow.json
+start_fault_server "$WORK/slow.json"
+"$LADE" copy --plain-http --stall-timeout 2 --from-concurrency 1 --from-limit-rate 1M --to-concurrency 4 \
+  "$R1/team/slow:v1" "$FAULT/team/slow:v1" > slow.out 2>&1 || fail "uploads waiting on a slow source were cut: $(cat slow.out)"
+posts=$(grep -c '"method": "POST", "path": "/v2/team/slow/blobs/uploads/' "$FAULT_LOG")
+[ "$posts" = 5 ] || fail "5 blobs took $posts upload sessions: an upload was cut and sent again"
+pass "uploads wait for their source's first bytes: four open against a source sending one at a time, none cut as stalled"
+
 # Bad input: nothing tagged at the destination.
 expect_fail 1 "not found|MANIFEST_UNKNOWN" -- "$LADE" copy --plain-http "$R1/team/multi:nosuch" "$R2/bad/one:v1"
 python3 - "$WORK" "$HARNESS_DIR" <<'PY'
