@@ -60,7 +60,12 @@ typedef struct task {
 	char *backlog; /* what the socket did not take yet of the last chunk; kept from job to job */
 	size_t backlog_len, backlog_off, backlog_cap;
 	int draining; /* the download is done; its backlog waits for the socket */
-	int awaiting; /* an upload not begun: it starts once the source has sent something (or ended) */
+	/*
+	 * A body from the socket not begun: it goes on the wire once the source
+	 * has sent something (or ended). libcurl checks the speed of a paused
+	 * upload, so one that waited with nothing coming would be cut as stalled.
+	 */
+	int awaiting;
 	char scope[1300];
 	char what[300];
 } task;
@@ -501,9 +506,6 @@ static int slot_start(engine *en, task *tk)
 			tk->fd = tk->pipe_fd;
 			tk->borrowed_fd = 1;
 			tk->state = T_POST; /* the caller knows the registry lacks it */
-			/* Not on the wire before there is something to send: an upload that waits with
-			   nothing coming would be cut as stalled (libcurl checks the speed of a paused upload). */
-			tk->awaiting = 1;
 		}
 		snprintf(tk->what, sizeof(tk->what), "cannot %s %s %s '%s/%s'", en->push ? "push" : "fetch",
 			 job->desc->digest.str, en->push ? "to" : "from", r->host, r->repository);
@@ -633,6 +635,20 @@ static void pipes_ready(engine *en, const struct curl_waitfd *fds, unsigned n, s
 	}
 }
 
+/* A pipe upload's next request carries a body whose first bytes the source has not sent yet. */
+static int body_not_ready(const task *tk)
+{
+	struct pollfd p;
+	int sends_body = tk->state == T_PATCH ||
+			 (tk->state == T_PUT && !tk->chunked); /* a chunked upload's PUT is empty */
+	if (tk->pipe_fd < 0 || !tk->pipe_push || !sends_body)
+		return 0;
+	p.fd = tk->pipe_fd;
+	p.events = POLLIN;
+	p.revents = 0;
+	return poll(&p, 1, 0) == 0;
+}
+
 static int run_tasks(engine *en)
 {
 	registry *r = en->r;
@@ -676,10 +692,7 @@ static int run_tasks(engine *en)
 				task_finish(en, tk, err, &first, &first_message);
 				break;
 			}
-			if (tk->awaiting)
-				on_socket++;
-			else
-				task_launch(en, tk, &active, &first, &first_message);
+			task_launch(en, tk, &active, &first, &first_message);
 		}
 		/* Stopping: what waits on its socket alone ends now (its other side ends with it). */
 		for (i = 0; i < en->nslots && first && on_socket; i++) {
@@ -716,6 +729,11 @@ static int run_tasks(engine *en)
 			err = task_advance(tk, cc);
 			if (err == 2 && !first) {
 				waiting++;
+				continue;
+			}
+			if (err == 1 && !first && body_not_ready(tk)) {
+				tk->awaiting = 1;
+				on_socket++;
 				continue;
 			}
 			if (err == 1 && !first) {
