@@ -26,15 +26,24 @@ static int wait_sockets(struct pollfd *fds, size_t n)
 	return 0;
 }
 
-/* A blob on its way out of the layout: its file, hashed as read, and what the socket has not taken yet. */
+/* A blob on its way out of the layout: its file, checked as read, and what the socket has not taken yet. */
 typedef struct outgoing {
 	lade_pipe_job *job;
 	int file;
-	lade_hasher *hasher;
+	lade__checked_stream checked; /* size and digest, as a layout's fetch_stream checks them */
+	int checked_open;
 	char *chunk;
 	size_t len, off;
-	uint64_t read;
 } outgoing;
+
+/* The checked stream's reader: the bytes stay in the chunk, for the socket to take when it can. */
+static int keep_in_chunk(const void *data, size_t len, void *payload)
+{
+	(void)data;
+	(void)len;
+	(void)payload;
+	return 0;
+}
 
 static int outgoing_open(layout *l, outgoing *o, lade_pipe_job *job)
 {
@@ -42,7 +51,6 @@ static int outgoing_open(layout *l, outgoing *o, lade_pipe_job *job)
 	int err;
 	o->job = job;
 	o->len = o->off = 0;
-	o->read = 0;
 	job->transferred = 0;
 	if ((err = lade__layout_blob_path(l, job->desc, path, sizeof(path))) < 0)
 		return err;
@@ -50,10 +58,9 @@ static int outgoing_open(layout *l, outgoing *o, lade_pipe_job *job)
 		return o->file == LADE_ENOTFOUND
 			   ? lade__error(LADE_ENOTFOUND, "%s not found in layout '%s'", job->desc->digest.str, l->root)
 			   : o->file;
-	if (job->desc->digest.alg == LADE_DIGEST_OTHER)
-		return lade__error(LADE_EUNSUPPORTED, "%s: lade cannot verify this digest algorithm",
-				   job->desc->digest.str);
-	return lade_hasher_new(&o->hasher, job->desc->digest.alg);
+	if ((err = lade__checked_stream_init(&o->checked, job->desc, keep_in_chunk, NULL)) == 0)
+		o->checked_open = 1;
+	return err;
 }
 
 static void outgoing_close(outgoing *o)
@@ -61,38 +68,30 @@ static void outgoing_close(outgoing *o)
 	if (o->file >= 0)
 		close(o->file);
 	o->file = -1;
-	lade_hasher_free(o->hasher);
-	o->hasher = NULL;
+	if (o->checked_open)
+		lade__checked_stream_dispose(&o->checked);
+	o->checked_open = 0;
 	shutdown(o->job->fd, SHUT_WR); /* the reader sees the end */
 }
 
-/* The socket can take more: the next chunk read (and hashed) when the last is gone. 1 when the blob is all out. */
+/* The socket can take more: the next chunk read (and checked) when the last is gone. 1 when the blob is all out. */
 static int outgoing_step(outgoing *o)
 {
 	const lade_descriptor *d = o->job->desc;
 	ssize_t n;
+	int err;
 	if (o->off == o->len) {
-		if (o->read == d->size) {
-			lade_digest got;
-			int err = lade_hasher_final(o->hasher, &got);
-			if (err < 0)
-				return err;
-			if (!lade_digest_equal(&got, &d->digest))
-				return lade__error(LADE_EDIGEST, "%s does not match its content in the layout (got %s)",
-						   d->digest.str, got.str);
-			return 1;
-		}
 		do {
 			n = read(o->file, o->chunk, PIPE_CHUNK);
 		} while (n < 0 && errno == EINTR);
 		if (n < 0)
 			return lade__error(LADE_EIO, "cannot read %s: %s", d->digest.str, strerror(errno));
-		if (n == 0 || o->read + (uint64_t)n > d->size)
-			return lade__error(LADE_EDIGEST, "%s in the layout is not the %llu bytes its descriptor gives",
-					   d->digest.str, (unsigned long long)d->size);
-		if (lade_hasher_update(o->hasher, o->chunk, (size_t)n) < 0)
-			return LADE_ERROR;
-		o->read += (uint64_t)n;
+		if (n == 0) /* all of it went: it is the size and digest it says, or the copy fails */
+			return (err = lade__checked_stream_finish(&o->checked)) < 0
+				   ? lade__error(err, "in layout: %s", lade_error_last()->message)
+				   : 1;
+		if ((err = lade__checked_stream_feed(&o->checked, o->chunk, (size_t)n)) < 0)
+			return err;
 		o->len = (size_t)n;
 		o->off = 0;
 	}

@@ -23,38 +23,20 @@ start_registry plain
 TO=$REGISTRY
 cd "$WORK"
 echo "building an index of $PLATFORMS platforms x $LAYER_MB MiB..." >&2
-python3 - "$WORK/src" "$PLATFORMS" "$LAYER_MB" <<'PY'
-import gzip, hashlib, io, json, os, sys, tarfile
-root, count, mb = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-os.makedirs(f"{root}/blobs/sha256", exist_ok=True)
-def put(data):
-    d = hashlib.sha256(data).hexdigest()
-    open(f"{root}/blobs/sha256/{d}", "wb").write(data)
-    return {"digest": "sha256:" + d, "size": len(data)}
-def layer(name, content):
-    buf = io.BytesIO()
-    with tarfile.open(fileobj=buf, mode="w") as t:
-        info = tarfile.TarInfo(name); info.size = len(content)
-        t.addfile(info, io.BytesIO(content))
-    return dict(put(gzip.compress(buf.getvalue(), compresslevel=1, mtime=0)),
-                mediaType="application/vnd.oci.image.layer.v1.tar+gzip")
+python3 - "$WORK/src" "$PLATFORMS" "$LAYER_MB" "$HARNESS_DIR" <<'PY'
+import os, sys
+sys.path.insert(0, sys.argv[4])
+from fixtures import Layout, gzip_tar
+out, count, mb = Layout(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
+gz = "application/vnd.oci.image.layer.v1.tar+gzip"
 arches = ["amd64", "arm64", "arm", "386", "ppc64le", "s390x", "riscv64", "mips64le", "loong64", "mipsle"]
 manifests = []
 for i in range(count):
     arch, variant = arches[i % len(arches)], f"v{i // len(arches) + 1}"
-    layers = [layer("big.bin", os.urandom(mb << 20)), layer("etc/os", f"{arch} {variant}\n".encode())]
-    config = json.dumps({"architecture": arch, "variant": variant, "os": "linux",
-                         "rootfs": {"type": "layers", "diff_ids": ["sha256:" + "0" * 64] * 2}}).encode()
-    m = json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
-                    "config": dict(put(config), mediaType="application/vnd.oci.image.config.v1+json"),
-                    "layers": layers}).encode()
-    manifests.append(dict(put(m), mediaType="application/vnd.oci.image.manifest.v1+json",
-                          platform={"architecture": arch, "os": "linux", "variant": variant}))
-idx = json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json",
-                  "manifests": manifests}).encode()
-json.dump({"schemaVersion": 2, "manifests": [dict(put(idx), mediaType="application/vnd.oci.image.index.v1+json",
-           annotations={"org.opencontainers.image.ref.name": "multi"})]}, open(f"{root}/index.json", "w"))
-open(f"{root}/oci-layout", "w").write('{"imageLayoutVersion":"1.0.0"}')
+    manifests.append(out.image({"architecture": arch, "os": "linux", "variant": variant},
+                               [out.put(gzip_tar("big.bin", os.urandom(mb << 20), level=1), gz),
+                                out.put(gzip_tar("etc/os", f"{arch} {variant}\n".encode()), gz)]))
+out.index(manifests, "multi")
 PY
 "$LADE" copy --from-oci-layout "$WORK/src:multi" --to-plain-http "$FROM/bench/multi" > /dev/null
 SKOPEO_CACHE=/var/lib/containers/cache/blob-info-cache-v1.boltdb

@@ -11,39 +11,19 @@ source "$(dirname "$0")/../harness/lib.sh"
 cd "$WORK"
 
 # An OCI layout holding an index of three platforms, each an image of two gzip layers (one of 6 MiB, to stream).
-python3 - "$WORK/src" <<'PY'
-import gzip, hashlib, io, json, os, sys, tarfile
-root = sys.argv[1]
-os.makedirs(f"{root}/blobs/sha256", exist_ok=True)
-def put(data):
-    d = hashlib.sha256(data).hexdigest()
-    open(f"{root}/blobs/sha256/{d}", "wb").write(data)
-    return {"digest": "sha256:" + d, "size": len(data)}
-def layer(name, content):
-    buf = io.BytesIO()
-    with tarfile.open(fileobj=buf, mode="w", format=tarfile.USTAR_FORMAT) as t:
-        info = tarfile.TarInfo(name); info.size = len(content); info.mtime = 0
-        t.addfile(info, io.BytesIO(content))
-    return dict(put(gzip.compress(buf.getvalue(), mtime=0)), mediaType="application/vnd.oci.image.layer.v1.tar+gzip")
-manifests = []
-for arch in ("amd64", "arm64", "s390x"):
-    layers = [layer(f"etc/{arch}", f"built for {arch}\n".encode()),
-              layer(f"big-{arch}.bin", os.urandom(6 << 20) if arch == "arm64" else os.urandom(1000))]
-    config = json.dumps({"architecture": arch, "os": "linux",
-                         "rootfs": {"type": "layers", "diff_ids": ["sha256:" + "0" * 64] * 2}}).encode()
-    m = json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
-                    "config": dict(put(config), mediaType="application/vnd.oci.image.config.v1+json"),
-                    "layers": layers}).encode()
-    manifests.append(dict(put(m), mediaType="application/vnd.oci.image.manifest.v1+json",
-                          platform={"architecture": arch, "os": "linux"}))
-idx = json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json",
-                  "manifests": manifests}).encode()
-top = dict(put(idx), mediaType="application/vnd.oci.image.index.v1+json",
-           annotations={"org.opencontainers.image.ref.name": "multi"})
-json.dump({"schemaVersion": 2, "manifests": [top]}, open(f"{root}/index.json", "w"))
-open(f"{root}/oci-layout", "w").write('{"imageLayoutVersion":"1.0.0"}')
-open(f"{root}/../index.digest", "w").write(top["digest"])
-open(f"{root}/../arm64.digest", "w").write(manifests[1]["digest"])
+python3 - "$WORK/src" "$HARNESS_DIR" <<'PY'
+import os, sys
+sys.path.insert(0, sys.argv[2])
+from fixtures import Layout, gzip_tar
+out = Layout(sys.argv[1])
+gz = "application/vnd.oci.image.layer.v1.tar+gzip"
+manifests = [out.image({"architecture": arch, "os": "linux"},
+                       [out.put(gzip_tar(f"etc/{arch}", f"built for {arch}\n".encode()), gz),
+                        out.put(gzip_tar(f"big-{arch}.bin", os.urandom(6 << 20 if arch == "arm64" else 1000)), gz)])
+             for arch in ("amd64", "arm64", "s390x")]
+top = out.index(manifests, "multi")
+open(f"{out.root}/../index.digest", "w").write(top["digest"])
+open(f"{out.root}/../arm64.digest", "w").write(manifests[1]["digest"])
 PY
 INDEX=$(cat index.digest)
 start_registry plain
@@ -176,26 +156,14 @@ pass "copy -r: a two-level referrer tree arrives at another registry, in a layou
 # In parallel: an index of three images, each a 5 MiB layer, goes into a registry that records how
 # many requests it is answering at once. Each transfer is held to 2 MiB/s, so one after another the
 # three uploads never meet; with --concurrency 3 they are all open together, across the manifests.
-python3 - "$WORK/par" <<'PY'
-import hashlib, json, os, sys
-root = sys.argv[1]
-os.makedirs(f"{root}/blobs/sha256", exist_ok=True)
-def put(data, media):
-    d = hashlib.sha256(data).hexdigest()
-    open(f"{root}/blobs/sha256/{d}", "wb").write(data)
-    return {"mediaType": media, "digest": "sha256:" + d, "size": len(data)}
-manifests = []
-for arch in ("amd64", "arm64", "s390x"):
-    config = put(json.dumps({"architecture": arch, "os": "linux"}).encode(), "application/vnd.oci.image.config.v1+json")
-    layer = put(os.urandom(5 << 20), "application/vnd.oci.image.layer.v1.tar")
-    m = put(json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
-                        "config": config, "layers": [layer]}).encode(), "application/vnd.oci.image.manifest.v1+json")
-    manifests.append(dict(m, platform={"architecture": arch, "os": "linux"}))
-idx = put(json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json",
-                      "manifests": manifests}).encode(), "application/vnd.oci.image.index.v1+json")
-json.dump({"schemaVersion": 2, "manifests": [dict(idx, annotations={"org.opencontainers.image.ref.name": "v1"})]},
-          open(f"{root}/index.json", "w"))
-open(f"{root}/oci-layout", "w").write('{"imageLayoutVersion":"1.0.0"}')
+python3 - "$WORK/par" "$HARNESS_DIR" <<'PY'
+import os, sys
+sys.path.insert(0, sys.argv[2])
+from fixtures import Layout
+out = Layout(sys.argv[1])
+out.index([out.image({"architecture": arch, "os": "linux"},
+                     [out.put(os.urandom(5 << 20), "application/vnd.oci.image.layer.v1.tar")])
+           for arch in ("amd64", "arm64", "s390x")], "v1")
 PY
 echo '{"rules": [], "registry": {"page_size": 100}}' > par.json
 start_fault_server "$WORK/par.json"
